@@ -1,0 +1,9 @@
+import { api } from './api.ts';
+
+declare global {
+  interface Window {
+    steerscope: typeof api;
+  }
+}
+window.steerscope = api;
+document.body.dataset.ready = 'true';

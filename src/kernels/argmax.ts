@@ -1,0 +1,17 @@
+import source from './argmax.wgsl?raw';
+import type { PipelineCache } from '../gpu/pipelines.ts';
+import { packParams, u32 } from './params.ts';
+
+/** Bindings: params, logits, result. One workgroup. */
+export function argmaxPipeline(cache: PipelineCache): GPUComputePipeline {
+  return cache.get(source, 'argmax');
+}
+export function argmaxParams(vocab: number, rowOffset: number): ArrayBuffer {
+  return packParams([u32(vocab), u32(rowOffset)]);
+}
+/** CPU twin: first index of the maximum. */
+export function argmaxCpu(logits: ArrayLike<number>, offset = 0, length = logits.length - offset): number {
+  let best = 0;
+  for (let i = 1; i < length; i++) if (logits[offset + i] > logits[offset + best]) best = i;
+  return best;
+}

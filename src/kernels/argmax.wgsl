@@ -1,0 +1,32 @@
+// Index of the largest logit of one row (first index on ties, like torch.argmax). One workgroup of 256.
+struct Params { vocab: u32, rowOffset: u32, _a: u32, _b: u32 };
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read_write> result: array<u32>;
+
+const WG: u32 = 256u;
+var<workgroup> bestV: array<f32, 256>;
+var<workgroup> bestI: array<u32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let tid = lid.x;
+  var bv = -3.4e38;
+  var bi = 0xffffffffu;
+  for (var i = tid; i < params.vocab; i += WG) {
+    let v = logits[params.rowOffset + i];
+    if (v > bv) { bv = v; bi = i; }
+  }
+  bestV[tid] = bv;
+  bestI[tid] = bi;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) {
+      let ov = bestV[tid + s];
+      let oi = bestI[tid + s];
+      if (ov > bestV[tid] || (ov == bestV[tid] && oi < bestI[tid])) { bestV[tid] = ov; bestI[tid] = oi; }
+    }
+    workgroupBarrier();
+  }
+  if (tid == 0u) { result[0] = bestI[0]; }
+}

@@ -1,0 +1,18 @@
+import source from './repetition-penalty.wgsl?raw';
+import type { PipelineCache } from '../gpu/pipelines.ts';
+import { f32, packParams, u32 } from './params.ts';
+
+/** Bindings: params, ids (distinct), logits. */
+export function repetitionPenaltyPipeline(cache: PipelineCache): GPUComputePipeline {
+  return cache.get(source, 'repetition-penalty');
+}
+export function repetitionPenaltyParams(count: number, rowOffset: number, penalty: number): ArrayBuffer {
+  return packParams([u32(count), u32(rowOffset), f32(penalty)]);
+}
+/** CPU twin (also what the CPU sampler uses). ids must be distinct. */
+export function repetitionPenaltyCpu(logits: Float32Array, ids: Iterable<number>, penalty: number, offset = 0): void {
+  for (const id of ids) {
+    const v = logits[offset + id];
+    logits[offset + id] = v > 0 ? v / penalty : v * penalty;
+  }
+}

@@ -1,0 +1,82 @@
+import source from './steer-residual.wgsl?raw';
+import type { PipelineCache } from '../gpu/pipelines.ts';
+import { f32, packParams, u32 } from './params.ts';
+import type { HookMap } from '../steering/intervention.ts';
+
+export interface SteerSite {
+  dim: number;
+  /** 0: x += z'(z) (attn/mlp hooks); 1: x = z'(x) (resid hook). */
+  mode: 0 | 1;
+  hasMap: boolean;
+  hasGate: boolean;
+  hasRange: boolean;
+  record: boolean;
+  slot: number;
+  nSlots: number;
+  recordSlot: number;
+  maxTokens: number;
+  lambda: number;
+}
+
+/** Bindings: params, z, x, map, strengths, rec. */
+export function steerPipeline(cache: PipelineCache): GPUComputePipeline {
+  return cache.get(source, 'steer-residual');
+}
+export function steerParams(s: SteerSite): ArrayBuffer {
+  return packParams([
+    u32(s.dim), u32(s.mode), u32(s.hasMap ? 1 : 0), u32(s.hasGate ? 1 : 0),
+    u32(s.hasRange ? 1 : 0), u32(s.record ? 1 : 0), u32(s.slot), u32(s.nSlots),
+    u32(s.recordSlot), u32(s.maxTokens), f32(s.lambda),
+  ]);
+}
+export function steerWorkgroups(tokens: number): [number, number, number] {
+  return [tokens, 1, 1];
+}
+
+/** Float count of one hook's packed map: w | b | a | c (padded to 4) | lo | hi. */
+export function packedMapLength(dim: number): number {
+  return 5 * dim + 4;
+}
+
+/** Packs a HookMap into the layout the kernel reads. */
+export function packMap(map: HookMap, dim: number): Float32Array {
+  const out = new Float32Array(packedMapLength(dim));
+  out.set(map.w, 0);
+  out.set(map.b, dim);
+  if (map.gate) {
+    out.set(map.gate.a, 2 * dim);
+    out[3 * dim] = map.gate.c;
+  }
+  if (map.range) {
+    out.set(map.range.lo, 3 * dim + 4);
+    out.set(map.range.hi, 4 * dim + 4);
+  }
+  return out;
+}
+
+/** CPU twin: applies one site to every token; returns the gate values per token (1 when ungated). */
+export function steerCpu(s: SteerSite, z: Float32Array, x: Float32Array, packed: Float32Array, tokens: number, rec?: Float32Array): number[] {
+  const dim = s.dim;
+  const gates: number[] = [];
+  for (let t = 0; t < tokens; t++) {
+    const row = t * dim;
+    const src = s.mode === 0 ? z : x;
+    let g = 1;
+    if (s.hasGate) {
+      let d = packed[3 * dim];
+      for (let j = 0; j < dim; j++) d += packed[2 * dim + j] * src[row + j];
+      g = 1 / (1 + Math.exp(-d));
+    }
+    gates.push(g);
+    const k = s.lambda * g;
+    for (let j = 0; j < dim; j++) {
+      const v = src[row + j];
+      if (s.record && rec) rec[(s.recordSlot * s.maxTokens + t) * dim + j] = v;
+      let o = v;
+      const inside = !s.hasRange || (v >= packed[3 * dim + 4 + j] && v <= packed[4 * dim + 4 + j]);
+      if (s.hasMap && inside) o = v + k * ((packed[j] - 1) * v + packed[dim + j]);
+      x[row + j] = s.mode === 0 ? x[row + j] + o : o;
+    }
+  }
+  return gates;
+}

@@ -1,0 +1,58 @@
+/**
+ * Sampling from one logits row on the CPU: temperature, top-k, top-p (nucleus), seeded. The repetition penalty is
+ * applied before this (on the GPU). Greedy decoding never comes here: the GPU argmax answers it.
+ */
+import type { Rng } from './seeded-random.ts';
+
+export interface SamplingOptions {
+  greedy?: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  seed?: number;
+}
+
+export function validateSampling(o: SamplingOptions): void {
+  if (o.temperature !== undefined && !(o.temperature >= 0)) throw new Error(`temperature must be ≥ 0, got ${o.temperature}`);
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new Error(`top-k must be a whole number ≥ 0, got ${o.topK}`);
+  if (o.repetitionPenalty !== undefined && !(o.repetitionPenalty > 0)) throw new Error(`repetition penalty must be > 0, got ${o.repetitionPenalty}`);
+}
+
+/** True when the options reduce to the argmax (greedy flag or temperature 0, or top-k 1). */
+export function isGreedy(o: SamplingOptions): boolean {
+  return Boolean(o.greedy) || o.temperature === 0 || o.topK === 1;
+}
+
+export function sampleToken(logits: Float32Array, o: SamplingOptions, rng: Rng): number {
+  const temperature = o.temperature ?? 1;
+  const n = logits.length;
+  let idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((a, b) => logits[b] - logits[a] || a - b);
+  if (o.topK && o.topK > 0 && o.topK < n) idx = idx.slice(0, o.topK);
+  const max = logits[idx[0]];
+  const probs = idx.map((i) => Math.exp((logits[i] - max) / temperature));
+  const total = probs.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < probs.length; k++) probs[k] /= total;
+  let keep = probs.length;
+  const topP = o.topP ?? 1;
+  if (topP < 1) {
+    let cum = 0;
+    for (let k = 0; k < probs.length; k++) {
+      cum += probs[k];
+      if (cum >= topP) {
+        keep = k + 1;
+        break;
+      }
+    }
+  }
+  const kept = probs.slice(0, keep);
+  const mass = kept.reduce((a, b) => a + b, 0);
+  let u = rng.uniform() * mass;
+  for (let k = 0; k < keep; k++) {
+    u -= kept[k];
+    if (u < 0) return idx[k];
+  }
+  return idx[keep - 1];
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { modelsPlugin } from './server/models-plugin.ts';
+
+// MODELS_DIR: folder whose model sub-folders (each with a config.json) the app lists. Default ./models.
+const modelsDir = process.env.MODELS_DIR ?? './models';
+
+export default defineConfig({
+  plugins: [react(), modelsPlugin(modelsDir)],
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  build: {
+    target: 'es2022',
+    rollupOptions: { input: { main: 'index.html', harness: 'harness.html' } },
+  },
+  server: { fs: { allow: ['.', '..'] } },
+});
