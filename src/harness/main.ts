@@ -1,9 +1,14 @@
 import { api } from './api.ts';
+import { kernelChecksApi } from './kernel-checks-api.ts';
+import { referenceApi } from './reference-api.ts';
+
+const steerscope = { ...api, ...referenceApi, ...kernelChecksApi };
+export type SteerscopeHarness = typeof steerscope;
 
 declare global {
   interface Window {
-    steerscope: typeof api;
+    steerscope: SteerscopeHarness;
   }
 }
-window.steerscope = api;
+window.steerscope = steerscope;
 document.body.dataset.ready = 'true';

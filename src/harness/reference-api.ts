@@ -1,0 +1,2 @@
+/** Harness functions running the independent reference runtime (onnxruntime-web). */
+export const referenceApi = {};
