@@ -8,7 +8,8 @@ const modelsDir = process.env.MODELS_DIR ?? './models';
 export default defineConfig({
   plugins: [react(), modelsPlugin(modelsDir)],
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // Pre-bundle the heavy dependencies at start, so no page reloads mid-run when they are first imported.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['react', 'react-dom/client', 'zustand', '@huggingface/transformers'] },
   build: {
     target: 'es2022',
     rollupOptions: { input: { main: 'index.html', harness: 'harness.html' } },

@@ -1,0 +1,87 @@
+// Starts the Vite dev server (serving the harness and the model folders) and headless Chromium with WebGPU,
+// and hands back a typed handle on the page's window.steerscope. Used by the CLI and the benchmark.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from '@playwright/test';
+import { createServer, type ViteDevServer } from 'vite';
+import { CHROMIUM_ARGS, chromiumPath } from '../e2e/browser.ts';
+import type { Remote } from '../e2e/harness.ts';
+import type { SteerscopeHarness } from '../src/harness/main.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface BrowserSession {
+  api: Remote<SteerscopeHarness>;
+  close(): Promise<void>;
+}
+
+/** A --model value that is a local folder is mounted under an id; anything else (hub id, URL) passes through. */
+export function modelRef(model: string, mounts: Record<string, string>): string {
+  const abs = path.resolve(model);
+  if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
+    const id = path.basename(abs).replace(/[^\w.-]/g, '_') || 'model';
+    mounts[id] = abs;
+    return id;
+  }
+  if (fs.existsSync(abs)) throw new Error(`${model} is a file; give the model folder`);
+  if (/^\.{0,2}\//.test(model)) throw new Error(`no such folder: ${model}`);
+  return model;
+}
+
+export async function openBrowserSession(mounts: Record<string, string>): Promise<BrowserSession> {
+  process.env.STEERSCOPE_MODEL_MOUNTS = JSON.stringify(mounts);
+  let server: ViteDevServer | null = null;
+  let browser: Browser | null = null;
+  try {
+    server = await createServer({
+      configFile: path.join(REPO_ROOT, 'vite.config.ts'),
+      root: REPO_ROOT,
+      logLevel: 'silent',
+      clearScreen: false,
+      server: { port: 0, host: '127.0.0.1', hmr: false },
+    });
+    await server.listen();
+    const address = server.httpServer?.address();
+    if (!address || typeof address === 'string') throw new Error('the dev server did not report its port');
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`http://127.0.0.1:${address.port}/harness.html`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 120_000 });
+    const api = new Proxy({} as Remote<SteerscopeHarness>, {
+      get(_t, name: string) {
+        if (name === 'then') return undefined;
+        return (...args: unknown[]) =>
+          page.evaluate(
+            async ([n, a]) => {
+              const fn = (window.steerscope as unknown as Record<string, (...x: unknown[]) => unknown>)[n as string];
+              if (typeof fn !== 'function') throw new Error(`the engine has no function ${String(n)}`);
+              return fn(...(a as unknown[]));
+            },
+            [name, args] as const,
+          );
+      },
+    });
+    const s = server;
+    const b = browser;
+    return {
+      api,
+      async close() {
+        await b.close().catch(() => undefined);
+        await s.close().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    await browser?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Playwright wraps page errors as "page.evaluate: Error: <message>\n    at ...": keep the user's part. */
+export function cleanError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/^page\.evaluate: /, '').replace(/^Error: /, '').split('\n    at ')[0].trim();
+}

@@ -1,0 +1,38 @@
+// `generate`: load a model in headless Chromium, generate, print one JSON object.
+import { modelRef, openBrowserSession } from './browser-session.ts';
+import { num, required, str, type Flags } from './args.ts';
+
+export async function runGenerate(flags: Flags): Promise<Record<string, unknown>> {
+  const mounts: Record<string, string> = {};
+  const model = modelRef(required(flags, 'model'), mounts);
+  const prompt = required(flags, 'prompt');
+  const maxNewTokens = num(flags, 'max-new-tokens', 64)!;
+  const greedy = Boolean(flags.greedy);
+  const session = await openBrowserSession(mounts);
+  try {
+    const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
+    const r = await session.api.generate({
+      prompt,
+      chat: Boolean(flags.chat),
+      maxNewTokens,
+      greedy,
+      temperature: num(flags, 'temperature'),
+      topP: num(flags, 'top-p'),
+      topK: num(flags, 'top-k'),
+      repetitionPenalty: num(flags, 'repetition-penalty'),
+      seed: num(flags, 'seed', 0),
+      ignoreEos: Boolean(flags['ignore-eos']),
+      stopStrings: str(flags, 'stop') !== undefined ? [str(flags, 'stop')!] : undefined,
+    });
+    return {
+      model: str(flags, 'model'),
+      promptTokenIds: r.promptTokenIds,
+      tokenIds: r.tokenIds,
+      text: r.text,
+      stopReason: r.stopReason,
+      timings: { loadMs: loaded.loadMs, prefillMs: r.timings.prefillMs, decodeTokensPerSecond: r.timings.decodeTokensPerSecond },
+    };
+  } finally {
+    await session.close();
+  }
+}

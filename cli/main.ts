@@ -1,0 +1,67 @@
+// steerscope CLI: the same engine as the page, in headless Chromium; prints one JSON object on stdout.
+//   npm run --silent cli -- generate --model <folder|hub id|url> --prompt "<text>" --max-new-tokens <n>
+//        [--greedy | --temperature <t> --top-p <p> --top-k <k> --seed <s>] [--repetition-penalty <r>] [--chat]
+//        [--stop <text>] [--ignore-eos] [--max-context <n>] --json
+import { parseArgs } from 'node:util';
+import { cleanError } from './browser-session.ts';
+import { runGenerate } from './generate.ts';
+import type { Flags } from './args.ts';
+
+const USAGE = `usage: steerscope <command> [options] --json
+commands:
+  generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
+           [--repetition-penalty r] [--chat] [--stop text] [--ignore-eos] [--max-context n]`;
+
+const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'no-gate'];
+const STRING_FLAGS = [
+  'model', 'prompt', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
+  'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group',
+];
+
+const commands: Record<string, (flags: Flags) => Promise<Record<string, unknown>>> = {
+  generate: runGenerate,
+};
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...Object.fromEntries(BOOLEAN_FLAGS.map((f) => [f, { type: 'boolean' as const }])),
+        ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
+      },
+    });
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ error: cleanError(e) }) + '\n');
+    return 2;
+  }
+  const [command] = parsed.positionals;
+  const flags = parsed.values as Flags;
+  if (flags.help || !command) {
+    process.stderr.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  const run = commands[command];
+  if (!run) {
+    process.stdout.write(JSON.stringify({ error: `unknown command "${command}"; try --help` }) + '\n');
+    return 2;
+  }
+  try {
+    const out = await run(flags);
+    process.stdout.write((flags.json ? JSON.stringify(out) : JSON.stringify(out, null, 2)) + '\n');
+    return 0;
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ error: cleanError(e) }) + '\n');
+    return 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stdout.write(JSON.stringify({ error: cleanError(e) }) + '\n');
+    process.exit(1);
+  },
+);
