@@ -1,6 +1,7 @@
 // `generate`: load a model in headless Chromium, generate, print one JSON object.
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
+import { readInterventionFolder } from './intervention-folder.ts';
 
 export async function runGenerate(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
@@ -11,6 +12,10 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
   const session = await openBrowserSession(mounts);
   try {
     const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
+    const ivDir = str(flags, 'intervention');
+    if (ivDir) {
+      await session.api.setIntervention(readInterventionFolder(ivDir), { strength: num(flags, 'strength'), useGate: !flags['no-gate'], checkModel: false });
+    }
     const r = await session.api.generate({
       prompt,
       chat: Boolean(flags.chat),
@@ -24,7 +29,15 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
       ignoreEos: Boolean(flags['ignore-eos']),
       stopStrings: str(flags, 'stop') !== undefined ? [str(flags, 'stop')!] : undefined,
     });
+    const steering = ivDir
+      ? {
+          intervention: ivDir,
+          hooks: r.hooks,
+          strengths: r.strengths.map((values) => ({ values, mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : null })),
+        }
+      : {};
     return {
+      ...steering,
       model: str(flags, 'model'),
       promptTokenIds: r.promptTokenIds,
       tokenIds: r.tokenIds,

@@ -4,13 +4,16 @@
 //        [--stop <text>] [--ignore-eos] [--max-context <n>] --json
 import { parseArgs } from 'node:util';
 import { cleanError } from './browser-session.ts';
+import { runFit } from './fit.ts';
 import { runGenerate } from './generate.ts';
 import type { Flags } from './args.ts';
 
 const USAGE = `usage: steerscope <command> [options] --json
 commands:
   generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
-           [--repetition-penalty r] [--chat] [--stop text] [--ignore-eos] [--max-context n]`;
+           [--repetition-penalty r] [--chat] [--stop text] [--ignore-eos] [--max-context n]
+           [--intervention <folder> [--strength λ] [--no-gate]]
+  fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>`;
 
 const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'no-gate'];
 const STRING_FLAGS = [
@@ -20,6 +23,7 @@ const STRING_FLAGS = [
 
 const commands: Record<string, (flags: Flags) => Promise<Record<string, unknown>>> = {
   generate: runGenerate,
+  fit: runFit,
 };
 
 async function main(): Promise<number> {

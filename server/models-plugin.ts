@@ -83,7 +83,11 @@ export function modelsPlugin(modelsDir: string): Plugin {
         const parts = url.replace(/^\//, '').split('/');
         const mount = mounts().find((m) => m.id === parts[0]);
         const rel = parts.slice(1).join('/');
-        if (!mount || !rel || rel.split('/').some((p) => p === '..' || p === '')) return next();
+        if (!mount || !rel || rel.split('/').some((p) => p === '..' || p === '')) {
+          res.statusCode = 404;
+          res.end(mount ? `no file ${rel} in model ${mount.id}` : `no model folder ${parts[0]} (a model folder needs a config.json)`);
+          return;
+        }
         const file = path.join(mount.dir, rel);
         if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
           res.statusCode = 404;

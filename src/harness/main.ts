@@ -1,8 +1,9 @@
 import { api } from './api.ts';
 import { kernelChecksApi } from './kernel-checks-api.ts';
 import { referenceApi } from './reference-api.ts';
+import { steeringApi } from './steering-api.ts';
 
-const steerscope = { ...api, ...referenceApi, ...kernelChecksApi };
+const steerscope = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi };
 export type SteerscopeHarness = typeof steerscope;
 
 declare global {

@@ -5,17 +5,19 @@ struct Params { vocab: u32, rowOffset: u32, _a: u32, _b: u32 };
 @group(0) @binding(2) var<storage, read_write> result: array<u32>;
 
 const WG: u32 = 256u;
+const NONE: u32 = 0xffffffffu;
 var<workgroup> bestV: array<f32, 256>;
 var<workgroup> bestI: array<u32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let tid = lid.x;
-  var bv = -3.4e38;
-  var bi = 0xffffffffu;
+  // NONE marks a thread that saw no logit: any real logit, even −∞, wins over it (ties go to the lower index).
+  var bv = 0.0;
+  var bi = NONE;
   for (var i = tid; i < params.vocab; i += WG) {
     let v = logits[params.rowOffset + i];
-    if (v > bv) { bv = v; bi = i; }
+    if (bi == NONE || v > bv) { bv = v; bi = i; }
   }
   bestV[tid] = bv;
   bestI[tid] = bi;
@@ -24,7 +26,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     if (tid < s) {
       let ov = bestV[tid + s];
       let oi = bestI[tid + s];
-      if (ov > bestV[tid] || (ov == bestV[tid] && oi < bestI[tid])) { bestV[tid] = ov; bestI[tid] = oi; }
+      let mine = bestI[tid];
+      if (oi != NONE && (mine == NONE || ov > bestV[tid] || (ov == bestV[tid] && oi < mine))) { bestV[tid] = ov; bestI[tid] = oi; }
     }
     workgroupBarrier();
   }

@@ -10,7 +10,8 @@ export function repetitionPenaltyParams(count: number, rowOffset: number, penalt
   return packParams([u32(count), u32(rowOffset), f32(penalty)]);
 }
 /** CPU twin (also what the CPU sampler uses). ids must be distinct. */
-export function repetitionPenaltyCpu(logits: Float32Array, ids: Iterable<number>, penalty: number, offset = 0): void {
+export function repetitionPenaltyCpu(logits: Float32Array, ids: Iterable<number>, penaltyValue: number, offset = 0): void {
+  const penalty = Math.fround(penaltyValue); // the kernel's uniform holds it as f32
   for (const id of ids) {
     const v = logits[offset + id];
     logits[offset + id] = v > 0 ? v / penalty : v * penalty;

@@ -1,13 +1,14 @@
 /** CPU weights (f32) read from any ModelFiles source: for in-browser reference checks on small models. */
 import type { CpuWeights } from './cpu-weights.ts';
 import { cpuWeightsFromTensors } from './cpu-weights.ts';
+import { parseJson } from './load-model.ts';
 import type { ModelFiles } from './model-files.ts';
 import { decodeToFloat32, parseSafetensorsFile } from './safetensors.ts';
 import { parseShardIndex, SHARD_INDEX_FILE } from './shard-index.ts';
 
 export async function cpuWeightsFromFiles(files: ModelFiles): Promise<CpuWeights> {
   const index = await files.text(SHARD_INDEX_FILE);
-  const shardNames = index ? parseShardIndex(JSON.parse(index) as unknown).files : ['model.safetensors'];
+  const shardNames = index ? parseShardIndex(parseJson(index, `${files.id}/${SHARD_INDEX_FILE}`)).files : ['model.safetensors'];
   const tensors = new Map<string, Float32Array>();
   for (const name of shardNames) {
     const head = await files.range(name, 0, 8);

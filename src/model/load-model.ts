@@ -29,14 +29,18 @@ export interface LoadedModel {
   config: Record<string, unknown>;
 }
 
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ModelFileError(`${where} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
 async function requiredJson(files: ModelFiles, name: string, why: string): Promise<Record<string, unknown>> {
   const text = await files.text(name);
   if (text === null) throw new ModelFileError(`${files.id} has no ${name} (${why})`);
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new ModelFileError(`${files.id}/${name} is not valid JSON: ${(e as Error).message}`);
-  }
+  return parseJson(text, `${files.id}/${name}`) as Record<string, unknown>;
 }
 
 /** Reads config.json and the tokenizer files: everything but the weights. */
@@ -44,7 +48,7 @@ export async function loadModelMeta(files: ModelFiles): Promise<{ spec: ModelSpe
   const config = await requiredJson(files, 'config.json', 'every model folder needs its Hugging Face config');
   const spec = parseModelConfig(config);
   const tokJson = await requiredJson(files, 'tokenizer.json', 'the tokenizer is needed to turn text into tokens');
-  const tokConfig = (await files.text('tokenizer_config.json').then((t) => (t ? (JSON.parse(t) as Record<string, unknown>) : {}))) ?? {};
+  const tokConfig = (await files.text('tokenizer_config.json')) === null ? {} : await requiredJson(files, 'tokenizer_config.json', '');
   const tokenizer = await createTokenizer(tokJson, tokConfig);
   if (tokenizer.eosTokenIds.length === 0) tokenizer.eosTokenIds.push(...spec.eosTokenIds);
   else for (const e of spec.eosTokenIds) if (!tokenizer.eosTokenIds.includes(e)) tokenizer.eosTokenIds.push(e);
@@ -117,7 +121,7 @@ export async function loadModel(files: ModelFiles, ctx: GpuContext, opts: GpuMod
   const indexText = await files.text(SHARD_INDEX_FILE);
   let shardFiles: string[];
   if (indexText !== null) {
-    shardFiles = parseShardIndex(JSON.parse(indexText) as unknown).files;
+    shardFiles = parseShardIndex(parseJson(indexText, `${files.id}/${SHARD_INDEX_FILE}`)).files;
   } else {
     shardFiles = ['model.safetensors'];
   }

@@ -61,6 +61,7 @@ export function urlModelFiles(id: string, base: string, cache = false): ModelFil
       const res = await cachedFetch(url(name), undefined, cache);
       if (res.status === 404) return null;
       if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
+      if ((res.headers.get('Content-Type') ?? '').includes('text/html')) throw new ModelFileError(`${id}/${name}: the server sent a web page, not the file`);
       return res.text();
     },
     async range(name, start, end) {

@@ -1,0 +1,20 @@
+// Reads and writes intervention folders (intervention.json + intervention.safetensors) on disk.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EncodedIntervention } from '../src/harness/steering-api.ts';
+import { MANIFEST_FILE_NAME, TENSORS_FILE_NAME } from '../src/steering/intervention-file.ts';
+
+export function readInterventionFolder(dir: string): EncodedIntervention {
+  const manifestPath = path.join(dir, MANIFEST_FILE_NAME);
+  const tensorsPath = path.join(dir, TENSORS_FILE_NAME);
+  if (!fs.existsSync(dir)) throw new Error(`no intervention folder ${dir}`);
+  if (!fs.existsSync(manifestPath)) throw new Error(`${dir} has no ${MANIFEST_FILE_NAME}`);
+  if (!fs.existsSync(tensorsPath)) throw new Error(`${dir} has no ${TENSORS_FILE_NAME}`);
+  return { manifest: fs.readFileSync(manifestPath, 'utf8'), tensorsBase64: fs.readFileSync(tensorsPath).toString('base64') };
+}
+
+export function writeInterventionFolder(dir: string, enc: EncodedIntervention): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, MANIFEST_FILE_NAME), enc.manifest);
+  fs.writeFileSync(path.join(dir, TENSORS_FILE_NAME), Buffer.from(enc.tensorsBase64, 'base64'));
+}

@@ -1,0 +1,142 @@
+// Every WGSL kernel against its CPU twin on seeded random inputs (window.steerscope.checkKernel), one test per kernel.
+// Tolerances are relative to max |expected| of each output: 1e-5 for f32 paths, 1e-4 where weights are f16 (the twin
+// gets the same f16-rounded weights); copies, argmax, the penalty and λ = 0 must match exactly. Outputs start filled
+// with a sentinel, so a missing or out-of-range write is a difference too.
+import { expect, test, type Page } from '@playwright/test';
+import type { KernelCheckResult } from '../src/harness/kernel-checks-api.ts';
+import { openHarness, type Remote } from './harness.ts';
+import type { SteerscopeHarness } from '../src/harness/main.ts';
+
+type Diff = KernelCheckResult['parts'][string];
+type Harness = Remote<SteerscopeHarness>;
+
+const F32_TOL = 1e-5;
+const F16_TOL = 1e-4;
+
+/** Cases each kernel must keep (a case that disappears from the harness fails the test). */
+const CASES: Record<string, string[]> = {
+  embed: ['f32', 'f16', 'f32-wide', 'f16-wide'],
+  matmul: ['plain', 'rmsnorm', 'silu-mul'].flatMap((m) => ['f32', 'f16'].flatMap((d) => [`${m}-${d}`, `${m}-${d}-wide`, `${m}-${d}-last-token`])),
+  'rope-kv': ['hd16', 'hd64', 'hd64-pos0-0', 'hd128-far'],
+  attention: ['hd64', 'hd64-peaky', 'hd128', 'hd256', 'hd64-prefill', 'hd16-mqa'],
+  'steer-residual': [
+    'mode0-plain-add', 'mode0-map', 'mode1-map', 'mode0-gate', 'mode1-gate', 'mode0-range', 'mode1-gate-range-record',
+    'mode0-gate-record', 'mode1-record-only', 'mode0-lambda0', 'mode1-lambda0', 'mode0-gate-dim300',
+  ],
+  argmax: ['random', 'small', 'ties-across-threads', 'ties-same-thread', 'all-equal', 'max-last', 'very-negative'],
+  'repetition-penalty': ['mixed', 'many', 'inexact-penalty', 'below-one'],
+};
+
+function fmt(d: Diff): string {
+  const rel = d.maxAbs > 0 ? d.maxAbsDiff / d.maxAbs : d.maxAbsDiff;
+  return `diff ${d.maxAbsDiff.toExponential(2)} (rel ${rel.toExponential(2)}) max ${d.maxAbs.toPrecision(4)} n ${d.n} unequal ${d.unequal}`;
+}
+
+function expectRelative(label: string, d: Diff, tol: number): void {
+  expect(d.n, `${label}: nothing compared`).toBeGreaterThan(0);
+  expect(d.maxAbs, `${label}: expected output is all zero`).toBeGreaterThan(0);
+  expect(d.maxAbsDiff, `${label}: ${fmt(d)}`).toBeLessThanOrEqual(tol * d.maxAbs);
+}
+
+function expectExact(label: string, d: Diff): void {
+  expect(d.n, `${label}: nothing compared`).toBeGreaterThan(0);
+  expect(d.unequal, `${label}: ${fmt(d)}`).toBe(0);
+}
+
+async function open(page: Page): Promise<Harness> {
+  page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  return openHarness(page);
+}
+
+/** Runs every case of a kernel (checking the harness still has them) and hands each result to `check`. */
+async function eachCase(s: Harness, kernel: string, check: (r: KernelCheckResult) => void): Promise<void> {
+  const available = (await s.kernelCases())[kernel] ?? [];
+  for (const c of CASES[kernel]) expect(available, `${kernel}: case ${c} missing from the harness`).toContain(c);
+  for (const c of CASES[kernel]) {
+    const r = await s.checkKernel(kernel, c);
+    console.log(`${kernel}/${c}: ${Object.entries(r.parts).map(([p, d]) => `${p} ${fmt(d)}`).join(' | ')}`);
+    check(r);
+  }
+}
+
+test('embed matches embedCpu exactly (f32 and f16 weights)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'embed', (r) => expectExact(`embed/${r.caseName} x`, r.parts.x));
+});
+
+test('matmul matches matmulCpu (plain / rmsnorm / silu-mul × f32 / f16)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'matmul', (r) => expectRelative(`matmul/${r.caseName} y`, r.parts.y, r.info.dtype === 'f16' ? F16_TOL : F32_TOL));
+});
+
+test('rope-kv matches ropeKvCpu (q in place, K/V cache writes)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'rope-kv', (r) => {
+    expectRelative(`rope-kv/${r.caseName} qkv`, r.parts.qkv, F32_TOL);
+    expectRelative(`rope-kv/${r.caseName} kCache`, r.parts.kCache, F32_TOL);
+    expectExact(`rope-kv/${r.caseName} vCache`, r.parts.vCache);
+  });
+});
+
+test('attention matches attentionCpu (GQA, > 64 positions, head dims 16–256)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'attention', (r) => expectRelative(`attention/${r.caseName} out`, r.parts.out, F32_TOL));
+});
+
+test('steer-residual matches steerCpu (x, gate strengths, record; λ = 0 is the plain residual)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'steer-residual', (r) => {
+    const name = `steer-residual/${r.caseName}`;
+    if (r.info.map) expectRelative(`${name} x`, r.parts.x, F32_TOL);
+    else expectExact(`${name} x`, r.parts.x); // no map: x + z or x itself
+    if (r.info.gate) {
+      expect(r.parts.strengths.maxAbs, `${name}: gate values`).toBeGreaterThan(0);
+      expect(r.parts.strengths.maxAbsDiff, `${name} strengths: ${fmt(r.parts.strengths)}`).toBeLessThanOrEqual(1e-6);
+    } else {
+      expectExact(`${name} strengths (untouched)`, r.parts.strengths);
+    }
+    expectExact(`${name} rec`, r.parts.rec);
+    if (r.info.record) expect(r.parts.rec.maxAbs, `${name}: nothing recorded`).toBeGreaterThan(0);
+    if (r.info.lambda === 0) {
+      expectExact(`${name} x vs twin`, r.parts.x);
+      expectExact(`${name} x vs plain residual`, r.parts.plain);
+    }
+  });
+});
+
+test('argmax matches argmaxCpu (first index on ties, vocab not a multiple of 256)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'argmax', (r) => expect(r.gpuIndex, `argmax/${r.caseName}`).toBe(r.cpuIndex));
+});
+
+test('repetition-penalty matches repetitionPenaltyCpu exactly (positive, negative and zero logits)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'repetition-penalty', (r) => {
+    const name = `repetition-penalty/${r.caseName}`;
+    expect(r.info.positive, `${name}: positive logits`).toBeGreaterThan(0);
+    expect(r.info.negative, `${name}: negative logits`).toBeGreaterThan(0);
+    // The kernel's uniform holds the penalty as f32: against the twin given that value it must be exact.
+    expectExact(`${name} (twin with f32 penalty)`, r.parts.withF32Penalty);
+    // Penalties exact in f32: exact against the twin as the sampler calls it.
+    if (r.info.penalty === Math.fround(Number(r.info.penalty))) expectExact(`${name} logits`, r.parts.logits);
+  });
+});
+
+// Regressions of two bugs these checks found (both fixed).
+test('argmax: a row with every logit −∞ (or below −3.4e38) returns index 0, like torch', async ({ page }) => {
+  const s = await open(page);
+  for (const c of ['all-minus-infinity', 'below-initial-best']) {
+    const r = await s.checkKernel('argmax', c);
+    console.log(`argmax/${c}: gpu ${r.gpuIndex} cpu ${r.cpuIndex}`);
+    expect(r.gpuIndex, `argmax/${c}`).toBe(r.cpuIndex);
+  }
+});
+
+test('repetition penalty: the twin uses the f32 penalty the kernel holds (no 1-ulp differences)', async ({ page }) => {
+  const s = await open(page);
+  for (const c of ['inexact-penalty', 'below-one']) {
+    const r = await s.checkKernel('repetition-penalty', c);
+    console.log(`repetition-penalty/${c}: ${fmt(r.parts.logits)}`);
+    expectExact(`repetition-penalty/${c} logits`, r.parts.logits);
+  }
+});

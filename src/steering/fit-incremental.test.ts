@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { HookName } from '../model/spec.ts';
+import { fitIncremental, type CollectFn } from './fit-incremental.ts';
+import { fitMeanShift } from './fit-mean-shift.ts';
+import { steerInPlace, type HookMap } from './intervention.ts';
+
+interface Call {
+  which: 'source' | 'target';
+  hooks: HookName[];
+  active: Map<HookName, HookMap>;
+  activeKeysAtCall: HookName[];
+}
+
+function mockCollect(calls: Call[]): CollectFn {
+  return async (active, which, hooks) => {
+    calls.push({ which, hooks: [...hooks], active, activeKeysAtCall: [...active.keys()] });
+    // Activations encode the call: value = number of active maps (+100 for targets).
+    return new Map(hooks.map((h) => [h, [Float64Array.of(active.size + (which === 'target' ? 100 : 0))]]));
+  };
+}
+
+describe('fitIncremental', () => {
+  it('collects targets once unsteered and each source with exactly the earlier maps active', async () => {
+    const calls: Call[] = [];
+    const fitted: { src: number; tgt: number; map: HookMap }[] = [];
+    const fitOne = async (src: readonly Float64Array[], tgt: readonly Float64Array[]): Promise<HookMap> => {
+      const map = { w: Float32Array.of(1), b: Float32Array.of(fitted.length) };
+      fitted.push({ src: src[0][0], tgt: tgt[0][0], map });
+      return map;
+    };
+    const progress: string[] = [];
+    const maps = await fitIncremental(['1.attn', '0.mlp', '0.attn', '0.mlp'], mockCollect(calls), fitOne, 'incremental', {
+      onProgress: (done, total, hook) => progress.push(`${done}/${total} ${hook}`),
+    });
+    expect([...maps.keys()]).toEqual(['0.attn', '0.mlp', '1.attn']);
+    expect(calls.map((c) => [c.which, c.hooks, c.activeKeysAtCall])).toEqual([
+      ['target', ['0.attn', '0.mlp', '1.attn'], []],
+      ['source', ['0.attn'], []],
+      ['source', ['0.mlp'], ['0.attn']],
+      ['source', ['1.attn'], ['0.attn', '0.mlp']],
+    ]);
+    // The active maps are the very maps fitted for the earlier hooks, and each call got a snapshot.
+    expect(calls[3].active.get('0.attn')).toBe(fitted[0].map);
+    expect(calls[3].active.get('0.mlp')).toBe(fitted[1].map);
+    expect(calls[2].active.size).toBe(1);
+    // Fitted in forward order; the k-th source saw k active maps, targets none.
+    expect(fitted.map((f) => [f.src, f.tgt])).toEqual([
+      [0, 100],
+      [1, 100],
+      [2, 100],
+    ]);
+    expect(maps.get('1.attn')).toBe(fitted[2].map);
+    expect(progress).toEqual(['1/3 0.attn', '2/3 0.mlp', '3/3 1.attn']);
+  });
+
+  it('independent mode collects source once, unsteered', async () => {
+    const calls: Call[] = [];
+    const maps = await fitIncremental(['2.mlp', '0.resid'], mockCollect(calls), fitMeanShift, 'independent');
+    expect(calls.map((c) => [c.which, c.hooks, c.activeKeysAtCall])).toEqual([
+      ['target', ['0.resid', '2.mlp'], []],
+      ['source', ['0.resid', '2.mlp'], []],
+    ]);
+    expect(maps.size).toBe(2);
+  });
+
+  it('incremental mean shift on a chained toy model leaves nothing for the later hook to fix', async () => {
+    // Toy model: hook 0.mlp sees x; hook 1.mlp sees 2·(steered 0.mlp) + 1.
+    const source = [Float64Array.of(0, 1), Float64Array.of(2, 3), Float64Array.of(4, 2)];
+    const target = [Float64Array.of(5, -1), Float64Array.of(9, 0), Float64Array.of(7, 4)];
+    const collect: CollectFn = async (active, which, hooks) => {
+      const h0: Float64Array[] = [];
+      const h1: Float64Array[] = [];
+      for (const x of which === 'source' ? source : target) {
+        const z = Float64Array.from(x);
+        h0.push(Float64Array.from(z));
+        const m0 = active.get('0.mlp');
+        if (m0) steerInPlace(z, m0, 1);
+        h1.push(z.map((v) => 2 * v + 1));
+      }
+      const all = new Map<HookName, Float64Array[]>([
+        ['0.mlp', h0],
+        ['1.mlp', h1],
+      ]);
+      return new Map(hooks.map((h) => [h, all.get(h) as Float64Array[]]));
+    };
+    const inc = await fitIncremental(['0.mlp', '1.mlp'], collect, fitMeanShift, 'incremental');
+    const ind = await fitIncremental(['0.mlp', '1.mlp'], collect, fitMeanShift, 'independent');
+    expect(Array.from(inc.get('0.mlp')?.b ?? [])).toEqual([5, -1]); // μt − μs = (7, 1) − (2, 2)
+    expect(Array.from(inc.get('1.mlp')?.b ?? [])).toEqual([0, 0]);
+    expect(Array.from(ind.get('1.mlp')?.b ?? [])).toEqual([10, -2]);
+  });
+
+  it('refuses an empty hook list and a collect that omits a hook', async () => {
+    await expect(fitIncremental([], mockCollect([]), fitMeanShift)).rejects.toThrow(/no hooks/);
+    const bad: CollectFn = async () => new Map();
+    await expect(fitIncremental(['0.attn'], bad, fitMeanShift)).rejects.toThrow(/no source activations for hook 0.attn|no target/);
+  });
+
+  it('stops when aborted', async () => {
+    const ctl = new AbortController();
+    ctl.abort(new Error('user stopped'));
+    await expect(fitIncremental(['0.attn'], mockCollect([]), fitMeanShift, 'incremental', { signal: ctl.signal })).rejects.toThrow(
+      'user stopped',
+    );
+  });
+});

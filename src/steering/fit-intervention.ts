@@ -1,0 +1,77 @@
+/**
+ * Fits an intervention on the loaded model from a prompt dataset: Mean-AcT or Linear-AcT (incremental or
+ * independent, spec section 4), optionally with DSAS gates (section 6) trained on unsteered source vs control.
+ */
+import type { GpuModel, SteeringConfig } from '../model/gpu-model.ts';
+import type { HookName } from '../model/spec.ts';
+import type { Tokenizer } from '../model/tokenizer.ts';
+import { collectPooled } from './collect-activations.ts';
+import { datasetHash, type PromptDataset } from './dataset.ts';
+import { fitDsas } from './fit-dsas.ts';
+import { fitIncremental, type FitMode } from './fit-incremental.ts';
+import { fitLinearAct } from './fit-linear-act.ts';
+import { fitMeanShift } from './fit-mean-shift.ts';
+import type { Intervention } from './intervention.ts';
+import type { PooledRows } from './matrix-rows.ts';
+
+export type ClosedFormMethod = 'mean' | 'linear-act';
+
+export interface FitRequest {
+  method: ClosedFormMethod;
+  hooks: HookName[];
+  dsas: boolean;
+  mode?: FitMode;
+  /** Linear-AcT: apply only inside the source range (off by default). */
+  sourceRange?: boolean;
+  onProgress?: (stage: string, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export async function fitClosedForm(
+  modelId: string,
+  model: GpuModel,
+  tokenizer: Tokenizer,
+  dataset: PromptDataset,
+  req: FitRequest,
+  restore: SteeringConfig | null,
+): Promise<Intervention> {
+  if (dataset.source.length === 0 || dataset.target.length === 0) throw new Error('the dataset needs source and target prompts');
+  if (req.dsas && dataset.control.length === 0) throw new Error('DSAS needs control prompts (neutral text) in the dataset');
+  if (req.method === 'linear-act' && dataset.source.length !== dataset.target.length) {
+    throw new Error(`Linear-AcT pairs sorted source and target values, so it needs as many source prompts as target prompts (${dataset.source.length} vs ${dataset.target.length})`);
+  }
+  const mode = req.mode ?? 'incremental';
+  const fitOne =
+    req.method === 'mean'
+      ? (s: PooledRows, t: PooledRows) => fitMeanShift(s, t)
+      : (s: PooledRows, t: PooledRows) => fitLinearAct(s, t, { rangeMask: req.sourceRange ?? false });
+  const maps = await fitIncremental(
+    req.hooks,
+    (active, which, hooks) => collectPooled(model, tokenizer, which === 'source' ? dataset.source : dataset.target, hooks, active, restore),
+    fitOne,
+    mode,
+    { signal: req.signal, onProgress: (done, total) => req.onProgress?.('maps', done, total) },
+  );
+  const metrics: Record<string, unknown> = {};
+  if (req.dsas) {
+    const src = await collectPooled(model, tokenizer, dataset.source, req.hooks, new Map(), restore);
+    const ctl = await collectPooled(model, tokenizer, dataset.control, req.hooks, new Map(), restore);
+    const accuracy: Record<string, number> = {};
+    for (const h of req.hooks) {
+      const fit = fitDsas(src.get(h)!, ctl.get(h)!);
+      maps.get(h)!.gate = fit.gate;
+      accuracy[h] = fit.accuracy;
+    }
+    metrics.dsasTrainAccuracy = accuracy;
+  }
+  return {
+    modelId,
+    method: req.method,
+    hooks: maps,
+    strength: 1,
+    dataset: { name: dataset.name, hash: await datasetHash(dataset) },
+    settings: { mode, dsas: req.dsas, sourceRange: req.sourceRange ?? false, hooks: req.hooks },
+    metrics,
+    created: new Date().toISOString(),
+  };
+}
