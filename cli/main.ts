@@ -4,6 +4,7 @@
 //        [--stop <text>] [--ignore-eos] [--max-context <n>] --json
 import { parseArgs } from 'node:util';
 import { cleanError } from './browser-session.ts';
+import { runBench } from './bench.ts';
 import { runFit } from './fit.ts';
 import { runGenerate } from './generate.ts';
 import type { Flags } from './args.ts';
@@ -13,17 +14,19 @@ commands:
   generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
            [--repetition-penalty r] [--chat] [--stop text] [--ignore-eos] [--max-context n]
            [--intervention <folder> [--strength λ] [--no-gate]]
+  bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] [--skip-peer]
   fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>`;
 
-const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'no-gate'];
+const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'no-gate', 'skip-peer'];
 const STRING_FLAGS = [
   'model', 'prompt', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
-  'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group',
+  'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens',
 ];
 
 const commands: Record<string, (flags: Flags) => Promise<Record<string, unknown>>> = {
   generate: runGenerate,
   fit: runFit,
+  bench: runBench,
 };
 
 async function main(): Promise<number> {
