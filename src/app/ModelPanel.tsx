@@ -1,0 +1,151 @@
+import { useRef } from 'react';
+import type { LoadProgressEvent, ModelInfo } from '../worker/protocol.ts';
+import { formatBytes, formatSeconds, plural } from './format.ts';
+import { useApp, type SourceKind } from './store.ts';
+
+const SOURCES: { kind: SourceKind; label: string }[] = [
+  { kind: 'server', label: 'This server' },
+  { kind: 'ref', label: 'Hub or URL' },
+  { kind: 'folder', label: 'Local folder' },
+];
+
+function progressText(p: LoadProgressEvent | null): string {
+  if (!p || p.phase === 'config') return 'Reading the config and tokenizer…';
+  if (p.phase === 'headers') return 'Opening the weight files…';
+  if (p.phase === 'done') return 'Finishing…';
+  const files = p.fileCount > 1 && p.fileIndex > 0 ? ` · file ${p.fileIndex} of ${p.fileCount}` : '';
+  return `${formatBytes(p.loadedBytes)} of ${formatBytes(p.totalBytes)}${files} · ${p.file}`;
+}
+
+function ModelSummary({ m }: { m: ModelInfo }) {
+  return (
+    <p role="status" className="ok">
+      <strong>{m.id}</strong> is ready: {m.modelType}, {plural(m.numLayers, 'layer')}, {m.hiddenSize} wide, context {m.maxContext} tokens,{' '}
+      {formatBytes(m.gpuBytes)} on the GPU ({m.weightDType}), loaded in {formatSeconds(m.loadMs)}.
+      {m.hasChatTemplate ? ' It has a chat template.' : ''}
+    </p>
+  );
+}
+
+export function ModelPanel() {
+  const gpuOk = useApp((s) => s.gpu.status === 'ready' || s.gpu.status === 'checking');
+  const serverModels = useApp((s) => s.serverModels);
+  const sourceKind = useApp((s) => s.sourceKind);
+  const serverId = useApp((s) => s.serverId);
+  const ref = useApp((s) => s.ref);
+  const folder = useApp((s) => s.folder);
+  const load = useApp((s) => s.load);
+  const { setSourceKind, setServerId, setRef, setFolder, loadModel } = useApp.getState();
+  const folderInput = useRef<HTMLInputElement | null>(null);
+  const loading = load.status === 'loading';
+  const p = load.progress;
+  const determinate = p !== null && p.phase === 'weights' && p.totalBytes > 0;
+
+  return (
+    <section className="panel model">
+      <h2>Model</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void loadModel();
+        }}
+      >
+        <fieldset className="segmented">
+          <legend>Where the model comes from</legend>
+          {SOURCES.map((s) => (
+            <label key={s.kind} className={sourceKind === s.kind ? 'on' : ''}>
+              <input type="radio" name="source" value={s.kind} checked={sourceKind === s.kind} onChange={() => setSourceKind(s.kind)} />
+              {s.label}
+            </label>
+          ))}
+        </fieldset>
+
+        {sourceKind === 'server' && (
+          <div className="field">
+            <label htmlFor="server-model">Model folder</label>
+            <select id="server-model" value={serverId} onChange={(e) => setServerId(e.target.value)} disabled={serverModels.status === 'loading'}>
+              <option value="">
+                {serverModels.status === 'loading' ? 'Looking for models…' : serverModels.items.length === 0 ? 'No model folders on this server' : 'Choose a model folder…'}
+              </option>
+              {serverModels.items.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.id} ({formatBytes(m.bytes)})
+                </option>
+              ))}
+            </select>
+            <p className="hint">Folders under the dev server’s models directory (MODELS_DIR).</p>
+          </div>
+        )}
+
+        {sourceKind === 'ref' && (
+          <div className="field">
+            <label htmlFor="model-ref">Hugging Face id or URL</label>
+            <input
+              id="model-ref"
+              type="text"
+              value={ref}
+              onChange={(e) => setRef(e.target.value)}
+              placeholder="HuggingFaceTB/SmolLM2-135M-Instruct"
+              spellCheck={false}
+              autoCapitalize="off"
+              autoComplete="off"
+            />
+            <p className="hint">An owner/name id (optionally @revision), or the URL of a folder with config.json, tokenizer.json and .safetensors files. Downloads are cached in the browser.</p>
+          </div>
+        )}
+
+        {sourceKind === 'folder' && (
+          <div className="field">
+            <span className="label" id="folder-label">
+              Folder on this computer
+            </span>
+            <div className="row">
+              <button type="button" className="secondary" onClick={() => folderInput.current?.click()} aria-describedby="folder-label folder-chosen">
+                Open a local folder
+              </button>
+              <span id="folder-chosen" className="muted">
+                {folder ? `${folder.name}: ${plural(folder.files.length, 'file')}, ${formatBytes(folder.bytes)}` : 'No folder chosen'}
+              </span>
+            </div>
+            <input
+              ref={(el) => {
+                folderInput.current = el;
+                if (el) el.webkitdirectory = true;
+              }}
+              type="file"
+              multiple
+              hidden
+              tabIndex={-1}
+              aria-label="Model folder files"
+              onChange={(e) => {
+                setFolder(Array.from(e.target.files ?? []));
+                e.target.value = '';
+              }}
+            />
+            <p className="hint">The folder that holds config.json, tokenizer.json and the .safetensors files. Nothing is uploaded.</p>
+          </div>
+        )}
+
+        <div className="actions">
+          <button type="submit" disabled={!gpuOk || loading}>
+            Load
+          </button>
+        </div>
+      </form>
+
+      {loading && (
+        <div className="progress">
+          <label htmlFor="load-progress">Loading {load.target}</label>
+          <progress id="load-progress" max={determinate ? p.totalBytes : undefined} value={determinate ? p.loadedBytes : undefined} />
+          <p className="muted">{progressText(p)}</p>
+        </div>
+      )}
+      {load.status === 'ready' && load.model && <ModelSummary m={load.model} />}
+      {load.error && (
+        <p role="alert" className="error">
+          {load.error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * The page's handle on the engine worker: every call is a promise; load progress and generated tokens arrive through
+ * callbacks, or as an async iterator (`tokens`).
+ */
+import type {
+  AdapterInfo,
+  EngineErrorInfo,
+  EngineErrorKind,
+  EngineEvent,
+  EngineRequest,
+  GenerateDone,
+  GenerateParams,
+  LoadProgressEvent,
+  ModelInfo,
+  ModelSource,
+  RequestType,
+  ResultOf,
+  TokenEvent,
+} from './protocol.ts';
+
+export class EngineError extends Error {
+  constructor(
+    readonly kind: EngineErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+/** Requests without their id (the client numbers them). */
+type Body<T extends RequestType> = Omit<Extract<EngineRequest, { type: T }>, 'id' | 'type'>;
+
+interface Pending {
+  resolve: (v: never) => void;
+  reject: (e: EngineError) => void;
+  onProgress?: (p: LoadProgressEvent) => void;
+  onToken?: (t: TokenEvent) => void;
+}
+
+export interface EngineClientOptions {
+  /** Called when the GPU is lost after a model was loaded. */
+  onDeviceLost?: (e: EngineErrorInfo) => void;
+}
+
+export class EngineClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private broken: EngineError | null = null;
+
+  constructor(
+    private readonly worker: Worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'steerscope-engine' }),
+    private readonly opts: EngineClientOptions = {},
+  ) {
+    worker.addEventListener('message', (ev: MessageEvent<EngineEvent>) => this.receive(ev.data));
+    worker.addEventListener('error', (ev) => {
+      ev.preventDefault();
+      this.fail(new EngineError('internal', `The engine could not start${ev.message ? `: ${ev.message}` : ''}. Reload the page.`));
+    });
+    worker.addEventListener('messageerror', () => this.fail(new EngineError('internal', 'The engine sent a message the page could not read.')));
+  }
+
+  adapter(): Promise<AdapterInfo> {
+    return this.call('adapter', {});
+  }
+
+  load(source: ModelSource, opts: { maxContext?: number; onProgress?: (p: LoadProgressEvent) => void } = {}): Promise<ModelInfo> {
+    return this.call('load', { source, maxContext: opts.maxContext }, { onProgress: opts.onProgress });
+  }
+
+  generate(params: GenerateParams, onToken?: (t: TokenEvent) => void): Promise<GenerateDone> {
+    return this.call('generate', { params }, { onToken });
+  }
+
+  /** The generated tokens as an async iterator; `result` settles when generation ends (also after `stop`). */
+  tokens(params: GenerateParams): AsyncIterableIterator<TokenEvent> & { result: Promise<GenerateDone> } {
+    const queue: TokenEvent[] = [];
+    let wake: (() => void) | null = null;
+    let finished = false;
+    const result = this.generate(params, (t) => {
+      queue.push(t);
+      wake?.();
+    });
+    const settle = () => {
+      finished = true;
+      wake?.();
+    };
+    result.then(settle, settle);
+    const it = {
+      result,
+      async next(): Promise<IteratorResult<TokenEvent>> {
+        while (queue.length === 0 && !finished) await new Promise<void>((r) => (wake = r));
+        wake = null;
+        if (queue.length > 0) return { value: queue.shift()!, done: false };
+        await result; // rethrows the engine's error
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+
+  stop(): Promise<{ stopped: boolean }> {
+    return this.call('stop', {});
+  }
+
+  unload(): Promise<{ unloaded: boolean }> {
+    return this.call('unload', {});
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+    this.fail(new EngineError('internal', 'The engine was shut down.'));
+  }
+
+  private call<T extends RequestType>(type: T, body: Body<T>, handlers: Pick<Pending, 'onProgress' | 'onToken'> = {}): Promise<ResultOf[T]> {
+    if (this.broken) return Promise.reject(this.broken);
+    const id = this.nextId++;
+    return new Promise<ResultOf[T]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, ...handlers });
+      try {
+        this.worker.postMessage({ ...body, type, id } as EngineRequest);
+      } catch (e) {
+        this.pending.delete(id);
+        reject(new EngineError(type === 'load' ? 'model' : 'internal', `Could not hand the request to the engine: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  private receive(ev: EngineEvent): void {
+    if (ev.type === 'device-lost') {
+      this.opts.onDeviceLost?.(ev.error);
+      return;
+    }
+    const p = this.pending.get(ev.id);
+    if (!p) return;
+    switch (ev.type) {
+      case 'progress':
+        p.onProgress?.(ev.progress);
+        break;
+      case 'token':
+        p.onToken?.(ev.token);
+        break;
+      case 'done':
+        this.pending.delete(ev.id);
+        p.resolve(ev.result as never);
+        break;
+      case 'error':
+        this.pending.delete(ev.id);
+        p.reject(new EngineError(ev.error.kind, ev.error.message));
+        break;
+    }
+  }
+
+  private fail(e: EngineError): void {
+    this.broken = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
