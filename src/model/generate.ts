@@ -18,6 +18,8 @@ export interface GeneratedToken {
   tokenId: number;
   /** Text so far (generated part only). */
   text: string;
+  /** Gate value of each gated hook at this token (empty without gates). */
+  strengths: number[];
 }
 
 export interface GenerateResult {
@@ -86,7 +88,7 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
     } else {
       strengths.push([]);
     }
-    o.onToken?.({ index: out.length - 1, tokenId: out[out.length - 1], text });
+    o.onToken?.({ index: out.length - 1, tokenId: out[out.length - 1], text, strengths: strengths[strengths.length - 1] });
     if (isEos) {
       stopReason = 'eos';
       break;

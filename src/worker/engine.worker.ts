@@ -193,17 +193,6 @@ function info(m: LoadedModel, loadMs: number): ModelInfo {
   };
 }
 
-/** A view of the model whose `run` remembers each step's steering strengths by position. */
-function observeStrengths(model: GpuModel, byPos: Map<number, number[]>): GpuModel {
-  const view = Object.create(model) as GpuModel;
-  view.run = async (ids, pos0, opts) => {
-    const r = await model.run(ids, pos0, opts);
-    r.strengths.forEach((s, t) => byPos.set(pos0 + t, Array.from(s)));
-    return r;
-  };
-  return view;
-}
-
 async function runGenerate(id: number, p: GenerateParams): Promise<ResultOf['generate']> {
   return serial(async () => {
     const m = loaded;
@@ -213,11 +202,10 @@ async function runGenerate(id: number, p: GenerateParams): Promise<ResultOf['gen
     const promptIds = p.chat ? m.tokenizer.encodeChat([{ role: 'user', content: p.prompt }]) : m.tokenizer.encode(p.prompt);
     const controller = new AbortController();
     running = controller;
-    const byPos = new Map<number, number[]>();
     let prev = '';
     try {
       const s = p.sampling;
-      const r = await generate({ ...m, model: observeStrengths(m.model, byPos) }, promptIds, {
+      const r = await generate(m, promptIds, {
         maxNewTokens: p.maxNewTokens,
         greedy: s.greedy,
         ...(s.greedy ? {} : { temperature: s.temperature, topP: s.topP, topK: s.topK, seed: s.seed }),
@@ -229,7 +217,7 @@ async function runGenerate(id: number, p: GenerateParams): Promise<ResultOf['gen
             tokenId: t.tokenId,
             text: t.text.startsWith(prev) ? t.text.slice(prev.length) : t.text,
             fullText: t.text,
-            strengths: byPos.get(promptIds.length + t.index) ?? [],
+            strengths: t.strengths,
           };
           prev = t.text;
           post({ id, type: 'token', token });
