@@ -1,0 +1,74 @@
+// The CLI as a user runs it: one JSON object on stdout, non-zero exit with {"error"} on failure.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from '@playwright/test';
+
+const run = promisify(execFile);
+const shared = process.env.SHARED_DIR ?? path.resolve('../shared');
+const STORIES = path.join(shared, 'models/stories260K');
+const REFERENCE_IDS = [432, 383, 286, 261, 376, 298, 315, 421];
+
+async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
+  try {
+    const { stdout } = await run('npx', ['tsx', 'cli/main.ts', ...args], { timeout: 15 * 60_000, maxBuffer: 64 * 2 ** 20 });
+    return { code: 0, json: JSON.parse(stdout) as Record<string, unknown> };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string };
+    return { code: err.code ?? 1, json: JSON.parse(err.stdout || '{}') as Record<string, unknown> };
+  }
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('generate prints the reference greedy continuation as JSON', async () => {
+  const { code, json } = await cli(['generate', '--model', STORIES, '--prompt', 'Once upon a time', '--max-new-tokens', '200', '--greedy', '--ignore-eos', '--json']);
+  expect(code).toBe(0);
+  expect(json.promptTokenIds).toEqual([1, 403, 407, 261, 378]);
+  expect((json.tokenIds as number[]).slice(0, REFERENCE_IDS.length)).toEqual(REFERENCE_IDS);
+  expect(json.tokenIds).toHaveLength(200);
+  expect(json.text as string).toMatch(/^, there was a little girl named Lily\. She loved to play outside in the park\./);
+  const t = json.timings as Record<string, number>;
+  for (const k of ['loadMs', 'prefillMs', 'decodeTokensPerSecond']) expect(t[k]).toBeGreaterThan(0);
+});
+
+test('errors exit non-zero with {"error": …}', async () => {
+  const missing = await cli(['generate', '--model', './no/such/folder', '--prompt', 'x', '--json']);
+  expect(missing.code).not.toBe(0);
+  expect(missing.json.error).toMatch(/no such folder/);
+  const badMethod = await cli(['fit', '--model', STORIES, '--dataset', path.join(shared, 'data/prompts/sad_to_happy.json'), '--method', 'magic', '--out', '/tmp/x', '--json']);
+  expect(badMethod.code).not.toBe(0);
+  expect(badMethod.json.error).toMatch(/--method/);
+});
+
+test('fit saves an intervention folder; generate with it reports per-token strengths', async () => {
+  test.setTimeout(30 * 60_000);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'steerscope-iv-'));
+  const dataset = path.join(out, 'small.json');
+  const data = JSON.parse(fs.readFileSync(path.join(shared, 'data/prompts/sad_to_happy.json'), 'utf8')) as Record<string, string[]>;
+  fs.writeFileSync(dataset, JSON.stringify({ name: 'small', source: data.source.slice(0, 8), target: data.target.slice(0, 8), control: data.control.slice(0, 8) }));
+  const iv = path.join(out, 'iv');
+  const fit = await cli(['fit', '--model', STORIES, '--dataset', dataset, '--method', 'mean', '--hooks', '0.attn,2.mlp', '--dsas', '--out', iv, '--json']);
+  expect(fit.code, JSON.stringify(fit.json)).toBe(0);
+  expect(fit.json.hooks).toEqual(['0.attn', '2.mlp']);
+  expect(fs.existsSync(path.join(iv, 'intervention.json'))).toBe(true);
+  expect(fs.existsSync(path.join(iv, 'intervention.safetensors'))).toBe(true);
+  const manifest = JSON.parse(fs.readFileSync(path.join(iv, 'intervention.json'), 'utf8')) as Record<string, unknown>;
+  expect(manifest.method).toBe('mean');
+  expect((manifest.dataset as Record<string, string>).hash).toMatch(/^[0-9a-f]{64}$/);
+
+  const gen = await cli(['generate', '--model', STORIES, '--prompt', 'Lily was sad', '--max-new-tokens', '6', '--greedy', '--intervention', iv, '--strength', '1.5', '--json']);
+  expect(gen.code, JSON.stringify(gen.json)).toBe(0);
+  expect(gen.json.hooks).toEqual(['0.attn', '2.mlp']);
+  const strengths = gen.json.strengths as { values: number[]; mean: number }[];
+  expect(strengths).toHaveLength((gen.json.tokenIds as number[]).length);
+  for (const s of strengths) {
+    expect(s.values).toHaveLength(2);
+    expect(s.mean).toBeCloseTo((s.values[0] + s.values[1]) / 2, 6);
+  }
+  const noGate = await cli(['generate', '--model', STORIES, '--prompt', 'Lily was sad', '--max-new-tokens', '3', '--greedy', '--intervention', iv, '--no-gate', '--json']);
+  expect(noGate.json.hooks).toEqual([]);
+  fs.rmSync(out, { recursive: true, force: true });
+});
