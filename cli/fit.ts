@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { modelRef, openBrowserSession } from './browser-session.ts';
-import { required, str, type Flags } from './args.ts';
+import { num, required, str, type Flags } from './args.ts';
 import { writeInterventionFolder } from './intervention-folder.ts';
 
-const METHODS = ['mean', 'linear-act'] as const;
-type Method = (typeof METHODS)[number];
+const METHODS = ['mean', 'linear-act', 'lineas'] as const;
+type Method = Exclude<(typeof METHODS)[number], 'lineas'>;
 
 export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
@@ -14,12 +14,30 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
   const datasetPath = required(flags, 'dataset');
   if (!fs.existsSync(datasetPath)) throw new Error(`no dataset file ${datasetPath}`);
   const method = required(flags, 'method');
-  if (method === 'lineas') throw new Error('LinEAS training is not available yet; use --method mean or linear-act');
   if (!(METHODS as readonly string[]).includes(method)) throw new Error(`--method must be one of ${METHODS.join(', ')}, got "${method}"`);
   const out = required(flags, 'out');
   const session = await openBrowserSession(mounts);
   try {
     await session.api.load(model);
+    if (method === 'lineas') {
+      const dsas = flags['dsas-e2e'] ? ('e2e' as const) : undefined;
+      if (flags.dsas) throw new Error('LinEAS takes --dsas e2e (gates trained end to end)');
+      const r = await session.api.fitLineas({
+        dataset: fs.readFileSync(datasetPath, 'utf8'),
+        datasetName: path.basename(datasetPath),
+        hooks: str(flags, 'hooks'),
+        steps: num(flags, 'steps'),
+        lr: num(flags, 'lr'),
+        batch: num(flags, 'batch'),
+        l1: num(flags, 'l1'),
+        group: num(flags, 'group'),
+        seed: num(flags, 'seed'),
+        dsas,
+      });
+      writeInterventionFolder(out, r.intervention);
+      const metrics = r.metrics as { finalLoss: number; curve: unknown[]; support: unknown };
+      return { model: str(flags, 'model'), method, dsas: dsas ?? false, hooks: r.hooks, out, fitMs: r.fitMs, finalLoss: metrics.finalLoss, curve: metrics.curve, support: metrics.support };
+    }
     const r = await session.api.fit({
       dataset: fs.readFileSync(datasetPath, 'utf8'),
       datasetName: path.basename(datasetPath),

@@ -15,9 +15,11 @@ commands:
            [--repetition-penalty r] [--chat] [--stop text] [--ignore-eos] [--max-context n]
            [--intervention <folder> [--strength λ] [--no-gate]]
   bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] [--skip-peer]
-  fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>`;
+  fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>
+  fit      --model <m> --dataset <file.json> --method lineas [--steps n] [--lr x] [--batch b] [--l1 x] [--group x] [--dsas e2e] [--seed s]
+           [--hooks …] --out <folder>`;
 
-const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'no-gate', 'skip-peer'];
+const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer'];
 const STRING_FLAGS = [
   'model', 'prompt', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens',
@@ -32,7 +34,12 @@ const commands: Record<string, (flags: Flags) => Promise<Record<string, unknown>
 async function main(): Promise<number> {
   let parsed;
   try {
+    // `--dsas e2e` (LinEAS) is spelled as one flag internally.
+    const argv = process.argv.slice(2);
+    const at = argv.findIndex((a, i) => a === '--dsas' && argv[i + 1] === 'e2e');
+    if (at >= 0) argv.splice(at, 2, '--dsas-e2e');
     parsed = parseArgs({
+      args: argv,
       allowPositionals: true,
       strict: true,
       options: {

@@ -3,6 +3,9 @@ import type { HookName } from '../model/spec.ts';
 import { collectPooled } from '../steering/collect-activations.ts';
 import { parseDataset } from '../steering/dataset.ts';
 import { fitClosedForm, type ClosedFormMethod } from '../steering/fit-intervention.ts';
+import { fitLineas } from '../steering/fit-lineas.ts';
+import { cpuWeightsFromFiles } from '../model/cpu-weights-from-files.ts';
+import { resolveModelSource } from '../model/resolve-source.ts';
 import { parseHookSelection } from '../steering/hook-selection.ts';
 import { decodeIntervention, encodeIntervention } from '../steering/intervention-file.ts';
 import type { HookMap } from '../steering/intervention.ts';
@@ -34,6 +37,20 @@ export const steeringApi = {
     const iv = await fitClosedForm(session.ref, m.model, m.tokenizer, dataset, { method: req.method, hooks, dsas: Boolean(req.dsas), mode: req.mode, sourceRange: req.sourceRange }, activeSteering());
     session.intervention = iv;
     session.strength = 1;
+    return { intervention: encodeActive()!, fitMs: performance.now() - t0, hooks, metrics: iv.metrics ?? {} };
+  },
+
+  /** Trains LinEAS (± E2E-DSAS) with the float64 CPU trainer on the loaded model's weights; the result becomes active. */
+  async fitLineas(req: { dataset: string; datasetName?: string; hooks?: string; steps?: number; lr?: number; batch?: number; l1?: number; group?: number; seed?: number; dsas?: 'e2e' }) {
+    const m = current();
+    const dataset = parseDataset(req.dataset, req.datasetName ?? 'dataset.json');
+    const hooks = parseHookSelection(req.hooks, m.spec.numLayers);
+    const t0 = performance.now();
+    const weights = await cpuWeightsFromFiles(resolveModelSource(session.ref));
+    const iv = await fitLineas(session.ref, m.spec, weights, m.tokenizer, dataset, { ...req, hooks });
+    session.intervention = iv;
+    session.strength = 1;
+    m.model.setSteering(activeSteering());
     return { intervention: encodeActive()!, fitMs: performance.now() - t0, hooks, metrics: iv.metrics ?? {} };
   },
 
