@@ -72,3 +72,43 @@ test('fit saves an intervention folder; generate with it reports per-token stren
   expect(noGate.json.hooks).toEqual([]);
   fs.rmSync(out, { recursive: true, force: true });
 });
+
+test('fit --method lineas trains, reports curve and support, and a large group penalty switches hooks off', async () => {
+  test.setTimeout(30 * 60_000);
+  const { decodeIntervention } = await import('../src/steering/intervention-file.ts');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'steerscope-lineas-'));
+  const dataset = path.join(out, 'small.json');
+  const data = JSON.parse(fs.readFileSync(path.join(shared, 'data/prompts/sad_to_happy.json'), 'utf8')) as Record<string, string[]>;
+  fs.writeFileSync(dataset, JSON.stringify({ name: 'small', source: data.source.slice(0, 8), target: data.target.slice(0, 8), control: data.control.slice(0, 8) }));
+  const supportOf = (dir: string) => {
+    const iv = decodeIntervention(fs.readFileSync(path.join(dir, 'intervention.json'), 'utf8'), fs.readFileSync(path.join(dir, 'intervention.safetensors')));
+    let neurons = 0;
+    let hooks = 0;
+    for (const m of iv.hooks.values()) {
+      let n = 0;
+      for (let j = 0; j < m.w.length; j++) if (Math.abs(m.w[j] - 1) > 1e-5 || Math.abs(m.b[j]) > 1e-5) n++;
+      neurons += n;
+      hooks += n > 0 ? 1 : 0;
+    }
+    return { activeNeurons: neurons, activeHooks: hooks };
+  };
+
+  const dir = path.join(out, 'plain');
+  const r = await cli(['fit', '--model', STORIES, '--dataset', dataset, '--method', 'lineas', '--hooks', '0.mlp,1.mlp', '--steps', '8', '--lr', '0.01', '--out', dir, '--json']);
+  expect(r.code, JSON.stringify(r.json)).toBe(0);
+  const curve = r.json.curve as { loss: number }[];
+  expect(curve).toHaveLength(8);
+  expect(curve[7].loss).toBeLessThan(curve[0].loss);
+  expect(r.json.finalLoss).toBe(curve[7].loss);
+  const support = r.json.support as { activeNeurons: number; activeHooks: number };
+  expect(support.activeHooks).toBe(2);
+  expect(supportOf(dir)).toEqual({ activeNeurons: support.activeNeurons, activeHooks: support.activeHooks });
+
+  const sparse = path.join(out, 'sparse');
+  const g = await cli(['fit', '--model', STORIES, '--dataset', dataset, '--method', 'lineas', '--hooks', '0.mlp,1.mlp', '--steps', '3', '--lr', '0.01', '--group', '5', '--out', sparse, '--json']);
+  expect(g.code, JSON.stringify(g.json)).toBe(0);
+  const gs = g.json.support as { activeNeurons: number; activeHooks: number };
+  expect(gs.activeHooks).toBe(0);
+  expect(supportOf(sparse)).toEqual({ activeNeurons: gs.activeNeurons, activeHooks: gs.activeHooks });
+  fs.rmSync(out, { recursive: true, force: true });
+});
