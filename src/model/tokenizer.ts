@@ -35,8 +35,9 @@ export async function createTokenizer(tokenizerJson: unknown, tokenizerConfig: R
     decode: (ids) => tok.decode(ids, { skip_special_tokens: true }),
     encodeChat: (messages) => {
       if (!tok.chat_template) throw new TokenizerError('this model has no chat template; use plain completion');
-      const ids = tok.apply_chat_template(messages, { add_generation_prompt: true, tokenize: true, return_tensor: false });
-      return Array.from(ids as unknown as number[]);
+      // Render to text, then tokenize without adding special tokens: the template writes BOS itself (as HF does).
+      const text = tok.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false }) as unknown as string;
+      return tok.encode(text, { add_special_tokens: false });
     },
     hasChatTemplate: Boolean(tok.chat_template),
     bosTokenId: typeof tok.bos_token_id === 'number' ? tok.bos_token_id : null,
