@@ -1,8 +1,11 @@
+import { FitPanel } from './FitPanel.tsx';
 import { GpuNotice } from './GpuNotice.tsx';
+import { LibraryPanel } from './LibraryPanel.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
 import { OutputPanel } from './OutputPanel.tsx';
 import { PromptPanel } from './PromptPanel.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
+import { SteerPanel } from './SteerPanel.tsx';
 import { useApp } from './store.ts';
 
 function AdapterLine() {
@@ -25,7 +28,7 @@ export function App() {
       <header className="top">
         <div>
           <h1>Steerscope</h1>
-          <p className="tagline">A language model running in your browser, on your GPU.</p>
+          <p className="tagline">Steer a language model running in your browser, on your GPU, and see where the steering acts.</p>
         </div>
         <AdapterLine />
       </header>
@@ -33,11 +36,14 @@ export function App() {
       <main className="layout">
         <div className="column side">
           <ModelPanel />
+          <SteerPanel />
           <SettingsPanel />
         </div>
         <div className="column work">
           <PromptPanel />
           <OutputPanel />
+          <FitPanel />
+          <LibraryPanel />
         </div>
       </main>
     </>

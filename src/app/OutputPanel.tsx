@@ -1,5 +1,9 @@
-import { useApp, type GenState } from './store.ts';
+import { useState } from 'react';
+import { Heatmap } from './Heatmap.tsx';
 import { plural } from './format.ts';
+import { isBusy, useApp, type GenState } from './store.ts';
+import { SCALE_GRADIENT } from './strength-scale.ts';
+import { TokenText } from './TokenText.tsx';
 
 const REASONS = {
   eos: 'the model ended the text',
@@ -9,6 +13,7 @@ const REASONS = {
 } as const;
 
 function stats(g: GenState): string {
+  if (g.status === 'queued') return 'Waiting for the unsteered run…';
   const parts = [plural(g.tokens, 'token')];
   if (g.tokensPerSecond !== null) parts.push(`${g.tokensPerSecond.toFixed(1)} tokens/s`);
   if (g.status === 'done' && g.stopReason) parts.push(REASONS[g.stopReason]);
@@ -16,29 +21,80 @@ function stats(g: GenState): string {
   return g.status === 'running' ? `Generating… ${text}` : g.status === 'stopping' ? `Stopping… ${text}` : text;
 }
 
+function started(g: GenState): boolean {
+  return g.status !== 'idle' && (isBusy(g) || g.tokens > 0 || g.prompt !== '');
+}
+
+function Generation({ g, testId, title, highlight, onActive }: { g: GenState; testId: string; title?: string; highlight: number | null; onActive?: (i: number | null) => void }) {
+  const running = g.status === 'running' || g.status === 'stopping';
+  return (
+    <div className="generation">
+      {title && <h3>{title}</h3>}
+      <TokenText items={g.items} text={g.text} hooks={g.hooks} echo={g.chat ? null : g.prompt + g.lead} running={running} testId={testId} highlight={highlight} onActive={onActive} />
+      <p role="status" className="stats" aria-live={isBusy(g) ? 'off' : 'polite'}>
+        {stats(g)}
+      </p>
+      {g.status === 'error' && g.error && title && (
+        <p role="alert" className="error">
+          {g.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Where the steering acted: legend and heatmap for gated runs, a plain statement otherwise. */
+function WhereItSteers({ g, highlight, onHover }: { g: GenState; highlight: number | null; onHover(i: number | null): void }) {
+  const gatesOff = useApp((s) => Boolean(s.steer.active?.hasGates) && !s.steer.useGate);
+  if (g.strength === null) return null;
+  if (g.hooks.length === 0) {
+    return (
+      <div className="where">
+        <h3>Where it steers</h3>
+        <p className="uniform" data-testid="uniform-note">
+          {gatesOff ? 'DSAS is off' : 'This intervention has no DSAS gates'}, so the strength is uniform: λ = {g.strength.toFixed(2)} at every token and every steered hook.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="where">
+      <h3>Where it steers</h3>
+      <div className="legend">
+        <span>Gate value s, mean over {plural(g.hooks.length, 'hook')}:</span>
+        <span className="legend-scale">
+          <span>0</span>
+          <span className="legend-bar" style={{ background: SCALE_GRADIENT }} aria-hidden="true" />
+          <span>1</span>
+        </span>
+        <span className="muted">each token gets λ·s, λ = {g.strength.toFixed(2)}</span>
+      </div>
+      <Heatmap items={g.items} hooks={g.hooks} highlight={highlight} onHover={onHover} />
+    </div>
+  );
+}
+
 export function OutputPanel() {
   const gen = useApp((s) => s.gen);
-  const running = gen.status === 'running' || gen.status === 'stopping';
-  const started = gen.status !== 'idle' && (running || gen.tokens > 0 || gen.prompt !== '');
+  const base = useApp((s) => s.base);
+  const compare = useApp((s) => s.compare);
+  const [highlight, setHighlight] = useState<number | null>(null);
+  const showCompare = compare && started(base);
+  const steeredTitle = gen.strength === null ? 'Unsteered' : `Steered · λ = ${gen.strength.toFixed(2)}`;
   return (
-    <section className="panel output">
-      <h2>Output</h2>
-      {started ? (
-        <>
-          <div className="output-text" aria-busy={running}>
-            {!gen.chat && <span className="echo">{gen.prompt}</span>}
-            <span className="generated" data-testid="generated">
-              {gen.text}
-            </span>
-            {running && <span className="cursor" aria-hidden="true" />}
-          </div>
-          <p role="status" className="stats" aria-live={running ? 'off' : 'polite'}>
-            {stats(gen)}
-          </p>
-        </>
+    <section className="panel output" aria-labelledby="output-h">
+      <h2 id="output-h">Output</h2>
+      {showCompare ? (
+        <div className="compare" data-testid="compare">
+          <Generation g={base} testId="generated-unsteered" title="Unsteered" highlight={null} />
+          <Generation g={gen} testId="generated" title={steeredTitle} highlight={highlight} onActive={setHighlight} />
+        </div>
+      ) : started(gen) ? (
+        <Generation g={gen} testId="generated" highlight={highlight} onActive={setHighlight} />
       ) : (
         <p className="muted">The generated text appears here, token by token.</p>
       )}
+      {started(gen) && <WhereItSteers g={gen} highlight={highlight} onHover={setHighlight} />}
     </section>
   );
 }

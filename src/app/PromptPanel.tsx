@@ -1,13 +1,16 @@
-import { useApp } from './store.ts';
+import { useLibrary } from './library-store.ts';
+import { isBusy, useApp } from './store.ts';
 
 export function PromptPanel() {
   const prompt = useApp((s) => s.prompt);
   const chat = useApp((s) => s.chat);
   const model = useApp((s) => (s.load.status === 'ready' ? s.load.model : null));
   const status = useApp((s) => s.gen.status);
+  const busy = useApp((s) => isBusy(s.gen) || isBusy(s.base));
   const error = useApp((s) => s.gen.error);
+  const fitting = useLibrary((s) => s.fit.status === 'running' || s.fit.status === 'stopping');
   const { setPrompt, setChat, generate, stop } = useApp.getState();
-  const running = status === 'running' || status === 'stopping';
+  const running = busy;
   const hasTemplate = Boolean(model?.hasChatTemplate);
   const chatHint = !model ? 'Load a model to see whether it has a chat template.' : hasTemplate ? 'Wraps the prompt in the model’s chat template, as a user message.' : 'This model has no chat template: plain completion only.';
 
@@ -50,13 +53,18 @@ export function PromptPanel() {
           </span>
         </div>
         <div className="actions">
-          <button type="submit" disabled={!model || running}>
+          <button type="submit" disabled={!model || running || fitting} aria-describedby={fitting ? 'generate-wait' : undefined}>
             Generate
           </button>
-          <button type="button" className="secondary" disabled={status !== 'running'} onClick={() => void stop()}>
+          <button type="button" className="secondary" disabled={!busy || status === 'stopping'} onClick={() => void stop()}>
             Stop
           </button>
         </div>
+        {fitting && (
+          <p id="generate-wait" className="hint">
+            Fitting an intervention: generation waits until it is done.
+          </p>
+        )}
         {error && status === 'error' && (
           <p role="alert" className="error">
             {error}

@@ -1,7 +1,11 @@
-/** The playground's state: GPU, model source and loading, prompt and settings, and the generation in progress. */
+/**
+ * The playground's state: GPU, model source and loading, prompt and settings, the active intervention and how it is
+ * applied, and the generations in progress (steered, and unsteered for the compare view).
+ */
 import { create } from 'zustand';
+import type { HookName } from '../model/spec.ts';
 import { EngineClient, EngineError } from '../worker/engine-client.ts';
-import type { AdapterInfo, LoadProgressEvent, ModelInfo, ModelSource, StopReason } from '../worker/protocol.ts';
+import type { AdapterInfo, EncodedIntervention, GenerateParams, LoadProgressEvent, ModelInfo, ModelSource, SteeringState, StopReason } from '../worker/protocol.ts';
 import { DEFAULT_SETTINGS, parseSettings, type SettingsDraft, type SettingsField } from './settings.ts';
 
 export interface ServerModel {
@@ -18,8 +22,15 @@ export interface PickedFolder {
   bytes: number;
 }
 
+/** One generated token: the text it added and its gate value at each gated hook. */
+export interface TokenItem {
+  text: string;
+  s: number[];
+}
+
 export interface GenState {
-  status: 'idle' | 'running' | 'stopping' | 'done' | 'error';
+  /** queued: waits for the unsteered run of the compare view. */
+  status: 'idle' | 'queued' | 'running' | 'stopping' | 'done' | 'error';
   /** The prompt and mode this output belongs to. */
   prompt: string;
   chat: boolean;
@@ -30,7 +41,41 @@ export interface GenState {
   tokensPerSecond: number | null;
   stopReason: StopReason | null;
   error: string | null;
+  items: TokenItem[];
+  /** Whitespace between the prompt and the generated text (see TokenEvent.lead). */
+  lead: string;
+  /** Gated hooks: the columns of each token's `s`. */
+  hooks: HookName[];
+  /** λ it ran with (null: unsteered). */
+  strength: number | null;
 }
+
+/** The intervention the engine steers with, with its two files (kept to re-apply it after a model load). */
+export interface ActiveIntervention {
+  /** Library id (null: not in the library). */
+  entryId: string | null;
+  name: string;
+  modelId: string;
+  method: string;
+  hooks: HookName[];
+  hasGates: boolean;
+  files: EncodedIntervention;
+}
+
+export interface SteerState {
+  active: ActiveIntervention | null;
+  /** λ as the slider shows it. */
+  strength: number;
+  useGate: boolean;
+  /** The intervention's hooks that steer now. */
+  hooks: HookName[];
+  /** Hooks whose gates run now (from the engine). */
+  gatedHooks: HookName[];
+  busy: boolean;
+  error: string | null;
+}
+
+export const isBusy = (g: GenState) => g.status === 'running' || g.status === 'stopping' || g.status === 'queued';
 
 export interface AppState {
   gpu: { status: 'checking' | 'ready' | 'unavailable' | 'error'; adapter: AdapterInfo | null; message: string | null };
@@ -51,7 +96,12 @@ export interface AppState {
   chat: boolean;
   settings: SettingsDraft;
   settingsErrors: Partial<Record<SettingsField, string>>;
+  /** The main output (steered when an intervention is active). */
   gen: GenState;
+  /** The unsteered output of the compare view. */
+  base: GenState;
+  compare: boolean;
+  steer: SteerState;
 
   init(): void;
   setSourceKind(k: SourceKind): void;
@@ -62,8 +112,19 @@ export interface AppState {
   setPrompt(p: string): void;
   setChat(c: boolean): void;
   setSetting<K extends keyof SettingsDraft>(k: K, v: SettingsDraft[K]): void;
-  generate(): Promise<void>;
+  /** Generates from the prompt box, or (re-generation) from the given prompt and mode. */
+  generate(from?: { prompt: string; chat: boolean }): Promise<void>;
   stop(): Promise<void>;
+  /** Makes an intervention active (null: unsteered), with all its hooks and its gates on. False when the engine refused it. */
+  activate(iv: ActiveIntervention | null): Promise<boolean>;
+  /** Records an intervention the engine already made active (a fit). */
+  adopt(iv: ActiveIntervention, state: SteeringState): void;
+  /** Renames / forgets the library entry behind the active intervention. */
+  entryChanged(id: string, change: { name: string } | null): void;
+  setStrength(v: number): void;
+  setUseGate(v: boolean): Promise<void>;
+  setSteerHooks(hooks: HookName[]): Promise<void>;
+  setCompare(v: boolean): void;
 }
 
 const IDLE_GEN: GenState = {
@@ -77,9 +138,41 @@ const IDLE_GEN: GenState = {
   tokensPerSecond: null,
   stopReason: null,
   error: null,
+  items: [],
+  lead: '',
+  hooks: [],
+  strength: null,
 };
 
+const NO_STEER: SteerState = { active: null, strength: 1, useGate: true, hooks: [], gatedHooks: [], busy: false, error: null };
+
+/** Live controls re-generate this long after the last change. */
+export const REGENERATE_DELAY_MS = 300;
+
 let engine: EngineClient | null = null;
+
+export function getEngine(): EngineClient | null {
+  return engine;
+}
+
+/** Counts model loads, so a cached unsteered output is not reused across models. */
+let loadCount = 0;
+/** What the cached unsteered output (state.base) was generated from. */
+let baseKey = '';
+/** A re-generation asked for while one runs: it starts when the current one has stopped. */
+let regenQueued = false;
+/** The prompt the queued re-generation uses (undefined: the prompt box). */
+let regenFrom: { prompt: string; chat: boolean } | undefined;
+/** The user pressed Stop: skip the rest of a compare run. */
+let stopRequested = false;
+let regenTimer: ReturnType<typeof setTimeout> | null = null;
+let fitting: () => boolean = () => false;
+
+/** Tells the generation side whether a fit is running (the library store owns fitting). */
+export function setFittingCheck(fn: () => boolean): void {
+  fitting = fn;
+}
+let strengthTimer: ReturnType<typeof setTimeout> | null = null;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -113,6 +206,9 @@ export const useApp = create<AppState>()((set, get) => ({
   settings: DEFAULT_SETTINGS,
   settingsErrors: {},
   gen: IDLE_GEN,
+  base: IDLE_GEN,
+  compare: false,
+  steer: NO_STEER,
 
   init() {
     if (engine) return;
@@ -120,7 +216,9 @@ export const useApp = create<AppState>()((set, get) => ({
       onDeviceLost: (e) => {
         set((s) => ({
           load: { ...s.load, status: 'error', model: null, progress: null, error: e.message },
-          gen: s.gen.status === 'running' || s.gen.status === 'stopping' ? { ...s.gen, status: 'error', error: e.message } : s.gen,
+          gen: isBusy(s.gen) ? { ...s.gen, status: 'error', error: e.message } : s.gen,
+          base: isBusy(s.base) ? { ...s.base, status: 'error', error: e.message } : s.base,
+          steer: { ...s.steer, gatedHooks: [] },
         }));
       },
     });
@@ -169,11 +267,26 @@ export const useApp = create<AppState>()((set, get) => ({
       set({ load: { ...s.load, status: s.load.model ? 'ready' : 'error', error: missing } });
       return;
     }
-    if (s.gen.status === 'running') void engine.stop();
+    if (isBusy(s.gen) || isBusy(s.base)) {
+      stopRequested = true;
+      void engine.stop();
+    }
     set({ load: { status: 'loading', target, progress: null, model: null, error: null } });
     try {
       const model = await engine.load(source, { onProgress: (progress) => set((st) => ({ load: { ...st.load, progress } })) });
+      loadCount++;
       set((st) => ({ load: { status: 'ready', target, progress: null, model, error: null }, chat: st.chat && model.hasChatTemplate }));
+      // The engine forgets the intervention with the old model: apply it again if it fits this one.
+      const active = get().steer.active;
+      if (active) {
+        const st = get().steer;
+        try {
+          const r = await engine.setIntervention(active.files, { strength: st.strength, useGate: st.useGate, hooks: st.hooks });
+          set((x) => ({ steer: { ...x.steer, gatedHooks: r.gatedHooks, error: null } }));
+        } catch (e) {
+          set((x) => ({ steer: { ...x.steer, active: null, hooks: [], gatedHooks: [], error: `“${active.name}” does not fit ${model.id}, so nothing is steered now. ${message(e)}` } }));
+        }
+      }
     } catch (e) {
       set({ load: { status: 'error', target, progress: null, model: null, error: `Could not load ${target}. ${message(e)}` } });
     }
@@ -189,65 +302,221 @@ export const useApp = create<AppState>()((set, get) => ({
     });
   },
 
-  async generate() {
+  async generate(from) {
     const s = get();
-    if (!engine || s.gen.status === 'running' || s.gen.status === 'stopping') return;
+    if (!engine) return;
+    if (isBusy(s.gen) || isBusy(s.base)) {
+      // Running already: stop it and start again with the current settings.
+      regenQueued = true;
+      regenFrom = from;
+      void engine.stop('generate');
+      return;
+    }
+    // While a fit runs, generation would only queue behind it; the fit re-generates when it is done.
+    if (fitting()) return;
     const model = s.load.model;
     const parsed = parseSettings(s.settings, model?.maxContext ?? null);
     if (!parsed.ok) {
       set({ settingsErrors: parsed.errors, gen: { ...s.gen, status: 'error', error: 'Some settings need fixing (see Settings).' } });
       return;
     }
-    const chat = s.chat && Boolean(model?.hasChatTemplate);
-    const problem = !model ? 'Load a model first.' : !s.prompt ? 'Write a prompt first.' : null;
+    const prompt = from ? from.prompt : s.prompt;
+    const chat = (from ? from.chat : s.chat) && Boolean(model?.hasChatTemplate);
+    const problem = !model ? 'Load a model first.' : !prompt ? 'Write a prompt first.' : null;
     if (problem) {
       set({ settingsErrors: {}, gen: { ...s.gen, status: 'error', error: problem } });
       return;
     }
-    set({ settingsErrors: {}, gen: { ...IDLE_GEN, status: 'running', prompt: s.prompt, chat } });
+    const params: GenerateParams = { prompt, chat, maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling };
+    const steered = s.steer.active !== null && s.steer.hooks.length > 0;
+    const wantBase = s.compare && steered;
+    const key = JSON.stringify([loadCount, params]);
+    const needBase = wantBase && !(baseKey === key && s.base.status === 'done');
+    stopRequested = false;
+    if (strengthTimer) {
+      clearTimeout(strengthTimer);
+      strengthTimer = null;
+    }
+    const start = (strength: number | null, hooks: HookName[]): GenState => ({ ...IDLE_GEN, status: 'running', prompt, chat, strength, hooks });
+    set({
+      settingsErrors: {},
+      gen: { ...start(steered ? s.steer.strength : null, steered && s.steer.useGate ? s.steer.gatedHooks : []), status: needBase ? 'queued' : 'running' },
+      base: needBase ? start(null, []) : wantBase ? s.base : IDLE_GEN,
+    });
     try {
-      const r = await engine.generate({ prompt: s.prompt, chat, maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling }, (t) => {
-        const now = performance.now();
-        set((st) => {
-          const g = st.gen;
-          const firstTokenAt = t.index === 0 ? now : g.firstTokenAt;
-          const tokens = t.index + 1;
-          const elapsed = (now - firstTokenAt) / 1000;
-          return { gen: { ...g, text: t.fullText, tokens, firstTokenAt, lastTokenAt: now, tokensPerSecond: tokens > 1 && elapsed > 0 ? (tokens - 1) / elapsed : g.tokensPerSecond } };
-        });
-      });
-      set((st) => ({
-        gen: {
-          ...st.gen,
-          status: 'done',
-          text: r.text,
-          tokens: r.tokenIds.length,
-          stopReason: r.stopReason,
-          tokensPerSecond: r.tokenIds.length > 1 ? r.timings.decodeTokensPerSecond : st.gen.tokensPerSecond,
-        },
-      }));
+      if (steered) await engine.setStrength(s.steer.strength);
+      if (needBase) {
+        baseKey = '';
+        const reason = await runInto('base', { ...params, unsteered: true });
+        if (reason !== null && reason !== 'aborted') baseKey = key;
+        if (reason === null) {
+          set((st) => ({ gen: { ...st.gen, status: 'error', error: 'The unsteered run failed (see its side), so the steered one did not start.' } }));
+          return;
+        }
+        if (reason === 'aborted') {
+          set((st) => ({ gen: { ...st.gen, status: 'done', stopReason: 'aborted' } }));
+          return;
+        }
+        set((st) => ({ gen: { ...st.gen, status: 'running' } }));
+      }
+      await runInto('gen', params);
     } catch (e) {
-      const kind = e instanceof EngineError ? e.kind : 'internal';
-      set((st) => ({
-        gen: { ...st.gen, status: 'error', error: message(e) },
-        load:
-          kind === 'gpu'
-            ? { ...st.load, status: 'error', model: null, error: 'The model stopped working after a GPU error (see Prompt). Load it again.' }
-            : kind === 'no-model'
-              ? { ...st.load, status: 'error', model: null, error: 'No model is loaded. Load one first.' }
-              : st.load,
-      }));
+      set((st) => ({ gen: { ...st.gen, status: 'error', error: message(e) } }));
+    } finally {
+      if (regenQueued) {
+        regenQueued = false;
+        void get().generate(regenFrom);
+      }
     }
   },
 
   async stop() {
     const s = get();
-    if (!engine || s.gen.status !== 'running') return;
-    set({ gen: { ...s.gen, status: 'stopping' } });
+    if (!engine || !(isBusy(s.gen) || isBusy(s.base))) return;
+    stopRequested = true;
+    regenQueued = false;
+    if (regenTimer) clearTimeout(regenTimer);
+    set((st) => ({
+      gen: isBusy(st.gen) ? { ...st.gen, status: 'stopping' } : st.gen,
+      base: isBusy(st.base) ? { ...st.base, status: 'stopping' } : st.base,
+    }));
     try {
-      await engine.stop();
+      await engine.stop('generate');
     } catch (e) {
       set((st) => ({ gen: { ...st.gen, status: 'error', error: message(e) } }));
     }
   },
+
+  async activate(iv) {
+    if (!engine) return false;
+    const s = get();
+    if (!s.load.model) {
+      set({ steer: { ...s.steer, error: 'Load a model first, then choose an intervention.' } });
+      return false;
+    }
+    set({ steer: { ...s.steer, busy: true, error: null } });
+    // The output on screen re-generates with the new steering: do not wait for the old run to finish.
+    if (isBusy(s.gen) || isBusy(s.base)) void engine.stop('generate');
+    try {
+      const opts = { strength: s.steer.strength, useGate: iv?.hasGates ?? true, hooks: iv?.hooks };
+      const r = await engine.setIntervention(iv?.files ?? null, opts);
+      set((st) => ({ steer: { ...st.steer, active: iv, useGate: r.useGate, hooks: r.activeHooks, gatedHooks: r.gatedHooks, busy: false, error: null } }));
+      scheduleRegenerate();
+      return true;
+    } catch (e) {
+      set((st) => ({ steer: { ...st.steer, busy: false, error: `Could not use “${iv?.name ?? 'no intervention'}”: ${message(e)}` } }));
+      return false;
+    }
+  },
+
+  adopt(iv, r) {
+    set((st) => ({ steer: { ...st.steer, active: iv, strength: r.strength, useGate: r.useGate, hooks: r.activeHooks, gatedHooks: r.gatedHooks, busy: false, error: null } }));
+    scheduleRegenerate();
+  },
+
+  entryChanged(id, change) {
+    const a = get().steer.active;
+    if (!a || a.entryId !== id) return;
+    set((st) => ({ steer: { ...st.steer, active: change ? { ...a, name: change.name } : { ...a, entryId: null } } }));
+  },
+
+  setStrength(v) {
+    if (!Number.isFinite(v)) return;
+    set((st) => ({ steer: { ...st.steer, strength: v } }));
+    if (strengthTimer) clearTimeout(strengthTimer);
+    strengthTimer = setTimeout(() => {
+      strengthTimer = null;
+      // With an output on screen, the re-generation sends λ; without one, tell the engine now.
+      if (get().gen.status === 'idle') void engine?.setStrength(get().steer.strength).catch(() => undefined);
+    }, REGENERATE_DELAY_MS);
+    scheduleRegenerate();
+  },
+
+  async setUseGate(v) {
+    await updateSteering({ useGate: v });
+  },
+
+  async setSteerHooks(hooks) {
+    await updateSteering({ hooks });
+  },
+
+  setCompare(v) {
+    set({ compare: v });
+    if (v) scheduleRegenerate();
+  },
 }));
+
+async function updateSteering(change: { useGate?: boolean; hooks?: HookName[] }): Promise<void> {
+  const s = useApp.getState();
+  if (!engine || !s.steer.active) return;
+  const before = s.steer;
+  useApp.setState({ steer: { ...before, ...change, busy: true, error: null } });
+  if (isBusy(s.gen) || isBusy(s.base)) void engine.stop('generate');
+  try {
+    const r = await engine.updateSteering(change);
+    useApp.setState((st) => ({ steer: { ...st.steer, useGate: r.useGate, hooks: r.activeHooks, gatedHooks: r.gatedHooks, busy: false } }));
+    scheduleRegenerate();
+  } catch (e) {
+    useApp.setState((st) => ({ steer: { ...st.steer, useGate: before.useGate, hooks: before.hooks, busy: false, error: message(e) } }));
+  }
+}
+
+/** After a change to the steering, generate again (same prompt, settings and seed) once the controls rest. */
+function scheduleRegenerate(): void {
+  if (regenTimer) clearTimeout(regenTimer);
+  regenTimer = setTimeout(() => {
+    regenTimer = null;
+    const s = useApp.getState();
+    if (!s.load.model || s.gen.status === 'idle' || !s.gen.prompt) return;
+    // Re-generate what is on screen: the prompt and mode it was made from (the prompt box may hold a new draft).
+    void s.generate({ prompt: s.gen.prompt, chat: s.gen.chat });
+  }, REGENERATE_DELAY_MS);
+}
+
+/** Runs one generation into `gen` or `base`, streaming tokens into it. Its stop reason, or null when it failed. */
+async function runInto(target: 'gen' | 'base', params: GenerateParams): Promise<StopReason | null> {
+  const set = useApp.setState;
+  const patch = (fn: (g: GenState) => Partial<GenState>) => set((st) => ({ [target]: { ...st[target], ...fn(st[target]) } }) as Partial<AppState>);
+  try {
+    const r = await engine!.generate(params, (t) => {
+      const now = performance.now();
+      patch((g) => {
+        const firstTokenAt = t.index === 0 ? now : g.firstTokenAt;
+        const tokens = t.index + 1;
+        const elapsed = (now - firstTokenAt) / 1000;
+        return {
+          text: t.fullText,
+          tokens,
+          firstTokenAt,
+          lastTokenAt: now,
+          tokensPerSecond: tokens > 1 && elapsed > 0 ? (tokens - 1) / elapsed : g.tokensPerSecond,
+          items: [...g.items, { text: t.text, s: t.strengths }],
+          lead: t.index === 0 ? (t.lead ?? '') : g.lead,
+        };
+      });
+    });
+    patch((g) => ({
+      status: 'done',
+      text: r.text,
+      tokens: r.tokenIds.length,
+      stopReason: r.stopReason,
+      tokensPerSecond: r.tokenIds.length > 1 ? r.timings.decodeTokensPerSecond : g.tokensPerSecond,
+      hooks: r.hooks,
+      strength: r.strength,
+      items: g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s })),
+    }));
+    return r.stopReason;
+  } catch (e) {
+    const kind = e instanceof EngineError ? e.kind : 'internal';
+    set((st) => ({
+      [target]: { ...st[target], status: 'error', error: message(e) },
+      load:
+        kind === 'gpu'
+          ? { ...st.load, status: 'error', model: null, error: 'The model stopped working after a GPU error (see Prompt). Load it again.' }
+          : kind === 'no-model'
+            ? { ...st.load, status: 'error', model: null, error: 'No model is loaded. Load one first.' }
+            : st.load,
+    }) as Partial<AppState>);
+    return null;
+  }
+}

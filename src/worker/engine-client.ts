@@ -4,10 +4,14 @@
  */
 import type {
   AdapterInfo,
+  EncodedIntervention,
   EngineErrorInfo,
   EngineErrorKind,
   EngineEvent,
   EngineRequest,
+  FitDone,
+  FitParams,
+  FitProgressEvent,
   GenerateDone,
   GenerateParams,
   LoadProgressEvent,
@@ -15,6 +19,8 @@ import type {
   ModelSource,
   RequestType,
   ResultOf,
+  SteeringOptions,
+  SteeringState,
   TokenEvent,
 } from './protocol.ts';
 
@@ -22,6 +28,8 @@ export class EngineError extends Error {
   constructor(
     readonly kind: EngineErrorKind,
     message: string,
+    /** Every problem found, one line each (a dataset's validation issues). */
+    readonly issues: string[] = [],
   ) {
     super(message);
     this.name = 'EngineError';
@@ -36,6 +44,7 @@ interface Pending {
   reject: (e: EngineError) => void;
   onProgress?: (p: LoadProgressEvent) => void;
   onToken?: (t: TokenEvent) => void;
+  onFitProgress?: (p: FitProgressEvent) => void;
 }
 
 export interface EngineClientOptions {
@@ -102,8 +111,28 @@ export class EngineClient {
     return it;
   }
 
-  stop(): Promise<{ stopped: boolean }> {
-    return this.call('stop', {});
+  /** Fits an intervention; it becomes the active one. `stop()` cancels (the call then fails with kind 'aborted'). */
+  fit(params: FitParams, onProgress?: (p: FitProgressEvent) => void): Promise<FitDone> {
+    return this.call('fit', { params }, { onFitProgress: onProgress });
+  }
+
+  /** Sets (null: clears) the active intervention. The tensors are copied, not transferred: the caller keeps them. */
+  setIntervention(intervention: EncodedIntervention | null, opts: SteeringOptions): Promise<SteeringState> {
+    return this.call('setIntervention', { intervention, ...opts });
+  }
+
+  /** Changes strength, gates or hooks of the active intervention. */
+  updateSteering(opts: Partial<SteeringOptions>): Promise<SteeringState> {
+    return this.call('updateSteering', opts);
+  }
+
+  setStrength(strength: number): Promise<SteeringState> {
+    return this.call('setStrength', { strength });
+  }
+
+  /** Stops the running call (only a generation or only a fit, with `what`). */
+  stop(what?: 'generate' | 'fit'): Promise<{ stopped: boolean }> {
+    return this.call('stop', { what });
   }
 
   unload(): Promise<{ unloaded: boolean }> {
@@ -115,7 +144,7 @@ export class EngineClient {
     this.fail(new EngineError('internal', 'The engine was shut down.'));
   }
 
-  private call<T extends RequestType>(type: T, body: Body<T>, handlers: Pick<Pending, 'onProgress' | 'onToken'> = {}): Promise<ResultOf[T]> {
+  private call<T extends RequestType>(type: T, body: Body<T>, handlers: Pick<Pending, 'onProgress' | 'onToken' | 'onFitProgress'> = {}): Promise<ResultOf[T]> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise<ResultOf[T]>((resolve, reject) => {
@@ -143,13 +172,16 @@ export class EngineClient {
       case 'token':
         p.onToken?.(ev.token);
         break;
+      case 'fit-progress':
+        p.onFitProgress?.(ev.progress);
+        break;
       case 'done':
         this.pending.delete(ev.id);
         p.resolve(ev.result as never);
         break;
       case 'error':
         this.pending.delete(ev.id);
-        p.reject(new EngineError(ev.error.kind, ev.error.message));
+        p.reject(new EngineError(ev.error.kind, ev.error.message, ev.error.issues));
         break;
     }
   }

@@ -4,6 +4,7 @@
  *
  *   page → worker   EngineRequest       { id, type, ... }            one per call; `id` is unique per client
  *   worker → page   EngineEvent         { id, type: 'progress' }     load progress (throttled), zero or more
+ *                                       { id, type: 'fit-progress' } fitting progress (per hook, then DSAS)
  *                                       { id, type: 'token' }        one per generated token
  *                                       { id, type: 'done', result } the call's result, exactly one of done / error
  *                                       { id, type: 'error', error } a user-readable failure
@@ -32,15 +33,57 @@ export interface GenerateParams {
   chat: boolean;
   maxNewTokens: number;
   sampling: SamplingSettings;
+  /** Run without the active intervention (the compare view's left side). The intervention stays set. */
+  unsteered?: boolean;
+}
+
+/** An intervention as two files: `intervention.json` (text) and `intervention.safetensors` (bytes). */
+export interface EncodedIntervention {
+  manifest: string;
+  tensors: ArrayBuffer;
+}
+
+export type FitMethod = 'mean' | 'linear-act';
+
+export interface FitParams {
+  /** The dataset file's text (JSON, CSV or one prompt per line) and its name (the extension picks the format). */
+  dataset: { text: string; fileName: string };
+  method: FitMethod;
+  /** Hook selection: `all`, `attn`, `mlp`, `resid` or a list like `0.attn,1.mlp` (see hook-selection.ts). */
+  hooks: string;
+  /** Also fit DSAS gates (needs control prompts). */
+  dsas: boolean;
+  /** λ the fitted intervention becomes active with (default 1). */
+  strength?: number;
+}
+
+export interface SteeringOptions {
+  /** λ, the steering strength. */
+  strength: number;
+  /** Use the DSAS gates (when the intervention has them). */
+  useGate: boolean;
+  /** Steer only at these of the intervention's hooks (default: all of them). */
+  hooks?: HookName[];
 }
 
 export type EngineRequest =
   | { id: number; type: 'adapter' }
   | { id: number; type: 'load'; source: ModelSource; maxContext?: number }
   | { id: number; type: 'generate'; params: GenerateParams }
-  /** Stops the running generation (if any); answers at once. The generate call then finishes with stopReason 'aborted'. */
-  | { id: number; type: 'stop' }
-  | { id: number; type: 'unload' };
+  /**
+   * Stops the running generation or fit (if any); answers at once. A generate call then finishes with stopReason
+   * 'aborted'; a fit call fails with kind 'aborted'. With `what`, only that kind of call is stopped.
+   */
+  | { id: number; type: 'stop'; what?: 'generate' | 'fit' }
+  | { id: number; type: 'unload' }
+  /** Fits Mean-AcT / Linear-AcT (± DSAS) on the loaded model; the result becomes the active intervention. Stop cancels it. */
+  | { id: number; type: 'fit'; params: FitParams }
+  /** Sets (null: clears) the active intervention and how it is applied. */
+  | ({ id: number; type: 'setIntervention'; intervention: EncodedIntervention | null } & SteeringOptions)
+  /** Changes how the active intervention is applied, keeping it (cheaper than setIntervention: no files). */
+  | ({ id: number; type: 'updateSteering' } & Partial<SteeringOptions>)
+  /** Changes λ only (no rebuild). */
+  | { id: number; type: 'setStrength'; strength: number };
 
 export type RequestType = EngineRequest['type'];
 
@@ -78,6 +121,36 @@ export interface ModelInfo {
   loadMs: number;
 }
 
+export interface FitProgressEvent {
+  /** maps: fitting one hook's map after another; dsas: fitting the gates. */
+  stage: 'maps' | 'dsas';
+  /** Hooks done / in all for `maps` (0 / 0 for `dsas`). */
+  done: number;
+  total: number;
+  /** The hook just fitted. */
+  hook?: HookName;
+}
+
+export interface FitDone {
+  intervention: EncodedIntervention;
+  hooks: HookName[];
+  fitMs: number;
+  metrics: Record<string, unknown>;
+  steering: SteeringState;
+}
+
+/** What the engine steers with now. */
+export interface SteeringState {
+  /** The active intervention's model id, method and hooks (all of them), or null when unsteered. */
+  intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean; created: string | null } | null;
+  /** Hooks steered now (a subset of the intervention's). */
+  activeHooks: HookName[];
+  /** Hooks whose gates run now: the columns of per-token strengths. */
+  gatedHooks: HookName[];
+  strength: number;
+  useGate: boolean;
+}
+
 export interface TokenEvent {
   index: number;
   tokenId: number;
@@ -85,6 +158,11 @@ export interface TokenEvent {
   text: string;
   /** All generated text so far. */
   fullText: string;
+  /**
+   * First token only, completion mode: whitespace between the prompt and the generated text that decoding the generated
+   * tokens alone drops (SentencePiece's leading space), so prompt + lead + fullText reads as the model wrote it.
+   */
+  lead?: string;
   /** Steering gate values for this token, one per gated hook (empty when unsteered). */
   strengths: number[];
 }
@@ -96,7 +174,13 @@ export interface GenerateDone {
   tokenIds: number[];
   text: string;
   stopReason: StopReason;
+  /** Gated hooks: the columns of `strengths` and `promptStrengths`. */
   hooks: HookName[];
+  /** Gate values per prompt token / per generated token (rows of `hooks.length`; empty without gates). */
+  promptStrengths: number[][];
+  strengths: number[][];
+  /** Whether the intervention was applied, and at which λ (null: unsteered). */
+  strength: number | null;
   timings: { prefillMs: number; decodeMs: number; decodeTokensPerSecond: number };
 }
 
@@ -107,23 +191,31 @@ export interface ResultOf {
   generate: GenerateDone;
   stop: { stopped: boolean };
   unload: { unloaded: boolean };
+  fit: FitDone;
+  setIntervention: SteeringState;
+  updateSteering: SteeringState;
+  setStrength: SteeringState;
 }
 
 /**
  * Kinds of failure, so the UI can put the message where it belongs:
- * webgpu (no WebGPU), model (the files or their contents), input (prompt / settings), no-model (nothing loaded),
- * gpu (device lost, out of memory), internal (a bug).
+ * webgpu (no WebGPU), model (the files or their contents), input (prompt / settings / dataset / intervention file),
+ * no-model (nothing loaded),
+ * gpu (device lost, out of memory), aborted (a fit was stopped), internal (a bug).
  */
-export type EngineErrorKind = 'webgpu' | 'model' | 'input' | 'no-model' | 'gpu' | 'internal';
+export type EngineErrorKind = 'webgpu' | 'model' | 'input' | 'no-model' | 'gpu' | 'aborted' | 'internal';
 
 export interface EngineErrorInfo {
   kind: EngineErrorKind;
   /** Plain words, shown to the user as is. */
   message: string;
+  /** Every problem found, one line each (a dataset's validation issues). */
+  issues?: string[];
 }
 
 export type EngineEvent =
   | { id: number; type: 'progress'; progress: LoadProgressEvent }
+  | { id: number; type: 'fit-progress'; progress: FitProgressEvent }
   | { id: number; type: 'token'; token: TokenEvent }
   | { [K in RequestType]: { id: number; type: 'done'; request: K; result: ResultOf[K] } }[RequestType]
   | { id: number; type: 'error'; error: EngineErrorInfo }

@@ -1,0 +1,140 @@
+/**
+ * The library on this computer: interventions and user datasets in IndexedDB (database `steerscope`). A small typed
+ * wrapper: every call is a promise that rejects with a StorageError in plain words (quota, private mode, blocked).
+ */
+import type { HookName } from '../../model/spec.ts';
+
+export interface InterventionRecord {
+  id: string;
+  /** The user's name for it (renamable; the files do not carry it). */
+  name: string;
+  modelId: string;
+  method: string;
+  dsas: boolean;
+  hooks: HookName[];
+  datasetName: string | null;
+  /** When it was made (the manifest's `created`), and when it entered the library. */
+  created: string;
+  saved: string;
+  metrics: Record<string, unknown>;
+  /** The two files: intervention.json and intervention.safetensors. */
+  manifest: string;
+  tensors: ArrayBuffer;
+}
+
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  description: string;
+  source: string[];
+  target: string[];
+  control: string[];
+  saved: string;
+}
+
+interface Stores {
+  interventions: InterventionRecord;
+  datasets: DatasetRecord;
+}
+export type StoreName = keyof Stores;
+
+const DB_NAME = 'steerscope';
+const DB_VERSION = 1;
+
+export class StorageError extends Error {
+  override name = 'StorageError';
+}
+
+function explain(e: unknown, what: string): StorageError {
+  const err = e as DOMException | Error | null;
+  const name = err && 'name' in err ? err.name : '';
+  const detail = err?.message || String(e);
+  if (name === 'QuotaExceededError') return new StorageError(`Could not ${what}: this browser's storage for the site is full. Delete something from the library or export it.`);
+  if (name === 'InvalidStateError' || name === 'SecurityError') return new StorageError(`Could not ${what}: this browser does not allow saving here (private window or blocked storage). ${detail}`);
+  return new StorageError(`Could not ${what}: ${detail}`);
+}
+
+let dbPromise: Promise<IDBDatabase> | null = null;
+
+function open(): Promise<IDBDatabase> {
+  if (dbPromise) return dbPromise;
+  dbPromise = new Promise<IDBDatabase>((resolve, reject) => {
+    if (typeof indexedDB === 'undefined') {
+      reject(new StorageError('Could not open the library: this browser has no IndexedDB.'));
+      return;
+    }
+    let req: IDBOpenDBRequest;
+    try {
+      req = indexedDB.open(DB_NAME, DB_VERSION);
+    } catch (e) {
+      reject(explain(e, 'open the library'));
+      return;
+    }
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      for (const store of ['interventions', 'datasets'] as const) {
+        if (!db.objectStoreNames.contains(store)) db.createObjectStore(store, { keyPath: 'id' });
+      }
+    };
+    req.onsuccess = () => {
+      const db = req.result;
+      // Another tab upgrading the database: close so it can, and reopen next time.
+      db.onversionchange = () => {
+        db.close();
+        dbPromise = null;
+      };
+      resolve(db);
+    };
+    req.onerror = () => reject(explain(req.error, 'open the library'));
+    req.onblocked = () => reject(new StorageError('Could not open the library: another Steerscope tab is holding it. Close the other tabs and reload.'));
+  });
+  dbPromise.catch(() => (dbPromise = null));
+  return dbPromise;
+}
+
+/** Runs one request in its own transaction and resolves when the transaction has committed. */
+async function run<T>(store: StoreName, mode: IDBTransactionMode, what: string, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await open();
+  return new Promise<T>((resolve, reject) => {
+    let tx: IDBTransaction;
+    let req: IDBRequest<T>;
+    try {
+      tx = db.transaction(store, mode);
+      req = fn(tx.objectStore(store));
+    } catch (e) {
+      reject(explain(e, what));
+      return;
+    }
+    tx.oncomplete = () => resolve(req.result);
+    tx.onerror = () => reject(explain(tx.error ?? req.error, what));
+    tx.onabort = () => reject(explain(tx.error ?? new Error('the save was cancelled'), what));
+  });
+}
+
+export function listAll<S extends StoreName>(store: S): Promise<Stores[S][]> {
+  return run(store, 'readonly', `read the saved ${store}`, (s) => s.getAll() as IDBRequest<Stores[S][]>);
+}
+
+export function get<S extends StoreName>(store: S, id: string): Promise<Stores[S] | undefined> {
+  return run(store, 'readonly', `read from the library`, (s) => s.get(id) as IDBRequest<Stores[S] | undefined>);
+}
+
+export async function put<S extends StoreName>(store: S, record: Stores[S]): Promise<void> {
+  await run(store, 'readwrite', `save “${record.name}” to the library`, (s) => s.put(record));
+}
+
+export async function remove(store: StoreName, id: string, name: string): Promise<void> {
+  await run(store, 'readwrite', `delete “${name}”`, (s) => s.delete(id));
+}
+
+export async function rename<S extends StoreName>(store: S, id: string, name: string): Promise<Stores[S]> {
+  const rec = await get(store, id);
+  if (!rec) throw new StorageError(`Could not rename: it is no longer in the library (deleted in another tab?).`);
+  const next = { ...rec, name };
+  await put(store, next);
+  return next;
+}
+
+export function newId(): string {
+  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
