@@ -15,13 +15,16 @@ const F16_TOL = 1e-4;
 
 /** Cases each kernel must keep (a case that disappears from the harness fails the test). */
 const CASES: Record<string, string[]> = {
-  embed: ['f32', 'f16', 'f32-wide', 'f16-wide'],
-  matmul: ['plain', 'rmsnorm', 'silu-mul'].flatMap((m) => ['f32', 'f16'].flatMap((d) => [`${m}-${d}`, `${m}-${d}-wide`, `${m}-${d}-last-token`])),
-  'rope-kv': ['hd16', 'hd64', 'hd64-pos0-0', 'hd128-far'],
-  attention: ['hd64', 'hd64-peaky', 'hd128', 'hd256', 'hd64-prefill', 'hd16-mqa'],
+  embed: ['f32', 'f16', 'f32-wide', 'f16-wide', 'f32-many-tokens', 'f16-many-tokens'],
+  matmul: ['plain', 'rmsnorm', 'silu-mul'].flatMap((m) =>
+    ['f32', 'f16'].flatMap((d) => [`${m}-${d}`, `${m}-${d}-wide`, `${m}-${d}-last-token`, `${m}-${d}-tiles`, `${m}-${d}-decode-tiles`, `${m}-${d}-accumulate`, `${m}-${d}-accumulate-decode`, `${m}-${d}-split-k`, `${m}-${d}-split-k-short`]),
+  ),
+  'rope-kv': ['hd16', 'hd64', 'hd64-pos0-0', 'hd128-far', 'hd8-many-tokens'],
+  attention: ['hd64', 'hd64-peaky', 'hd128', 'hd256', 'hd64-prefill', 'hd16-mqa', 'hd8-decode-chunks', 'hd32-prefill-chunks'],
   'steer-residual': [
     'mode0-plain-add', 'mode0-map', 'mode1-map', 'mode0-gate', 'mode1-gate', 'mode0-range', 'mode1-gate-range-record',
     'mode0-gate-record', 'mode1-record-only', 'mode0-lambda0', 'mode1-lambda0', 'mode0-gate-dim300',
+    'mode1-gate-range-record-40-tokens',
   ],
   argmax: ['random', 'small', 'ties-across-threads', 'ties-same-thread', 'all-equal', 'max-last', 'very-negative'],
   'repetition-penalty': ['mixed', 'many', 'inexact-penalty', 'below-one'],

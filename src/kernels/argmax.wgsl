@@ -1,15 +1,17 @@
-// Index of the largest logit of one row (first index on ties, like torch.argmax). One workgroup of 256.
+// Index of the largest logit of one row (first index on ties, like torch.argmax). One workgroup of 64: thread i scans
+// i, i + 64, … (neighbouring threads read neighbouring logits), then a tree reduction in workgroup memory. 64 rather
+// than 256 threads: CPU implementations (SwiftShader) pay per barrier for every 4 threads of the workgroup.
 struct Params { vocab: u32, rowOffset: u32, _a: u32, _b: u32 };
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read_write> result: array<u32>;
 
-const WG: u32 = 256u;
+const WG: u32 = 64u;
 const NONE: u32 = 0xffffffffu;
-var<workgroup> bestV: array<f32, 256>;
-var<workgroup> bestI: array<u32, 256>;
+var<workgroup> bestV: array<f32, 64>;
+var<workgroup> bestI: array<u32, 64>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let tid = lid.x;
   // NONE marks a thread that saw no logit: any real logit, even −∞, wins over it (ties go to the lower index).

@@ -3,9 +3,16 @@ import type { PipelineCache } from '../gpu/pipelines.ts';
 import { f32, packParams, u32 } from './params.ts';
 import type { AttentionShape } from './rope-kv.ts';
 
-/** Bindings: step, params, qkv, kCache, vCache, out. Head dims up to 256. */
-export function attentionPipeline(cache: PipelineCache): GPUComputePipeline {
-  return cache.get(source, 'attention');
+export type AttentionPass = 'partial' | 'combine';
+
+/**
+ * Bindings (both passes): step (tokens, pos0, chunks), params, qkv, kCache, vCache, out, part (scratch of
+ * attentionScratchFloats). Head dims: multiples of 4 (the pipeline is compiled for one head dim).
+ */
+export function attentionPipeline(cache: PipelineCache, headDim: number, pass: AttentionPass = 'partial'): GPUComputePipeline {
+  if (headDim % 4 !== 0 || headDim <= 0) throw new Error(`attention needs a head dim that is a multiple of 4, got ${headDim}`);
+  const code = source.replace('HD4_VALUE', `${headDim / 4}u`).replace(`fn ${pass}(`, 'fn main(');
+  return cache.get(code, `attention-${pass}-hd${headDim}`);
 }
 export function attentionParams(s: AttentionShape, outStride: number): ArrayBuffer {
   return packParams([
@@ -13,8 +20,31 @@ export function attentionParams(s: AttentionShape, outStride: number): ArrayBuff
     f32(1 / Math.sqrt(s.headDim)),
   ]);
 }
-export function attentionWorkgroups(s: AttentionShape, tokens: number): [number, number, number] {
-  return [s.nHeads, tokens, 1];
+
+/**
+ * Threads the partial pass aims for; a chunk is never shorter than MIN_CHUNK positions (each extra chunk costs the
+ * combine dispatch, which short contexts are better off without).
+ */
+const TARGET_THREADS = 1024;
+const MIN_CHUNK = 256;
+
+/** Position chunks of a step: enough (token, head, chunk) threads to fill the GPU, ≥ MIN_CHUNK positions each. */
+export function attentionChunks(s: AttentionShape, tokens: number, pos0: number): number {
+  const byWork = Math.ceil(TARGET_THREADS / (tokens * s.nHeads));
+  return Math.max(1, Math.min(Math.ceil((pos0 + tokens) / MIN_CHUNK), byWork));
+}
+/** Floats of the `part` scratch buffer for steps of up to maxTokens tokens. */
+export function attentionScratchFloats(s: AttentionShape, maxTokens: number): number {
+  // tokens·H·chunks ≤ tokens·H + TARGET_THREADS
+  return (maxTokens * s.nHeads + TARGET_THREADS) * (s.headDim + 2);
+}
+/** The step uniform: tokens, pos0 and the chunk count (rope-kv reads the first two). */
+export function attentionStep(s: AttentionShape, tokens: number, pos0: number): ArrayBuffer {
+  return packParams([u32(tokens), u32(pos0), u32(attentionChunks(s, tokens, pos0))]);
+}
+export function attentionWorkgroups(s: AttentionShape, tokens: number, chunks: number, pass: AttentionPass = 'partial'): [number, number, number] {
+  if (pass === 'partial') return [Math.ceil((tokens * s.nHeads * chunks) / 64), 1, 1];
+  return chunks > 1 ? [Math.ceil((tokens * s.nHeads * s.headDim) / 64), 1, 1] : [0, 0, 0];
 }
 
 /** CPU twin: causal softmax attention of every (token, head) over cache positions 0..pos0+t. */

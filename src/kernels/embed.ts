@@ -3,15 +3,19 @@ import type { PipelineCache } from '../gpu/pipelines.ts';
 import { withWeights, type GpuWeightDType } from './weights-access.ts';
 import { packParams, u32 } from './params.ts';
 
-/** Embedding lookup: x[t] = E[ids[t]]. Bindings: params, ids, E, x. */
+/** Embedding lookup: x[t] = E[ids[t]]. Bindings: params, ids, E (GPU weight layout), x, count (uniform: tokens as u32). */
 export function embedPipeline(cache: PipelineCache, dtype: GpuWeightDType): GPUComputePipeline {
   return cache.get(withWeights(source, dtype), `embed-${dtype}`);
 }
 export function embedParams(dim: number, vocab: number): ArrayBuffer {
   return packParams([u32(dim), u32(vocab)]);
 }
+/** The count uniform: the number of tokens. */
+export function embedCount(tokens: number): ArrayBuffer {
+  return packParams([u32(tokens)]);
+}
 export function embedWorkgroups(dim: number, tokens: number): [number, number, number] {
-  return [Math.ceil(dim / 2 / 64), tokens, 1];
+  return [Math.ceil(dim / 2 / 64), Math.ceil(tokens / 16), 1];
 }
 
 /** CPU twin. */

@@ -23,7 +23,7 @@ export function ropeKvParams(s: AttentionShape): ArrayBuffer {
 }
 export function ropeKvWorkgroups(s: AttentionShape, tokens: number): [number, number, number] {
   const threads = ((s.nHeads + s.nKv) * s.headDim) / 2 + s.nKv * s.headDim;
-  return [Math.ceil(threads / 64), tokens, 1];
+  return [Math.ceil(threads / 64), Math.ceil(tokens / 16), 1];
 }
 
 /** cos/sin table [maxPos][headDim/2] as interleaved (cos, sin) pairs, computed in float64 (inv_freq = θ^(−2i/hd)). */

@@ -1,5 +1,6 @@
 // Rotate-half RoPE on the q and k heads of qkv[t] (position pos0 + t), q rotated in place, k and v written to
 // this layer's KV cache at that position. cos/sin come from a table computed on the CPU in float64.
+// One thread per rotation pair or copied value; each workgroup covers 64 of them for TOKENS tokens.
 struct Step { tokens: u32, pos0: u32, _a: u32, _b: u32 };
 struct Params { nHeads: u32, nKv: u32, headDim: u32, qkvStride: u32, maxPos: u32, layerOffset: u32, _a: u32, _b: u32 };
 @group(0) @binding(0) var<uniform> step: Step;
@@ -9,10 +10,15 @@ struct Params { nHeads: u32, nKv: u32, headDim: u32, qkvStride: u32, maxPos: u32
 @group(0) @binding(4) var<storage, read_write> kCache: array<f32>;
 @group(0) @binding(5) var<storage, read_write> vCache: array<f32>;
 
+const TOKENS: u32 = 16u;
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let t = wid.y;
-  let i = gid.x;
+  let tEnd = min(step.tokens, (wid.y + 1u) * TOKENS);
+  for (var t = wid.y * TOKENS; t < tEnd; t++) { one(gid.x, t); }
+}
+
+fn one(i: u32, t: u32) {
   let hd = params.headDim;
   let half = hd / 2u;
   let pos = step.pos0 + t;

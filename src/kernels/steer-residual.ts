@@ -18,9 +18,14 @@ export interface SteerSite {
   lambda: number;
 }
 
-/** Bindings: params, z, x, map, strengths, rec. */
-export function steerPipeline(cache: PipelineCache): GPUComputePipeline {
-  return cache.get(source, 'steer-residual');
+export type SteerPass = 'gate' | 'apply';
+
+/**
+ * Bindings (both passes): params, z, x, map, strengths, rec, count (uniform: tokens as u32). A gated site runs
+ * 'gate' then 'apply'; other sites only 'apply'.
+ */
+export function steerPipeline(cache: PipelineCache, pass: SteerPass = 'apply'): GPUComputePipeline {
+  return cache.get(source.replace(`fn ${pass}(`, 'fn main('), `steer-residual-${pass}`);
 }
 export function steerParams(s: SteerSite): ArrayBuffer {
   return packParams([
@@ -29,8 +34,17 @@ export function steerParams(s: SteerSite): ArrayBuffer {
     u32(s.recordSlot), u32(s.maxTokens), f32(s.lambda),
   ]);
 }
-export function steerWorkgroups(tokens: number): [number, number, number] {
-  return [tokens, 1, 1];
+/** The passes a site runs, in order. */
+export function steerPasses(s: SteerSite): SteerPass[] {
+  return s.hasGate ? ['gate', 'apply'] : ['apply'];
+}
+export function steerWorkgroups(dim: number, tokens: number, pass: SteerPass = 'apply'): [number, number, number] {
+  if (tokens === 0) return [0, 0, 0];
+  return pass === 'gate' ? [Math.ceil(tokens / 64), 1, 1] : [Math.ceil(dim / 64), Math.ceil(tokens / 16), 1];
+}
+/** The count uniform: the number of tokens. */
+export function steerCount(tokens: number): ArrayBuffer {
+  return packParams([u32(tokens)]);
 }
 
 /** Float count of one hook's packed map: w | b | a | c (padded to 4) | lo | hi. */

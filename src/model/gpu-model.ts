@@ -1,20 +1,21 @@
 /**
- * The forward pass on the GPU: embedding → per layer [RMSNorm·qkv → RoPE+KV write → attention → o_proj → hook attn
- * (steer + residual) → RMSNorm·gate_up → SiLU·mul·down → hook mlp → (hook resid)] → final RMSNorm·LM head → argmax.
- * Every buffer and bind group is made once (or when the steering set changes); a step writes two small uniforms,
+ * The forward pass on the GPU: embedding → per layer [RMSNorm·qkv → RoPE+KV write → attention (+ chunk combine) →
+ * o_proj → hook attn (steer + residual) → RMSNorm·gate_up → SiLU·mul·down → hook mlp → (hook resid)] → final
+ * RMSNorm·LM head → argmax. A hook with nothing to steer or record is only the residual add, done by its matmul
+ * (accumulate). Matmuls have a one-token and a several-token dispatch (different tiles); a step runs one of them.
+ * Every buffer and bind group is made once (or when the steering set changes); a step writes a few small uniforms,
  * submits one command buffer and maps one small staging buffer.
  */
 import { BufferPool, readBuffer } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { bindGroup, encodeDispatches, PipelineCache, type Dispatch } from '../gpu/pipelines.ts';
 import { argmaxParams, argmaxPipeline } from '../kernels/argmax.ts';
-import { attentionParams, attentionPipeline, attentionWorkgroups } from '../kernels/attention.ts';
+import { attentionChunks, attentionParams, attentionPipeline, attentionScratchFloats, attentionStep, attentionWorkgroups, type AttentionPass } from '../kernels/attention.ts';
 import { embedParams, embedPipeline, embedWorkgroups } from '../kernels/embed.ts';
-import { matmulParams, matmulPipeline, matmulWorkgroups, type MatmulInput, type MatmulShape } from '../kernels/matmul.ts';
-import { packParams, u32 } from '../kernels/params.ts';
+import { matmulCount, matmulParams, matmulPipeline, matmulTiling, matmulWorkgroups, prefersBarrierFree, type MatmulInput, type MatmulShape } from '../kernels/matmul.ts';
 import { repetitionPenaltyParams, repetitionPenaltyPipeline } from '../kernels/repetition-penalty.ts';
 import { ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, type AttentionShape } from '../kernels/rope-kv.ts';
-import { packedMapLength, packMap, steerParams, steerPipeline, steerWorkgroups, type SteerSite } from '../kernels/steer-residual.ts';
+import { packedMapLength, packMap, steerParams, steerPasses, steerPipeline, steerWorkgroups, type SteerSite } from '../kernels/steer-residual.ts';
 import type { HookMap } from '../steering/intervention.ts';
 import type { GpuWeights } from './gpu-weights.ts';
 import { hookName, hookOrder, type HookKind, type HookName, type ModelSpec } from './spec.ts';
@@ -80,7 +81,7 @@ export class GpuModel {
   private readonly qkvStride: number;
   private readonly logitRows: number;
   private readonly buf: Record<
-    'step' | 'ids' | 'x' | 'z' | 'qkv' | 'attnOut' | 'gateUp' | 'logits' | 'result' | 'strengths' | 'kCache' | 'vCache' | 'ropeTable' | 'dummy' | 'dummyRw' | 'penaltyIds' | 'lmHeadParams' | 'argmaxParams' | 'penaltyParams',
+    'step' | 'ids' | 'x' | 'z' | 'qkv' | 'attnOut' | 'attnPart' | 'gateUp' | 'logits' | 'result' | 'strengths' | 'kCache' | 'vCache' | 'ropeTable' | 'dummy' | 'dummyRw' | 'penaltyIds' | 'lmHeadParams' | 'lmHeadCount' | 'argmaxParams' | 'penaltyParams',
     GPUBuffer
   >;
   private readonly tokenStaging: GPUBuffer;
@@ -90,7 +91,11 @@ export class GpuModel {
   private steering: SteeringConfig | null = null;
   private recordHooks: HookName[] = [];
   private layerDispatches: Dispatch[] = [];
-  private headDispatch!: Dispatch;
+  private headDispatches: Dispatch[] = [];
+  /** Attention position chunks of the step being encoded (the attention dispatch sizes depend on it). */
+  private attnChunks = 1;
+  /** CPU implementation of WebGPU: kernels without workgroup barriers only (see prefersBarrierFree). */
+  private readonly barrierFree: boolean;
   private argmaxDispatch!: Dispatch;
   private penaltyDispatch!: Dispatch;
   private busy = false;
@@ -107,6 +112,7 @@ export class GpuModel {
     opts: GpuModelOptions = {},
   ) {
     this.device = ctx.device;
+    this.barrierFree = prefersBarrierFree(ctx.adapterInfo);
     this.pool = pool;
     this.cache = new PipelineCache(this.device);
     const s = spec;
@@ -125,6 +131,7 @@ export class GpuModel {
       z: pool.storage('scratch', T * s.hiddenSize * 4, 'z'),
       qkv: pool.storage('scratch', T * this.qkvStride * 4, 'qkv'),
       attnOut: pool.storage('scratch', T * s.numHeads * s.headDim * 4, 'attnOut'),
+      attnPart: pool.storage('scratch', attentionScratchFloats(this.shape, T) * 4, 'attnPart'),
       gateUp: pool.storage('scratch', T * 2 * s.intermediateSize * 4, 'gateUp'),
       logits: pool.storage('scratch', this.logitRows * s.vocabSize * 4, 'logits'),
       result: pool.storage('scratch', 16, 'result'),
@@ -136,6 +143,7 @@ export class GpuModel {
       dummyRw: pool.storage('scratch', 16, 'dummy-rw'),
       penaltyIds: pool.storage('scratch', this.maxContext * 4, 'penaltyIds'),
       lmHeadParams: pool.uniform(32, 'lmHead.params'),
+      lmHeadCount: pool.uniform(16, 'lmHead.count'),
       argmaxParams: pool.uniform(16, 'argmax.params'),
       penaltyParams: pool.uniform(16, 'penalty.params'),
     };
@@ -199,17 +207,27 @@ export class GpuModel {
       dev.queue.writeBuffer(b, 0, data);
       return b;
     };
-    const matmul = (input: MatmulInput, shape: MatmulShape, x: GPUBuffer, g: GPUBuffer, W: GPUBuffer, bias: GPUBuffer, y: GPUBuffer, label: string): Dispatch => {
-      const pipeline = matmulPipeline(this.cache, input, dtype);
-      return { pipeline, bindGroup: bindGroup(dev, pipeline, [staticUniform(matmulParams(shape), label), x, g, W, bias, y], label), workgroups: (t) => matmulWorkgroups(shape.rows, t), label };
-    };
     const B = this.buf;
-    const steerP = steerPipeline(this.cache);
+    // One dispatch for one-token steps and one for several tokens (they compile different tiles); each runs only for
+    // the token counts it is for. `count` holds the number of output tokens (the step uniform's first field).
+    const matmulDispatches = (input: MatmulInput, rows: number, cols: number, params: GPUBuffer, buffers: GPUBuffer[], count: GPUBuffer, label: string): Dispatch[] =>
+      [1, 2].map((tokens) => {
+        const tiling = matmulTiling(tokens, cols, this.barrierFree);
+        const pipeline = matmulPipeline(this.cache, input, dtype, tiling);
+        return {
+          pipeline,
+          bindGroup: bindGroup(dev, pipeline, [params, ...buffers, count], label),
+          workgroups: (t) => ((t > 1) === (tokens > 1) ? matmulWorkgroups(rows, t, tiling) : [0, 0, 0]),
+          label,
+        };
+      });
+    const matmul = (input: MatmulInput, shape: MatmulShape, x: GPUBuffer, g: GPUBuffer, W: GPUBuffer, bias: GPUBuffer, y: GPUBuffer, label: string): Dispatch[] =>
+      matmulDispatches(input, shape.rows, shape.cols, staticUniform(matmulParams(shape), label), [x, g, W, bias, y], B.step, label);
     this.sites = [];
-    const hookDispatch = (hook: HookName, mode: 0 | 1): Dispatch | null => {
+    const hookDispatch = (hook: HookName, mode: 0 | 1): Dispatch[] => {
       const map = steering?.maps.get(hook);
       const recordSlot = this.recordHooks.indexOf(hook);
-      if (mode === 1 && !map && recordSlot < 0) return null;
+      if (mode === 1 && !map && recordSlot < 0) return [];
       const site: SteerSite = {
         dim: D, mode, hasMap: Boolean(map), hasGate: Boolean(map?.gate && useGate), hasRange: Boolean(map?.range),
         record: recordSlot >= 0, slot: Math.max(0, this.gatedHooks.indexOf(hook)), nSlots: Math.max(1, this.gatedHooks.length),
@@ -222,33 +240,43 @@ export class GpuModel {
       }
       const params = staticUniform(steerParams(site), `${hook}.params`);
       this.sites.push({ hook, params, site, map: mapBuf });
-      return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [params, B.z, B.x, mapBuf ?? B.dummy, B.strengths, this.rec ?? B.dummyRw], hook), workgroups: steerWorkgroups, label: hook };
+      return steerPasses(site).map((pass) => {
+        const steerP = steerPipeline(this.cache, pass);
+        return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [params, B.z, B.x, mapBuf ?? B.dummy, B.strengths, this.rec ?? B.dummyRw, B.step], hook), workgroups: (t) => steerWorkgroups(D, t, pass), label: hook };
+      });
     };
 
+    const plainHook = (hook: HookName): boolean => !steering?.maps.has(hook) && !this.recordHooks.includes(hook);
     const list: Dispatch[] = [];
     const embedP = embedPipeline(this.cache, dtype);
-    list.push({ pipeline: embedP, bindGroup: bindGroup(dev, embedP, [staticUniform(embedParams(D, s.vocabSize), 'embed'), B.ids, this.weights.embed, B.x], 'embed'), workgroups: (t) => embedWorkgroups(D, t), label: 'embed' });
+    list.push({ pipeline: embedP, bindGroup: bindGroup(dev, embedP, [staticUniform(embedParams(D, s.vocabSize), 'embed'), B.ids, this.weights.embed, B.x, B.step], 'embed'), workgroups: (t) => embedWorkgroups(D, t), label: 'embed' });
     const ropeP = ropeKvPipeline(this.cache);
-    const attP = attentionPipeline(this.cache);
+    const attPasses: AttentionPass[] = ['partial', 'combine'];
     const qOut = s.numHeads * s.headDim;
     for (let l = 0; l < s.numLayers; l++) {
       const w = this.weights.layers[l];
       const shape: AttentionShape = { ...this.shape, layerOffset: l * s.numKvHeads * this.maxContext * s.headDim };
-      list.push(matmul('rmsnorm', { rows: this.qkvStride, cols: D, inStride: D, outStride: this.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: s.rmsNormEps }, B.x, w.attnNorm, w.qkv, w.qkvBias ?? B.dummy, B.qkv, `${l}.qkv`));
+      list.push(...matmul('rmsnorm', { rows: this.qkvStride, cols: D, inStride: D, outStride: this.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: s.rmsNormEps }, B.x, w.attnNorm, w.qkv, w.qkvBias ?? B.dummy, B.qkv, `${l}.qkv`));
       list.push({ pipeline: ropeP, bindGroup: bindGroup(dev, ropeP, [B.step, staticUniform(ropeKvParams(shape), `${l}.rope`), B.qkv, B.ropeTable, B.kCache, B.vCache], `${l}.rope`), workgroups: (t) => ropeKvWorkgroups(shape, t), label: `${l}.rope` });
-      list.push({ pipeline: attP, bindGroup: bindGroup(dev, attP, [B.step, staticUniform(attentionParams(shape, qOut), `${l}.attn`), B.qkv, B.kCache, B.vCache, B.attnOut], `${l}.attention`), workgroups: (t) => attentionWorkgroups(shape, t), label: `${l}.attention` });
-      list.push(matmul('plain', { rows: D, cols: qOut, inStride: qOut, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0 }, B.attnOut, B.dummy, w.o, B.dummy, B.z, `${l}.o_proj`));
-      list.push(hookDispatch(hookName(l, 'attn'), 0)!);
+      const attParams = staticUniform(attentionParams(shape, qOut), `${l}.attn`);
+      for (const pass of attPasses) {
+        const attP = attentionPipeline(this.cache, s.headDim, pass);
+        const label = `${l}.attention-${pass}`;
+        list.push({ pipeline: attP, bindGroup: bindGroup(dev, attP, [B.step, attParams, B.qkv, B.kCache, B.vCache, B.attnOut, B.attnPart], label), workgroups: (t) => attentionWorkgroups(shape, t, this.attnChunks, pass), label });
+      }
+      // A hook with no map and nothing to record is the plain residual add: fused into its matmul (x += W·in).
+      const attnPlain = plainHook(hookName(l, 'attn'));
+      list.push(...matmul('plain', { rows: D, cols: qOut, inStride: qOut, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate: attnPlain }, B.attnOut, B.dummy, w.o, B.dummy, attnPlain ? B.x : B.z, `${l}.o_proj`));
+      if (!attnPlain) list.push(...hookDispatch(hookName(l, 'attn'), 0));
       const I = s.intermediateSize;
-      list.push(matmul('rmsnorm', { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: s.rmsNormEps }, B.x, w.mlpNorm, w.gateUp, B.dummy, B.gateUp, `${l}.gate_up`));
-      list.push(matmul('silu-mul', { rows: D, cols: I, inStride: 2 * I, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0 }, B.gateUp, B.dummy, w.down, B.dummy, B.z, `${l}.down`));
-      list.push(hookDispatch(hookName(l, 'mlp'), 0)!);
-      const resid = hookDispatch(hookName(l, 'resid'), 1);
-      if (resid) list.push(resid);
+      list.push(...matmul('rmsnorm', { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: s.rmsNormEps }, B.x, w.mlpNorm, w.gateUp, B.dummy, B.gateUp, `${l}.gate_up`));
+      const mlpPlain = plainHook(hookName(l, 'mlp'));
+      list.push(...matmul('silu-mul', { rows: D, cols: I, inStride: 2 * I, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate: mlpPlain }, B.gateUp, B.dummy, w.down, B.dummy, mlpPlain ? B.x : B.z, `${l}.down`));
+      if (!mlpPlain) list.push(...hookDispatch(hookName(l, 'mlp'), 0));
+      list.push(...hookDispatch(hookName(l, 'resid'), 1));
     }
     this.layerDispatches = list;
-    const headP = matmulPipeline(this.cache, 'rmsnorm', dtype);
-    this.headDispatch = { pipeline: headP, bindGroup: bindGroup(dev, headP, [B.lmHeadParams, B.x, this.weights.finalNorm, this.weights.lmHead, B.dummy, B.logits], 'lm_head'), workgroups: (t) => matmulWorkgroups(s.vocabSize, t), label: 'lm_head' };
+    this.headDispatches = matmulDispatches('rmsnorm', s.vocabSize, D, B.lmHeadParams, [B.x, this.weights.finalNorm, this.weights.lmHead, B.dummy, B.logits], B.lmHeadCount, 'lm_head');
     const argP = argmaxPipeline(this.cache);
     this.argmaxDispatch = { pipeline: argP, bindGroup: bindGroup(dev, argP, [B.argmaxParams, B.logits, B.result], 'argmax'), workgroups: () => [1, 1, 1], label: 'argmax' };
     const penP = repetitionPenaltyPipeline(this.cache);
@@ -280,12 +308,14 @@ export class GpuModel {
     const T = ids.length;
     const V = this.spec.vocabSize;
     const B = this.buf;
-    dev.queue.writeBuffer(B.step, 0, packParams([u32(T), u32(pos0)]));
+    this.attnChunks = attentionChunks(this.shape, T, pos0);
+    dev.queue.writeBuffer(B.step, 0, attentionStep(this.shape, T, pos0));
     dev.queue.writeBuffer(B.ids, 0, new Uint32Array(ids));
     const headTokens = opts.logits === 'all' ? T : opts.logits === 'last' || opts.argmax || opts.readLogits ? 1 : 0;
     if (headTokens > this.logitRows) throw new Error(`all-token logits need ${T} rows; this model's vocabulary allows ${this.logitRows} per chunk`);
     const D = this.spec.hiddenSize;
     dev.queue.writeBuffer(B.lmHeadParams, 0, matmulParamsFor(V, D, headTokens === 1 ? T - 1 : 0, this.spec.rmsNormEps));
+    dev.queue.writeBuffer(B.lmHeadCount, 0, matmulCount(headTokens));
     const lastRow = headTokens === 1 ? 0 : T - 1;
     const penalty = opts.penalty && opts.penalty.value !== 1 && opts.penalty.ids.length > 0 ? opts.penalty : null;
     if (penalty) {
@@ -298,7 +328,7 @@ export class GpuModel {
     const enc = dev.createCommandEncoder();
     const pass = enc.beginComputePass();
     encodeDispatches(pass, this.layerDispatches, T);
-    if (headTokens > 0) encodeDispatches(pass, [this.headDispatch], headTokens);
+    if (headTokens > 0) encodeDispatches(pass, this.headDispatches, headTokens);
     if (penalty) encodeDispatches(pass, [this.penaltyDispatch], [...new Set(penalty.ids)].length);
     if (opts.argmax) encodeDispatches(pass, [this.argmaxDispatch], 1);
     pass.end();

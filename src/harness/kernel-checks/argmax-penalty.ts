@@ -1,4 +1,4 @@
-/** Cases for argmax.wgsl (ties → first index, vocab not a multiple of 256, row offset) and repetition-penalty.wgsl. */
+/** Cases for argmax.wgsl (ties → first index, vocab not a multiple of the 64 threads, row offset) and repetition-penalty.wgsl. */
 import { argmaxCpu, argmaxParams, argmaxPipeline } from '../../kernels/argmax.ts';
 import { repetitionPenaltyCpu, repetitionPenaltyParams, repetitionPenaltyPipeline } from '../../kernels/repetition-penalty.ts';
 import type { Rng } from '../../model/seeded-random.ts';
@@ -39,13 +39,13 @@ export const argmaxCases: KernelCases = {
   random: argmaxCase({ vocab: 1000, rows: 2 }),
   // Vocabulary smaller than the workgroup: most threads see no value.
   small: argmaxCase({ vocab: 5, rows: 3 }),
-  // Ties between threads: 255 (thread 255) before 256 (thread 0).
+  // Ties between threads: 255 (thread 63) before 256 (thread 0).
   'ties-across-threads': argmaxCase({ vocab: 1000, rows: 2, shape: tiesAt([999, 256, 255, 511]) }),
-  // Ties inside one thread's stride (44, 300, 556 are all thread 44) and a later thread (301).
+  // Ties inside one thread's stride (44, 300, 556 are all thread 44 of 64) and a later thread (301).
   'ties-same-thread': argmaxCase({ vocab: 777, rows: 1, shape: tiesAt([556, 301, 300, 44]) }),
   // All equal: index 0.
   'all-equal': argmaxCase({ vocab: 300, rows: 2, shape: (row) => row.fill(-2.5) }),
-  // The maximum in the last slot of a vocabulary that is not a multiple of 256.
+  // The maximum in the last slot of a vocabulary that is not a multiple of 64.
   'max-last': argmaxCase({ vocab: 1001, rows: 2, shape: tiesAt([1000]) }),
   // Every logit negative and large (a heavily penalised / masked row).
   'very-negative': argmaxCase({ vocab: 600, rows: 1, shape: (row, rng) => row.forEach((_, i) => (row[i] = -1e30 * (1 + rng.uniform()))) }),

@@ -1,6 +1,6 @@
 /** Cases for rope-kv.wgsl and attention.wgsl (GQA, several tokens at pos0 > 0, a two-layer cache with layer 1 used). */
 import { packParams, u32 } from '../../kernels/params.ts';
-import { attentionCpu, attentionParams, attentionPipeline, attentionWorkgroups } from '../../kernels/attention.ts';
+import { attentionChunks, attentionCpu, attentionParams, attentionPipeline, attentionScratchFloats, attentionStep, attentionWorkgroups } from '../../kernels/attention.ts';
 import { ropeKvCpu, ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, type AttentionShape } from '../../kernels/rope-kv.ts';
 import { diff, filled, normals } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
@@ -60,6 +60,8 @@ export const ropeKvCases: KernelCases = {
   hd64: ropeCase({ nHeads: 8, nKv: 2, headDim: 64, maxPos: 32, layers: 2, pos0: 9, tokens: 4, theta: 500000 }),
   'hd64-pos0-0': ropeCase({ nHeads: 8, nKv: 8, headDim: 64, maxPos: 8, layers: 1, pos0: 0, tokens: 2, theta: 10000 }),
   'hd128-far': ropeCase({ nHeads: 4, nKv: 1, headDim: 128, maxPos: 300, layers: 1, pos0: 290, tokens: 3, theta: 10000 }),
+  // More tokens than one workgroup's 16.
+  'hd8-many-tokens': ropeCase({ nHeads: 8, nKv: 4, headDim: 8, maxPos: 48, layers: 2, pos0: 3, tokens: 37, theta: 10000 }),
 };
 
 function attentionCase(c: ShapeCase & { qScale: number }): KernelCases[string] {
@@ -73,13 +75,18 @@ function attentionCase(c: ShapeCase & { qScale: number }): KernelCases[string] {
     const outStride = c.nHeads * c.headDim + 8;
     const outLen = c.tokens * outStride;
     const out = b.storage(filled(outLen), 'out');
-    const bufs = [b.uniform(packParams([u32(c.tokens), u32(c.pos0)]), 'step'), b.uniform(attentionParams(s, outStride), 'params'), b.storage(qkv, 'qkv'), b.storage(kCache, 'kCache'), b.storage(vCache, 'vCache'), out];
-    await dispatchOnce(g, attentionPipeline(g.cache), bufs, attentionWorkgroups(s, c.tokens), 'attention');
+    const chunks = attentionChunks(s, c.tokens, c.pos0);
+    const part = b.storage(filled(attentionScratchFloats(s, c.tokens)), 'part');
+    const bufs = [b.uniform(attentionStep(s, c.tokens, c.pos0), 'step'), b.uniform(attentionParams(s, outStride), 'params'), b.storage(qkv, 'qkv'), b.storage(kCache, 'kCache'), b.storage(vCache, 'vCache'), out, part];
+    for (const pass of ['partial', 'combine'] as const) {
+      const wg = attentionWorkgroups(s, c.tokens, chunks, pass);
+      if (wg[0] > 0) await dispatchOnce(g, attentionPipeline(g.cache, c.headDim, pass), bufs, wg, `attention-${pass}`);
+    }
     const gpu = await readF32(g, out, outLen);
     const cpu = attentionCpu(s, qkv, kCache, vCache, c.pos0, c.tokens, outStride);
     const want = filled(outLen);
     for (let t = 0; t < c.tokens; t++) want.set(cpu.subarray(t * outStride, t * outStride + c.nHeads * c.headDim), t * outStride);
-    return { parts: { out: diff(gpu, want) }, info: info(c, { positions: c.pos0 + c.tokens, qScale: c.qScale }) };
+    return { parts: { out: diff(gpu, want) }, info: info(c, { positions: c.pos0 + c.tokens, qScale: c.qScale, chunks }) };
   };
 }
 
@@ -96,4 +103,9 @@ export const attentionCases: KernelCases = {
   'hd64-prefill': attentionCase({ nHeads: 4, nKv: 4, headDim: 64, maxPos: 8, layers: 1, pos0: 0, tokens: 5, qScale: 1 }),
   // Multi-query (one KV head for four query heads), small head dim.
   'hd16-mqa': attentionCase({ nHeads: 4, nKv: 1, headDim: 16, maxPos: 110, layers: 2, pos0: 100, tokens: 3, qScale: 1 }),
+  // Decode (one token) far into the cache: several position chunks, merged by the combine pass; peaky scores.
+  'hd8-decode-chunks': attentionCase({ nHeads: 8, nKv: 4, headDim: 8, maxPos: 1100, layers: 2, pos0: 1090, tokens: 1, qScale: 6 }),
+  // Prefill of 200 tokens from 100 with one head: two chunks of 150 positions, tokens whose causal range ends
+  // inside the first chunk (so their second chunk is empty) and inside the second.
+  'hd32-prefill-chunks': attentionCase({ nHeads: 1, nKv: 1, headDim: 32, maxPos: 310, layers: 1, pos0: 100, tokens: 200, qScale: 2 }),
 };

@@ -1,5 +1,5 @@
 /** Cases for steer-residual.wgsl: modes 0/1, with/without map, DSAS gate (strengths), range, record (rec), λ = 0. */
-import { packMap, steerCpu, steerParams, steerPipeline, steerWorkgroups, type SteerSite } from '../../kernels/steer-residual.ts';
+import { packMap, steerCount, steerCpu, steerParams, steerPasses, steerPipeline, steerWorkgroups, type SteerSite } from '../../kernels/steer-residual.ts';
 import type { HookMap } from '../../steering/intervention.ts';
 import { diff, filled, normals } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
@@ -12,18 +12,20 @@ interface SteerCase {
   range: boolean;
   record: boolean;
   lambda: number;
-  /** 100: each thread handles two neurons (and the second round is partial). */
+  /** Default 100 neurons (more than one workgroup of 64; the second partial). */
   dim?: number;
+  /** Default 3 (more than 16 spans several token groups of the apply pass). */
+  tokens?: number;
 }
 
-const TOKENS = 3;
-const MAX_TOKENS = 4;
 const N_SLOTS = 3;
 const RECORD_SLOTS = 2;
 
 function steerCase(c: SteerCase): KernelCases[string] {
   return async (g, rng, b) => {
     const dim = c.dim ?? 100;
+    const TOKENS = c.tokens ?? 3;
+    const MAX_TOKENS = TOKENS + 1;
     const site: SteerSite = {
       dim,
       mode: c.mode,
@@ -50,8 +52,8 @@ function steerCase(c: SteerCase): KernelCases[string] {
     const xBuf = b.storage(x0, 'x');
     const strengthsBuf = b.storage(filled(strengthsLen), 'strengths');
     const recBuf = b.storage(filled(recLen), 'rec');
-    const bufs = [b.uniform(steerParams(site), 'params'), b.storage(z, 'z'), xBuf, c.map ? b.storage(packed, 'map') : b.storage(new Float32Array(4), 'dummy-map'), strengthsBuf, recBuf];
-    await dispatchOnce(g, steerPipeline(g.cache), bufs, steerWorkgroups(TOKENS), 'steer-residual');
+    const bufs = [b.uniform(steerParams(site), 'params'), b.storage(z, 'z'), xBuf, c.map ? b.storage(packed, 'map') : b.storage(new Float32Array(4), 'dummy-map'), strengthsBuf, recBuf, b.uniform(steerCount(TOKENS), 'count')];
+    for (const pass of steerPasses(site)) await dispatchOnce(g, steerPipeline(g.cache, pass), bufs, steerWorkgroups(dim, TOKENS, pass), `steer-residual-${pass}`);
     const gpuX = await readF32(g, xBuf, x0.length);
     const gpuStrengths = await readF32(g, strengthsBuf, strengthsLen);
     const gpuRec = await readF32(g, recBuf, recLen);
@@ -85,4 +87,5 @@ export const steerCases: KernelCases = {
   'mode0-lambda0': steerCase({ mode: 0, map: true, gate: true, range: true, record: false, lambda: 0 }),
   'mode1-lambda0': steerCase({ mode: 1, map: true, gate: true, range: false, record: true, lambda: 0 }),
   'mode0-gate-dim300': steerCase({ mode: 0, map: true, gate: true, range: false, record: true, lambda: 1, dim: 300 }),
+  'mode1-gate-range-record-40-tokens': steerCase({ mode: 1, map: true, gate: true, range: true, record: true, lambda: 0.9, dim: 70, tokens: 40 }),
 };
