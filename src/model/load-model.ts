@@ -159,6 +159,11 @@ export async function loadModel(files: ModelFiles, ctx: GpuContext, opts: GpuMod
     }
     const weights = uploader.finish();
     const model = new GpuModel(ctx, spec, weights, pool, opts);
+    // Warm-up: one single-token and one multi-token step compile every pipeline now, so load time includes the
+    // shader compilation and the first prefill measures kernels only. The KV cache positions are rewritten later.
+    const warm = spec.bosTokenId ?? 0;
+    await model.run([warm, warm], 0, { logits: 'none' });
+    await model.run([warm], 0, { logits: 'last', argmax: true });
     report({ phase: 'done', loadedBytes: total, totalBytes: total, file: '' });
     return { id: files.id, spec, model, tokenizer: meta.tokenizer, config: meta.config };
   } catch (e) {
