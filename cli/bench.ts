@@ -38,7 +38,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
     adapter = await session.api.adapter();
     for (const m of prepared) {
       log(`${m.name}: loading …`);
-      const loaded = await session.api.load(m.name, { maxContext: promptTokens + newTokens + 16 });
+      const loaded = await session.api.load(m.name, { maxContext: promptTokens + newTokens + 16, allowMissingTokenizer: true });
       const rng = makeRng(7);
       const promptIds = [loaded.spec.bosTokenId ?? 1, ...Array.from({ length: promptTokens - 1 }, () => 3 + Math.floor(rng.uniform() * (loaded.spec.vocabSize - 3)))];
       const gen = () => session.api.generate({ promptIds, maxNewTokens: newTokens, greedy: true, ignoreEos: true });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/browser.ts';
-import type { Remote } from '../e2e/harness.ts';
+import { openHarness, type Remote } from '../e2e/harness.ts';
 import type { SteerscopeHarness } from '../src/harness/main.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,24 +46,7 @@ export async function openBrowserSession(mounts: Record<string, string>): Promis
     if (!address || typeof address === 'string') throw new Error('the dev server did not report its port');
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
     const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`http://127.0.0.1:${address.port}/harness.html`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 120_000 });
-    const api = new Proxy({} as Remote<SteerscopeHarness>, {
-      get(_t, name: string) {
-        if (name === 'then') return undefined;
-        return (...args: unknown[]) =>
-          page.evaluate(
-            async ([n, a]) => {
-              const fn = (window.steerscope as unknown as Record<string, (...x: unknown[]) => unknown>)[n as string];
-              if (typeof fn !== 'function') throw new Error(`the engine has no function ${String(n)}`);
-              return fn(...(a as unknown[]));
-            },
-            [name, args] as const,
-          );
-      },
-    });
+    const api = await openHarness(page, `http://127.0.0.1:${address.port}/harness.html`);
     const s = server;
     const b = browser;
     return {

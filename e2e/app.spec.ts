@@ -3,34 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './browser.ts';
+import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
 
 const SHOTS = 'test-results/screenshots';
 const SHARED = process.env.SHARED_DIR ?? path.resolve('../shared');
 fs.mkdirSync(SHOTS, { recursive: true });
-
-/** Console errors and uncaught page errors, collected for the whole test. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
-
-/**
- * Other work edits the tree while these tests run; the Vite dev server would then reload the page mid-flow. Drop its
- * reload and hot-update messages so the test sees the app, not the edits.
- */
-async function ignoreDevServerReloads(page: Page): Promise<void> {
-  await page.routeWebSocket(/.*/, (ws) => {
-    const server = ws.connectToServer();
-    server.onMessage((m) => {
-      if (typeof m === 'string' && /"type":\s*"(full-reload|update)"/.test(m)) return;
-      ws.send(m);
-    });
-  });
-}
 
 async function open(page: Page): Promise<string[]> {
   const errors = watchErrors(page);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { readZip } from '../src/app/storage/zip.ts';
+import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
 
 const SHOTS = process.env.SHOTS_DIR ?? 'test-results/screenshots';
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -15,25 +16,6 @@ const HOOKS = FIT_LAYERS.length * 2;
 const PROMPT = 'The little girl cried';
 const FIT_NAME = 'Sad → happy (stories) · Mean-AcT + DSAS';
 
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
-
-/** Drop the dev server's reload / hot-update messages: other work edits the tree while this runs. */
-async function ignoreDevServerReloads(page: Page): Promise<void> {
-  await page.routeWebSocket(/.*/, (ws) => {
-    const server = ws.connectToServer();
-    server.onMessage((m) => {
-      if (typeof m === 'string' && /"type":\s*"(full-reload|update)"/.test(m)) return;
-      ws.send(m);
-    });
-  });
-}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 

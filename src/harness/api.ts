@@ -25,12 +25,12 @@ export const api = {
     return { ...c.adapterInfo, hasF16: c.hasF16, limits: c.limits, userAgent: navigator.userAgent };
   },
 
-  async load(ref: string, opts: { maxContext?: number } = {}) {
+  async load(ref: string, opts: { maxContext?: number; allowMissingTokenizer?: boolean } = {}) {
     const t0 = performance.now();
     session.loaded?.model.destroy();
     session.loaded = null;
     session.intervention = null;
-    session.loaded = await loadModel(resolveModelSource(ref), await gpu(), { maxContext: opts.maxContext });
+    session.loaded = await loadModel(resolveModelSource(ref), await gpu(), { maxContext: opts.maxContext, allowMissingTokenizer: opts.allowMissingTokenizer });
     session.ref = ref;
     const m = session.loaded.model;
     return { model: ref, spec: session.loaded.spec, loadMs: performance.now() - t0, memory: m.memory, weightDType: m.weights.dtype, maxContext: m.maxContext };

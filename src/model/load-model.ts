@@ -44,9 +44,18 @@ async function requiredJson(files: ModelFiles, name: string, why: string): Promi
 }
 
 /** Reads config.json and the tokenizer files: everything but the weights. */
-export async function loadModelMeta(files: ModelFiles): Promise<{ spec: ModelSpec; config: Record<string, unknown>; tokenizer: Tokenizer }> {
+/** For models run on token ids only (benchmarks of random checkpoints): text in or out is refused with a reason. */
+function idsOnlyTokenizer(id: string, spec: ModelSpec): Tokenizer {
+  const refuse = (): never => {
+    throw new ModelFileError(`${id} has no tokenizer.json: it runs on token ids only`);
+  };
+  return { encode: refuse, decode: (ids) => ids.join(' '), encodeChat: refuse, hasChatTemplate: false, bosTokenId: spec.bosTokenId, eosTokenIds: [...spec.eosTokenIds] };
+}
+
+export async function loadModelMeta(files: ModelFiles, opts: { allowMissingTokenizer?: boolean } = {}): Promise<{ spec: ModelSpec; config: Record<string, unknown>; tokenizer: Tokenizer }> {
   const config = await requiredJson(files, 'config.json', 'every model folder needs its Hugging Face config');
   const spec = parseModelConfig(config);
+  if (opts.allowMissingTokenizer && (await files.text('tokenizer.json')) === null) return { spec, config, tokenizer: idsOnlyTokenizer(files.id, spec) };
   const tokJson = await requiredJson(files, 'tokenizer.json', 'the tokenizer is needed to turn text into tokens');
   const tokConfig = (await files.text('tokenizer_config.json')) === null ? {} : await requiredJson(files, 'tokenizer_config.json', '');
   const tokenizer = await createTokenizer(tokJson, tokConfig);
@@ -111,10 +120,14 @@ async function streamTensors(files: ModelFiles, shard: ShardHeader, wanted: (e: 
   await reader.cancel().catch(() => undefined);
 }
 
-export async function loadModel(files: ModelFiles, ctx: GpuContext, opts: GpuModelOptions & { onProgress?: (p: LoadProgress) => void } = {}): Promise<LoadedModel> {
+export async function loadModel(
+  files: ModelFiles,
+  ctx: GpuContext,
+  opts: GpuModelOptions & { onProgress?: (p: LoadProgress) => void; allowMissingTokenizer?: boolean } = {},
+): Promise<LoadedModel> {
   const report = opts.onProgress ?? (() => undefined);
   report({ phase: 'config', loadedBytes: 0, totalBytes: 0, file: 'config.json' });
-  const meta = await loadModelMeta(files);
+  const meta = await loadModelMeta(files, opts);
   let spec = meta.spec;
 
   report({ phase: 'headers', loadedBytes: 0, totalBytes: 0, file: 'model.safetensors' });
