@@ -25,6 +25,8 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const models = (str(flags, 'models') ?? BENCH_MODELS.join(',')).split(',').map((m) => m.trim());
   const promptTokens = num(flags, 'prompt-tokens', 128)!;
   const newTokens = num(flags, 'new-tokens', 128)!;
+  // onnxruntime-web's WebGPU backend is very slow on SwiftShader: its decode rate may be measured over fewer tokens.
+  const peerTokens = num(flags, 'peer-new-tokens', newTokens)!;
   const log = (s: string) => process.stderr.write(s + '\n');
   const prepared = [];
   for (const m of models) prepared.push(await benchModel(m, log));
@@ -63,7 +65,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
       } else {
         log(`${m.name}: onnxruntime-web (webgpu) …`);
         try {
-          const peer = await session.api.onnxDecodeBenchmark(m.name, { promptIds, maxNewTokens: newTokens, ep: 'webgpu' });
+          const peer = await session.api.onnxDecodeBenchmark(m.name, { promptIds, maxNewTokens: peerTokens, ep: 'webgpu', warmupTokens: 2 });
           runs.push({ model: m.name, engine: 'onnxruntime-web', steered: false, prefillTokensPerSecond: (promptTokens * 1000) / peer.prefillMs, decodeTokensPerSecond: peer.decodeTokensPerSecond });
         } catch (e) {
           runs.push({ model: m.name, engine: 'onnxruntime-web', steered: false, skipped: `onnxruntime-web failed: ${(e as Error).message.split('\n')[0]}` });
@@ -82,9 +84,9 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const result = {
     date: new Date().toISOString(),
-    command: `npm run bench -- --models ${models.join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens}`,
+    command: `npm run bench -- --models ${models.join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens}`,
     machine: { adapter, browser: adapter?.userAgent, cpu, cores: os.cpus().length, memoryBytes: os.totalmem() },
-    settings: { promptTokens, newTokens, greedy: true },
+    settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true },
     runs,
     ratios,
     steering,
