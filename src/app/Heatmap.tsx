@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { HookName } from '../model/spec.ts';
 import type { TokenItem } from './store.ts';
 import { fmt, mean, strengthRgb, tokenLabel } from './strength-scale.ts';
@@ -31,14 +31,19 @@ export function heatmapSummary(items: TokenItem[], hooks: HookName[]): string {
   );
 }
 
-/** The hooks × tokens grid of gate values, drawn on a canvas; hover shows a cell's value. */
+/**
+ * The hooks × tokens grid of gate values, drawn on a canvas; hovering a cell shows its value. The canvas takes focus:
+ * arrow keys (Home / End, Page Up / Page Down for the first / last hook) move a cell cursor whose value is announced.
+ */
 export function Heatmap({ items, hooks, highlight, onHover }: Props) {
   const canvas = useRef<HTMLCanvasElement | null>(null);
   const wrap = useRef<HTMLDivElement | null>(null);
   const [width, setWidth] = useState(600);
   const [cell, setCell] = useState<{ i: number; k: number } | null>(null);
   const [showTable, setShowTable] = useState(false);
+  const [focused, setFocused] = useState(false);
   const captionId = useId();
+  const readoutId = useId();
   const n = items.length;
   const rowH = Math.max(6, Math.min(16, Math.floor(240 / Math.max(1, hooks.length))));
   const colW = Math.max(3, Math.min(18, Math.floor(width / Math.max(1, n))));
@@ -90,7 +95,33 @@ export function Heatmap({ items, hooks, highlight, onHover }: Props) {
       g.lineWidth = 2;
       g.strokeRect(highlight * colW + 1, 1, colW - 2, h - 2);
     }
-  }, [items, hooks, n, colW, rowH, highlight]);
+    if (focused && cell && cell.i < n && cell.k < hooks.length) {
+      g.strokeStyle = '#f59e0b';
+      g.lineWidth = 2;
+      g.strokeRect(cell.i * colW + 1, cell.k * rowH + 1, Math.max(2, colW - 2), Math.max(2, rowH - 2));
+    }
+  }, [items, hooks, n, colW, rowH, highlight, focused, cell]);
+
+  const keys = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    if (n === 0 || hooks.length === 0) return;
+    const c = cell ?? { i: 0, k: 0 };
+    const last = { i: n - 1, k: hooks.length - 1 };
+    const next: Record<string, { i: number; k: number }> = {
+      ArrowRight: { i: Math.min(last.i, c.i + 1), k: c.k },
+      ArrowLeft: { i: Math.max(0, c.i - 1), k: c.k },
+      ArrowDown: { i: c.i, k: Math.min(last.k, c.k + 1) },
+      ArrowUp: { i: c.i, k: Math.max(0, c.k - 1) },
+      Home: { i: 0, k: c.k },
+      End: { i: last.i, k: c.k },
+      PageUp: { i: c.i, k: 0 },
+      PageDown: { i: c.i, k: last.k },
+    };
+    const to = next[e.key];
+    if (!to) return;
+    e.preventDefault();
+    setCell(to);
+    onHover(to.i);
+  };
 
   const pick = (e: MouseEvent<HTMLCanvasElement>) => {
     const r = e.currentTarget.getBoundingClientRect();
@@ -121,16 +152,33 @@ export function Heatmap({ items, hooks, highlight, onHover }: Props) {
             role="img"
             aria-label={summary}
             data-testid="heatmap"
+            tabIndex={0}
+            aria-describedby={readoutId}
             onMouseMove={pick}
             onMouseLeave={() => {
+              if (focused) return;
+              setCell(null);
+              onHover(null);
+            }}
+            onKeyDown={keys}
+            onFocus={() => {
+              setFocused(true);
+              const c = cell && cell.i < n ? cell : { i: 0, k: 0 };
+              if (n > 0 && hooks.length > 0) {
+                setCell(c);
+                onHover(c.i);
+              }
+            }}
+            onBlur={() => {
+              setFocused(false);
               setCell(null);
               onHover(null);
             }}
           />
         </div>
       </div>
-      <p className="heatmap-hover" aria-hidden="true">
-        {hovered ?? 'Rows: hooks in forward order. Columns: generated tokens. Hover a cell, or focus a token above, for its values.'}
+      <p className="heatmap-hover" id={readoutId} aria-live="polite" data-testid="heatmap-readout">
+        {hovered ?? 'Rows: hooks in forward order. Columns: generated tokens. Hover a cell, or focus the grid and use the arrow keys, for its values.'}
       </p>
       <figcaption id={captionId} className="hint">
         {summary}

@@ -1,9 +1,16 @@
-import { useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { CATALOG, catalogSpec, findCatalogModel, type CatalogModel } from '../model/catalog.ts';
+import { checkFit, estimateGpuMemory } from '../model/memory-estimate.ts';
+import type { CachedModel } from '../model/model-files.ts';
 import type { LoadProgressEvent, ModelInfo } from '../worker/protocol.ts';
+import { AdapterSummary, useAdapterFacts } from './AdapterInfo.tsx';
 import { formatBytes, formatSeconds, plural } from './format.ts';
+import { ModelCache, useCachedModels } from './ModelCache.tsx';
+import { ModelNeed, useSelectionNeed } from './ModelNeed.tsx';
 import { useApp, type SourceKind } from './store.ts';
 
 const SOURCES: { kind: SourceKind; label: string }[] = [
+  { kind: 'catalog', label: 'Catalog' },
   { kind: 'server', label: 'This server' },
   { kind: 'ref', label: 'Hub or URL' },
   { kind: 'folder', label: 'Local folder' },
@@ -27,26 +34,78 @@ function ModelSummary({ m }: { m: ModelInfo }) {
   );
 }
 
+function paramsText(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : `${Math.round(n / 1e6)}M`;
+}
+
+/** The hub models the app knows, each with its download, memory need and whether it fits this GPU. */
+function Catalog({ cached }: { cached: CachedModel[] | null }) {
+  const catalogId = useApp((s) => s.catalogId);
+  const facts = useAdapterFacts();
+  const { setCatalogId } = useApp.getState();
+  return (
+    <fieldset className="catalog">
+      <legend>Models on the Hugging Face hub</legend>
+      {CATALOG.map((m: CatalogModel) => {
+        const est = estimateGpuMemory(catalogSpec(m), m.fileDType);
+        const v = facts ? checkFit(m.name, est, facts.adapter, facts.budgetBytes) : null;
+        const inCache = cached?.find((c) => c.id === m.hubId);
+        return (
+          <label key={m.hubId} className={`catalog-item${catalogId === m.hubId ? ' on' : ''}`} data-testid="catalog-item">
+            <input type="radio" name="catalog" value={m.hubId} checked={catalogId === m.hubId} onChange={() => setCatalogId(m.hubId)} />
+            <span className="catalog-body">
+              <span className="catalog-name">{m.name}</span>
+              <span className="muted">
+                {paramsText(est.params)} parameters · {m.fileDType} · {formatBytes(m.downloadBytes)} download{inCache ? ` (${formatBytes(inCache.bytes)} cached)` : ''}
+              </span>
+              <span className="muted">{m.blurb}</span>
+              <span className={`catalog-fit ${v === null ? '' : v.fits ? 'fits' : 'no-fit'}`}>
+                Needs {formatBytes(est.totalBytes)} on the GPU{v === null ? '' : v.fits ? ' · fits' : v.hard ? ' · will not load here' : ' · probably too big here'}
+              </span>
+            </span>
+          </label>
+        );
+      })}
+      <p className="hint">Downloads come from huggingface.co and are kept in this browser. Models on this server are under “This server”.</p>
+    </fieldset>
+  );
+}
+
 export function ModelPanel() {
   const gpuOk = useApp((s) => s.gpu.status === 'ready' || s.gpu.status === 'checking');
   const serverModels = useApp((s) => s.serverModels);
   const sourceKind = useApp((s) => s.sourceKind);
   const serverId = useApp((s) => s.serverId);
   const ref = useApp((s) => s.ref);
+  const catalogId = useApp((s) => s.catalogId);
   const folder = useApp((s) => s.folder);
   const load = useApp((s) => s.load);
   const { setSourceKind, setServerId, setRef, setFolder, loadModel } = useApp.getState();
   const folderInput = useRef<HTMLInputElement | null>(null);
+  /** The typed hub id or URL whose memory need the user asked for. */
+  const [checkedRef, setCheckedRef] = useState('');
+  const need = useSelectionNeed(checkedRef);
+  const cache = useCachedModels();
+  /** The refusal of the last Load press (the model does not fit), and whether it may be overridden. */
+  const [refusal, setRefusal] = useState<{ reason: string; hard: boolean } | null>(null);
   const loading = load.status === 'loading';
+  const verdict = need.status === 'ready' ? need.verdict : null;
+  useEffect(() => setRefusal(null), [sourceKind, serverId, ref, folder, catalogId]);
   const p = load.progress;
   const determinate = p !== null && p.phase === 'weights' && p.totalBytes > 0;
 
   return (
     <section className="panel model">
       <h2>Model</h2>
+      <AdapterSummary />
       <form
         onSubmit={(e) => {
           e.preventDefault();
+          if (verdict && !verdict.fits) {
+            setRefusal({ reason: verdict.reason, hard: verdict.hard });
+            return;
+          }
+          setRefusal(null);
           void loadModel();
         }}
       >
@@ -59,6 +118,8 @@ export function ModelPanel() {
             </label>
           ))}
         </fieldset>
+
+        {sourceKind === 'catalog' && <Catalog cached={cache.models} />}
 
         {sourceKind === 'server' && (
           <div className="field">
@@ -91,6 +152,11 @@ export function ModelPanel() {
               autoComplete="off"
             />
             <p className="hint">An owner/name id (optionally @revision), or the URL of a folder with config.json, tokenizer.json and .safetensors files. Downloads are cached in the browser.</p>
+            {ref.trim() !== '' && !findCatalogModel(ref) && checkedRef !== ref.trim() && (
+              <button type="button" className="secondary small" onClick={() => setCheckedRef(ref.trim())}>
+                Check its memory need
+              </button>
+            )}
           </div>
         )}
 
@@ -126,11 +192,32 @@ export function ModelPanel() {
           </div>
         )}
 
+        <ModelNeed need={need} />
+
         <div className="actions">
-          <button type="submit" disabled={!gpuOk || loading}>
+          <button type="submit" disabled={!gpuOk || loading} aria-describedby={refusal ? 'load-refusal' : undefined}>
             Load
           </button>
+          {refusal && !refusal.hard && (
+            <button
+              type="button"
+              className="secondary"
+              disabled={!gpuOk || loading}
+              onClick={() => {
+                setRefusal(null);
+                void loadModel();
+              }}
+            >
+              Load anyway
+            </button>
+          )}
         </div>
+        {refusal && (
+          <p role="alert" className="error" id="load-refusal">
+            Not loaded. {refusal.reason}
+            {refusal.hard ? '' : ' It may still work on a GPU with more memory: “Load anyway” tries.'}
+          </p>
+        )}
       </form>
 
       {loading && (
@@ -146,6 +233,7 @@ export function ModelPanel() {
           {load.error}
         </p>
       )}
+      <ModelCache models={cache.models} refresh={cache.refresh} />
     </section>
   );
 }

@@ -30,7 +30,18 @@ function Generation({ g, testId, title, highlight, onActive }: { g: GenState; te
   return (
     <div className="generation">
       {title && <h3>{title}</h3>}
-      <TokenText items={g.items} text={g.text} hooks={g.hooks} echo={g.chat ? null : g.prompt + g.lead} running={running} testId={testId} highlight={highlight} onActive={onActive} />
+      <TokenText
+        items={g.items}
+        text={g.text}
+        hooks={g.hooks}
+        echo={g.chat ? null : g.prompt + g.lead}
+        promptItems={g.promptItems}
+        lead={g.lead}
+        running={running}
+        testId={testId}
+        highlight={highlight}
+        onActive={onActive}
+      />
       <p role="status" className="stats" aria-live={isBusy(g) ? 'off' : 'polite'}>
         {stats(g)}
       </p>
@@ -68,6 +79,14 @@ function WhereItSteers({ g, highlight, onHover }: { g: GenState; highlight: numb
           <span>1</span>
         </span>
         <span className="muted">each token gets λ·s, λ = {g.strength.toFixed(2)}</span>
+        {g.promptItems.length > 0 && !g.chat && (
+          <span className="legend-prompt">
+            <span className="tok prompt-tok" aria-hidden="true">
+              prompt
+            </span>{' '}
+            tokens are underlined and greyed; the heatmap shows generated tokens
+          </span>
+        )}
       </div>
       <Heatmap items={g.items} hooks={g.hooks} highlight={highlight} onHover={onHover} />
     </div>

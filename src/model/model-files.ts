@@ -27,12 +27,34 @@ export function hubBaseUrl(id: string): string {
   return `https://huggingface.co/${repo}/resolve/${rev ?? 'main'}/`;
 }
 
-const CACHE_NAME = 'steerscope-models';
+export const CACHE_NAME = 'steerscope-models';
+/** Header on cached copies: the model id (hub id or URL) the file was downloaded for. */
+const MODEL_HEADER = 'X-Steerscope-Model';
+/** Posted on this channel (page and worker) when a download lands in the cache or a model's files are deleted. */
+export const CACHE_CHANNEL = 'steerscope-model-cache';
 
-async function cachedFetch(url: string, init: RequestInit | undefined, useCache: boolean): Promise<Response> {
+function announceCacheChange(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const ch = new BroadcastChannel(CACHE_CHANNEL);
+  ch.postMessage('changed');
+  ch.close();
+}
+
+/** Files a model may lack: their absence is cached too. */
+const OPTIONAL_FILES = ['tokenizer_config.json', 'model.safetensors.index.json'];
+
+async function cacheMatch(url: string): Promise<Response | undefined> {
+  if (typeof caches === 'undefined') return undefined;
+  return caches
+    .open(CACHE_NAME)
+    .then((c) => c.match(url))
+    .catch(() => undefined);
+}
+
+async function cachedFetch(url: string, init: RequestInit | undefined, useCache: boolean, modelId: string): Promise<Response> {
   const canCache = useCache && typeof caches !== 'undefined' && !init?.headers;
   if (canCache) {
-    const hit = await caches.open(CACHE_NAME).then((c) => c.match(url)).catch(() => undefined);
+    const hit = await cacheMatch(url);
     if (hit) return hit;
   }
   let res: Response;
@@ -41,15 +63,80 @@ async function cachedFetch(url: string, init: RequestInit | undefined, useCache:
   } catch (e) {
     throw new ModelFileError(`could not fetch ${url}: ${(e as Error).message} (offline, or the server refused the request)`);
   }
+  if (canCache && res.status === 404 && OPTIONAL_FILES.some((f) => url.endsWith(`/${f}`))) {
+    // Optional files a model lacks (tokenizer_config.json, the shard index): remembered too, so a cached model loads
+    // offline. Listed with the model (for deletion) but not as a file.
+    const headers = new Headers({ [MODEL_HEADER]: encodeURIComponent(modelId) });
+    void caches
+      .open(CACHE_NAME)
+      .then((c) => c.put(url, new Response(null, { status: 404, headers })))
+      .catch(() => undefined);
+  }
   if (canCache && res.ok && res.status === 200) {
     const [a, b] = res.body ? res.body.tee() : [null, null];
     if (a && b) {
-      const copy = new Response(b, { headers: res.headers });
-      void caches.open(CACHE_NAME).then((c) => c.put(url, copy)).catch(() => undefined);
+      const headers = new Headers(res.headers);
+      headers.set(MODEL_HEADER, encodeURIComponent(modelId));
+      const copy = new Response(b, { headers });
+      void caches
+        .open(CACHE_NAME)
+        .then((c) => c.put(url, copy))
+        .then(announceCacheChange, () => undefined);
       return new Response(a, { status: res.status, headers: res.headers });
     }
   }
   return res;
+}
+
+export interface CachedFile {
+  url: string;
+  /** The file's name under its model's base URL. */
+  name: string;
+  bytes: number;
+}
+
+export interface CachedModel {
+  /** The model id it was downloaded as (hub id or URL). */
+  id: string;
+  files: CachedFile[];
+  bytes: number;
+  /** Every cache entry of the model (files, and the remembered absence of optional files). */
+  urls: string[];
+}
+
+/** The downloads kept in the Cache API, grouped by model, largest first. */
+export async function listCachedModels(): Promise<CachedModel[]> {
+  if (typeof caches === 'undefined') return [];
+  const cache = await caches.open(CACHE_NAME);
+  const byId = new Map<string, CachedModel>();
+  for (const req of await cache.keys()) {
+    const res = await cache.match(req);
+    if (!res) continue;
+    const tagged = res.headers.get(MODEL_HEADER);
+    const id = tagged ? decodeURIComponent(tagged) : req.url.slice(0, req.url.lastIndexOf('/') + 1);
+    const m = byId.get(id) ?? { id, files: [], bytes: 0, urls: [] };
+    byId.set(id, m);
+    m.urls.push(req.url);
+    if (res.status === 404) continue;
+    const length = res.headers.has('Content-Encoding') ? NaN : Number(res.headers.get('Content-Length') ?? NaN);
+    const bytes = Number.isFinite(length) && length >= 0 ? length : (await res.blob()).size;
+    const name = decodeURIComponent(req.url.split('/').pop() ?? req.url);
+    m.files.push({ url: req.url, name, bytes });
+    m.bytes += bytes;
+  }
+  for (const m of byId.values()) m.files.sort((a, b) => a.name.localeCompare(b.name));
+  return [...byId.values()].filter((m) => m.files.length > 0).sort((a, b) => b.bytes - a.bytes || a.id.localeCompare(b.id));
+}
+
+/** Deletes every cached file of one model; how many were deleted. */
+export async function deleteCachedModel(id: string): Promise<number> {
+  if (typeof caches === 'undefined') return 0;
+  const cache = await caches.open(CACHE_NAME);
+  const model = (await listCachedModels()).find((m) => m.id === id);
+  let n = 0;
+  for (const url of model?.urls ?? []) if ((await cache.delete(url)) && model?.files.some((f) => f.url === url)) n++;
+  announceCacheChange();
+  return n;
 }
 
 /** Files under a URL base (ending in /). `cache` keeps downloads in the Cache API (hub models). */
@@ -58,14 +145,20 @@ export function urlModelFiles(id: string, base: string, cache = false): ModelFil
   return {
     id,
     async text(name) {
-      const res = await cachedFetch(url(name), undefined, cache);
+      const res = await cachedFetch(url(name), undefined, cache, id);
       if (res.status === 404) return null;
       if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
       if ((res.headers.get('Content-Type') ?? '').includes('text/html')) throw new ModelFileError(`${id}/${name}: the server sent a web page, not the file`);
       return res.text();
     },
     async range(name, start, end) {
-      const res = await cachedFetch(url(name), { headers: { Range: `bytes=${start}-${end - 1}` } }, false);
+      // A file downloaded before is read from the cache (headers of a cached model load offline).
+      const hit = cache ? await cacheMatch(url(name)) : undefined;
+      if (hit?.ok) {
+        const blob = await hit.blob();
+        return { bytes: new Uint8Array(await blob.slice(start, end).arrayBuffer()), size: blob.size };
+      }
+      const res = await cachedFetch(url(name), { headers: { Range: `bytes=${start}-${end - 1}` } }, false, id);
       if (res.status === 404) throw new ModelFileError(`${id} has no ${name}`);
       if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
       const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
@@ -74,7 +167,7 @@ export function urlModelFiles(id: string, base: string, cache = false): ModelFil
       return { bytes: res.status === 206 ? buf : buf.subarray(start, end), size };
     },
     async stream(name, start) {
-      const res = await cachedFetch(url(name), undefined, cache);
+      const res = await cachedFetch(url(name), undefined, cache, id);
       if (!res.ok || !res.body) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
       return skipBytes(res.body, start);
     },
