@@ -3,8 +3,9 @@
 // export it and import it back.
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { readZip } from '../src/app/storage/zip.ts';
+import { doneStats, generateGreedy, loadStories } from './fixtures/app-page.ts';
 import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
 
 const SHOTS = process.env.SHOTS_DIR ?? 'test-results/screenshots';
@@ -18,17 +19,6 @@ const FIT_NAME = 'Sad → happy (stories) · Mean-AcT + DSAS';
 
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-
-async function loadStories(page: Page): Promise<void> {
-  await page.getByRole('combobox', { name: 'Model folder' }).selectOption('stories260K');
-  await page.getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'stories260K is ready' })).toBeVisible();
-}
-
-/** The main output's stats line once generation has finished. */
-function doneStats(page: Page): Locator {
-  return page.locator('.generation').last().getByRole('status').filter({ hasText: /tokens\/s · (reached max new tokens|the model ended the text)$/ });
-}
 
 async function generatedText(page: Page, testId = 'generated'): Promise<string> {
   return (await page.getByTestId(testId).textContent()) ?? '';
@@ -48,12 +38,7 @@ test('fit, steer, see where it steers, compare; the library survives a reload; e
 
   // ---- Load and generate (unsteered) ----
   await loadStories(page);
-  await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(PROMPT);
-  await page.getByRole('radio', { name: 'Greedy' }).check();
-  await page.getByRole('textbox', { name: 'Max new tokens' }).fill('40');
-  await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  await expect(doneStats(page)).toBeVisible();
-  const unsteered = await generatedText(page);
+  const unsteered = await generateGreedy(page, PROMPT);
   expect(unsteered.length).toBeGreaterThan(20);
   await shot(page, 'pg-01-generated');
 

@@ -2,9 +2,11 @@ import { useMemo, useRef, useState } from 'react';
 import { HookGrid } from './HookGrid.tsx';
 import { checkDraft, defaultFitHooks, fitProblems, METHOD_LABEL, useLibrary, type SetName } from './library-store.ts';
 import { PRESETS } from './presets.ts';
-import { formatSeconds, plural } from './format.ts';
+import { formatBytes, formatSeconds, plural } from './format.ts';
 import { hookName, type HookName } from '../model/spec.ts';
 import { useApp } from './store.ts';
+import { TrainMonitor, TrainSettingsFields } from './TrainPanel.tsx';
+import { formatLoss } from './loss-chart.ts';
 
 const SETS: { set: SetName; title: string; hint: string }[] = [
   { set: 'source', title: 'Source', hint: 'What to steer away from.' },
@@ -15,7 +17,14 @@ const SETS: { set: SetName; title: string; hint: string }[] = [
 const METHOD_HINT = {
   mean: 'Mean-AcT shifts each neuron by the difference of the target and source means. Fast and robust.',
   'linear-act': 'Linear-AcT maps each neuron’s sorted source values onto the sorted target values (scale and shift). Needs as many source as target prompts.',
+  lineas:
+    'LinEAS trains all the maps together, end to end through the model, so a map’s effect on later layers counts. It runs on your CPU in a background thread: slower, but you can watch the loss and stop at any time, keeping what is trained.',
 } as const;
+
+const METHODS = ['mean', 'linear-act', 'lineas'] as const;
+
+/** Above this many GPU bytes of weights, the CPU trainer gets slow enough to warn about. */
+const CPU_TRAINER_COMFORT_BYTES = 64 * 2 ** 20;
 
 async function readText(file: File): Promise<string> {
   return file.text();
@@ -210,6 +219,8 @@ export function FitPanel() {
   const check = useMemo(() => checkDraft(draft), [draft]);
   const problems = fitProblems(check, method, dsas);
   const running = fit.status === 'running' || fit.status === 'stopping';
+  const lineas = method === 'lineas';
+  const verb = lineas ? 'Train' : 'Fit';
   const allHooks: HookName[] = model ? Array.from({ length: model.numLayers }, (_, l) => [hookName(l, 'attn'), hookName(l, 'mlp'), hookName(l, 'resid')]).flat() : [];
   const chosen = model ? (fitHooks ?? defaultFitHooks(model.numLayers)) : [];
   const blocked = !model ? 'Load a model first.' : !check.dataset ? 'Fix the dataset first.' : problems[0] ?? (chosen.length === 0 ? 'Choose at least one hook.' : null);
@@ -221,10 +232,10 @@ export function FitPanel() {
       <DatasetEditor />
 
       <div className="fit-controls">
-        <h3>Fit</h3>
+        <h3>Fit or train</h3>
         <fieldset className="segmented" disabled={running}>
           <legend>Method</legend>
-          {(['mean', 'linear-act'] as const).map((m) => (
+          {METHODS.map((m) => (
             <label key={m} className={method === m ? 'on' : ''}>
               <input type="radio" name="fit-method" value={m} checked={method === m} onChange={() => setFitMethod(m)} />
               {METHOD_LABEL[m]}
@@ -235,12 +246,20 @@ export function FitPanel() {
         <div className="field check">
           <label>
             <input type="checkbox" checked={dsas} disabled={running} onChange={(e) => setFitDsas(e.target.checked)} aria-describedby="fit-dsas-hint" />
-            Train DSAS gates
+            Train DSAS gates{lineas ? ' end to end (E2E-DSAS)' : ''}
           </label>
           <span id="fit-dsas-hint" className="hint">
             Per hook, a detector of source-like text (vs control) that scales the steering token by token.
+            {lineas ? ' With LinEAS the gates start from the detectors and train with the maps, while control prompts are kept in place.' : ''}
           </span>
         </div>
+        {lineas && model && model.gpuBytes > CPU_TRAINER_COMFORT_BYTES && (
+          <p className="warn">
+            The LinEAS trainer runs on the CPU for now: with a model this size ({formatBytes(model.gpuBytes)}) each step is slow and needs a copy of the
+            weights in memory. Start with few hooks and steps.
+          </p>
+        )}
+        {lineas && <TrainSettingsFields disabled={running} />}
         {model && (
           <HookGrid
             id="fit-hooks"
@@ -255,10 +274,10 @@ export function FitPanel() {
         )}
         <div className="actions">
           <button type="button" onClick={() => void runFit()} disabled={running || blocked !== null} aria-describedby="fit-blocked">
-            Fit
+            {verb}
           </button>
           <button type="button" className="secondary" onClick={() => void stopFit()} disabled={fit.status !== 'running'}>
-            Stop fitting
+            {lineas ? 'Stop training' : 'Stop fitting'}
           </button>
         </div>
         {blocked && !running && (
@@ -266,10 +285,21 @@ export function FitPanel() {
             {blocked}
           </p>
         )}
-        {running && <FitProgress />}
+        {running && !lineas && <FitProgress />}
+        {fit.train && (running || lineas) && <TrainMonitor t={fit.train} running={running} stopping={fit.status === 'stopping'} />}
         {fit.status === 'done' && fit.record && (
           <p role="status" className="ok">
-            Fitted “{fit.record.name}” in {formatSeconds(Number(fit.record.metrics.fitMs ?? 0))}. It is steering now{fit.saveError ? '' : ' and is saved in the library'}.
+            {fit.record.method === 'lineas' ? (
+              <>
+                {fit.stopped ? 'Stopped; kept' : 'Trained'} “{fit.record.name}”: {String(fit.record.metrics.stepsDone ?? '?')} steps in {formatSeconds(Number(fit.record.metrics.fitMs ?? 0))}
+                {typeof fit.record.metrics.finalLoss === 'number' ? `, final loss ${formatLoss(fit.record.metrics.finalLoss)}` : ''}.
+              </>
+            ) : (
+              <>
+                Fitted “{fit.record.name}” in {formatSeconds(Number(fit.record.metrics.fitMs ?? 0))}.
+              </>
+            )}{' '}
+            It is steering now{fit.saveError ? '' : ' and is saved in the library'}.
           </p>
         )}
         {fit.status === 'done' && fit.record && fit.saveError && (

@@ -1,6 +1,10 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { METHOD_LABEL, useLibrary } from './library-store.ts';
+import { curveOf, plannedSteps } from './train-data.ts';
 import { formatBytes, formatSeconds, plural } from './format.ts';
+import { ImportButton } from './ImportButton.tsx';
+import { formatLoss } from './loss-chart.ts';
+import { LossChart } from './LossChart.tsx';
 import type { DatasetRecord, InterventionRecord } from './storage/db.ts';
 import { useApp } from './store.ts';
 
@@ -12,6 +16,14 @@ function when(iso: string): string {
 /** The metrics a fit records, in words. */
 export function metricsText(m: Record<string, unknown>): string {
   const parts: string[] = [];
+  if (typeof m.stepsDone === 'number') {
+    parts.push(`${plural(m.stepsDone, 'training step')}${m.aborted === true ? ' (stopped early)' : ''}`);
+    if (typeof m.finalLoss === 'number') parts.push(`final loss ${formatLoss(m.finalLoss)}`);
+    const sup = m.support as { activeNeurons?: unknown; activeHooks?: unknown } | undefined;
+    if (sup && typeof sup.activeNeurons === 'number' && typeof sup.activeHooks === 'number') {
+      parts.push(`${plural(sup.activeNeurons, 'active neuron')} in ${plural(sup.activeHooks, 'hook')}`);
+    }
+  }
   const acc = m.dsasTrainAccuracy;
   if (acc && typeof acc === 'object') {
     const vals = Object.values(acc as Record<string, number>).filter((v) => typeof v === 'number');
@@ -94,6 +106,8 @@ function InterventionItem({ rec }: { rec: InterventionRecord }) {
   const busy = useApp((s) => s.steer.busy);
   const { useIntervention, renameIntervention, deleteIntervention, exportIntervention } = useLibrary.getState();
   const titleId = `iv-${rec.id}`;
+  const curve = useMemo(() => curveOf(rec.metrics), [rec.metrics]);
+  const steps = useMemo(() => (curve ? plannedSteps(rec.manifest) : undefined), [curve, rec.manifest]);
   return (
     <Item
       title={rec.name}
@@ -109,6 +123,7 @@ function InterventionItem({ rec }: { rec: InterventionRecord }) {
           <p className="meta">
             {metricsText(rec.metrics)} · {formatBytes(rec.tensors.byteLength)}
           </p>
+          {curve && <LossChart points={curve} totalSteps={steps} small />}
         </>
       }
       actions={
@@ -204,9 +219,7 @@ export function LibraryPanel() {
   const notice = useLibrary((s) => s.notice);
   const interventions = useLibrary((s) => s.interventions);
   const datasets = useLibrary((s) => s.datasets);
-  const importing = useLibrary((s) => s.importing);
   const importError = useLibrary((s) => (s.importFrom === 'library' ? s.importError : null));
-  const fileInput = useRef<HTMLInputElement | null>(null);
   const noModel = useApp((s) => s.load.status !== 'ready');
   return (
     <section className="panel library" aria-labelledby="library-h">
@@ -225,23 +238,7 @@ export function LibraryPanel() {
 
       <div className="lib-head">
         <h3>Interventions ({interventions.length})</h3>
-        <button type="button" className="secondary small" disabled={importing} onClick={() => fileInput.current?.click()}>
-          Import…
-        </button>
-        <input
-          ref={fileInput}
-          type="file"
-          multiple
-          hidden
-          tabIndex={-1}
-          accept=".zip,.json,.safetensors"
-          aria-label="Intervention files for the library"
-          onChange={(e) => {
-            const files = Array.from(e.target.files ?? []);
-            e.target.value = '';
-            void useLibrary.getState().importFiles(files);
-          }}
-        />
+        <ImportButton label="Import…" inputLabel="Intervention files for the library" />
       </div>
       <p className="hint">Import the .zip exported here, or intervention.json and intervention.safetensors together.</p>
       {importError && (

@@ -1,5 +1,5 @@
-import { useRef } from 'react';
 import { HookGrid } from './HookGrid.tsx';
+import { ImportButton } from './ImportButton.tsx';
 import { activeFrom, METHOD_LABEL, useLibrary } from './library-store.ts';
 import { plural } from './format.ts';
 import { useApp } from './store.ts';
@@ -16,10 +16,8 @@ export function SteerPanel() {
   const steer = useApp((s) => s.steer);
   const compare = useApp((s) => s.compare);
   const interventions = useLibrary((s) => s.interventions);
-  const importing = useLibrary((s) => s.importing);
   const importError = useLibrary((s) => (s.importFrom === 'steer' ? s.importError : null));
   const { activate, setStrength, setUseGate, setSteerHooks, setCompare } = useApp.getState();
-  const fileInput = useRef<HTMLInputElement | null>(null);
   const active = steer.active;
   const mine = interventions.filter((r) => model && r.modelId === model.id);
   const others = interventions.filter((r) => !model || r.modelId !== model.id);
@@ -71,23 +69,7 @@ export function SteerPanel() {
           <button type="button" className="secondary small" onClick={goToFit}>
             Fit a new one
           </button>
-          <button type="button" className="secondary small" disabled={importing} onClick={() => fileInput.current?.click()}>
-            Import files…
-          </button>
-          <input
-            ref={fileInput}
-            type="file"
-            multiple
-            hidden
-            tabIndex={-1}
-            accept=".zip,.json,.safetensors"
-            aria-label="Intervention files to import"
-            onChange={(e) => {
-              const files = Array.from(e.target.files ?? []);
-              e.target.value = '';
-              void useLibrary.getState().importFiles(files, { activate: true });
-            }}
-          />
+          <ImportButton label="Import files…" inputLabel="Intervention files to import" activate />
         </div>
         {importError && (
           <p role="alert" className="error">

@@ -8,16 +8,21 @@ import { hookName, hookOrder, type HookName } from '../model/spec.ts';
 import { parseDataset, type PromptDataset } from '../steering/dataset.ts';
 import { decodeIntervention, MANIFEST_FILE_NAME, TENSORS_FILE_NAME, type InterventionManifest } from '../steering/intervention-file.ts';
 import { EngineError } from '../worker/engine-client.ts';
-import type { EncodedIntervention, FitMethod, FitProgressEvent } from '../worker/protocol.ts';
+import type { EncodedIntervention, FitDone, FitMethod, FitProgressEvent } from '../worker/protocol.ts';
+import { finishTrainLive, nextTrainLive, type TrainLive } from './train-data.ts';
 import { defaultPresetFor, PRESETS } from './presets.ts';
 import * as db from './storage/db.ts';
 import type { DatasetRecord, InterventionRecord } from './storage/db.ts';
 import { readZip, writeZip } from './storage/zip.ts';
 import { getEngine, setFittingCheck, useApp, type ActiveIntervention } from './store.ts';
+import { DEFAULT_TRAIN_SETTINGS, parseTrainSettings, type TrainField, type TrainSettingsDraft } from './train-settings.ts';
 
 export const METHOD_LABEL: Record<string, string> = { mean: 'Mean-AcT', 'linear-act': 'Linear-AcT', lineas: 'LinEAS', imported: 'Imported' };
 
 export type SetName = 'source' | 'target' | 'control';
+
+/** The closed-form methods fit; LinEAS trains. */
+export type FitChoice = FitMethod | 'lineas';
 
 export interface Draft {
   /** Where the prompts came from: a preset, a saved dataset, or typed / opened by the user. */
@@ -41,6 +46,10 @@ export interface DraftCheck {
 export interface FitState {
   status: 'idle' | 'running' | 'stopping' | 'done' | 'error';
   progress: FitProgressEvent | null;
+  /** LinEAS: the run in progress or the last one (null for the closed-form methods). */
+  train: TrainLive | null;
+  /** LinEAS: stopped before its last step (the maps trained so far were kept). */
+  stopped: boolean;
   startedAt: number;
   error: string | null;
   issues: string[];
@@ -64,8 +73,11 @@ interface LibraryState {
   interventions: InterventionRecord[];
   datasets: DatasetRecord[];
   draft: Draft;
-  fitMethod: FitMethod;
+  fitMethod: FitChoice;
   fitDsas: boolean;
+  /** LinEAS settings as typed, and the fields that need fixing. */
+  trainSettings: TrainSettingsDraft;
+  trainErrors: Partial<Record<TrainField, string>>;
   /** Hooks to fit (null: the default, attn and mlp of every layer). */
   fitHooks: HookName[] | null;
   fit: FitState;
@@ -88,7 +100,8 @@ interface LibraryState {
   renameDataset(id: string, name: string): Promise<boolean>;
   deleteDataset(id: string): Promise<boolean>;
   exportDataset(id: string): void;
-  setFitMethod(m: FitMethod): void;
+  setFitMethod(m: FitChoice): void;
+  setTrainSetting(field: TrainField, value: string): void;
   setFitDsas(v: boolean): void;
   setFitHooks(h: HookName[] | null): void;
   runFit(): Promise<void>;
@@ -164,7 +177,7 @@ export function checkDraft(d: Draft): DraftCheck {
 }
 
 /** Problems that stop a fit with this method, beyond the dataset's own. */
-export function fitProblems(check: DraftCheck, method: FitMethod, dsas: boolean): string[] {
+export function fitProblems(check: DraftCheck, method: FitChoice, dsas: boolean): string[] {
   const out: string[] = [];
   if (method === 'linear-act' && check.dataset && check.counts.source !== check.counts.target) {
     out.push(`Linear-AcT pairs source and target prompts, so it needs as many of each (now ${check.counts.source} and ${check.counts.target}).`);
@@ -249,8 +262,10 @@ export const useLibrary = create<LibraryState>()((set, get) => {
     draft: loadStoredDraft(),
     fitMethod: 'mean',
     fitDsas: true,
+    trainSettings: DEFAULT_TRAIN_SETTINGS,
+    trainErrors: {},
     fitHooks: null,
-    fit: { status: 'idle', progress: null, startedAt: 0, error: null, issues: [], record: null, saveError: null },
+    fit: { status: 'idle', progress: null, train: null, stopped: false, startedAt: 0, error: null, issues: [], record: null, saveError: null },
     importing: false,
     importError: null,
     importFrom: 'library',
@@ -377,6 +392,11 @@ export const useLibrary = create<LibraryState>()((set, get) => {
     },
 
     setFitMethod: (fitMethod) => set({ fitMethod }),
+    setTrainSetting(field, value) {
+      const trainErrors = { ...get().trainErrors };
+      delete trainErrors[field];
+      set({ trainSettings: { ...get().trainSettings, [field]: value }, trainErrors });
+    },
     setFitDsas: (fitDsas) => set({ fitDsas }),
     setFitHooks: (fitHooks) => set({ fitHooks }),
 
@@ -397,19 +417,30 @@ export const useLibrary = create<LibraryState>()((set, get) => {
       const ds = check.dataset;
       const method = st.fitMethod;
       const dsas = st.fitDsas;
-      set({ fit: { status: 'running', progress: null, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
+      const settings = method === 'lineas' ? parseTrainSettings(st.trainSettings) : null;
+      if (settings && !settings.ok) {
+        set({ trainErrors: settings.errors });
+        return fitFail('Some training settings need fixing (see above).');
+      }
+      const dataset = { text: JSON.stringify({ name: ds.name, source: ds.source, target: ds.target, control: ds.control }), fileName: `${slug(ds.name)}.json` };
+      const hookList = [...hooks].sort((a, b) => hookOrder(a) - hookOrder(b)).join(',');
+      set({ fit: { status: 'running', progress: null, train: null, stopped: false, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
       try {
-        const r = await engine.fit(
-          {
-            dataset: { text: JSON.stringify({ name: ds.name, source: ds.source, target: ds.target, control: ds.control }), fileName: `${slug(ds.name)}.json` },
-            method,
-            hooks: [...hooks].sort((a, b) => hookOrder(a) - hookOrder(b)).join(','),
-            dsas,
-            strength: app.steer.strength,
-          },
-          (progress) => set({ fit: { ...get().fit, progress } }),
-        );
-        const name = `${ds.name} · ${METHOD_LABEL[method]}${dsas ? ' + DSAS' : ''}`;
+        let name = `${ds.name} · ${METHOD_LABEL[method]}${dsas ? ' + DSAS' : ''}`;
+        let r: FitDone;
+        if (settings) {
+          const t = await engine.train({ dataset, hooks: hookList, ...settings.value, dsas, strength: app.steer.strength }, (p) =>
+            set({ fit: { ...get().fit, train: nextTrainLive(get().fit.train, p) } }),
+          );
+          set({ fit: { ...get().fit, train: finishTrainLive(get().fit.train, t.metrics) } });
+          const { l1, group } = settings.value;
+          if (l1 > 0 || group > 0) name += ` · ${[l1 > 0 ? `L1 ${l1}` : '', group > 0 ? `group ${group}` : ''].filter(Boolean).join(', ')}`;
+          if (t.aborted) name += ` · stopped at step ${t.stepsDone}`;
+          set({ fit: { ...get().fit, stopped: t.aborted } });
+          r = t;
+        } else {
+          r = await engine.fit({ dataset, method: method as FitMethod, hooks: hookList, dsas, strength: app.steer.strength }, (progress) => set({ fit: { ...get().fit, progress } }));
+        }
         const rec = recordFrom(r.intervention, name);
         useApp.getState().adopt(activeFrom(rec), r.steering);
         set({ fit: { ...get().fit, status: 'done', progress: null, record: rec } });
@@ -419,7 +450,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
           set({ fit: { ...get().fit, saveError: problem } });
         }
       } catch (e) {
-        if (e instanceof EngineError && e.kind === 'aborted') set({ fit: { ...get().fit, status: 'idle', progress: null, error: null } });
+        if (e instanceof EngineError && e.kind === 'aborted') set({ fit: { ...get().fit, status: 'idle', progress: null, train: null, error: null } });
         else fitFail(message(e), e instanceof EngineError ? e.issues : []);
       }
     },

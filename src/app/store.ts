@@ -14,7 +14,7 @@ export interface ServerModel {
   bytes: number;
 }
 
-export type SourceKind = 'server' | 'ref' | 'folder';
+export type SourceKind = 'catalog' | 'server' | 'ref' | 'folder';
 
 export interface PickedFolder {
   name: string;
@@ -42,6 +42,8 @@ export interface GenState {
   stopReason: StopReason | null;
   error: string | null;
   items: TokenItem[];
+  /** The prompt's tokens with their gate values (when gated; filled when the run is done). */
+  promptItems: TokenItem[];
   /** Whitespace between the prompt and the generated text (see TokenEvent.lead). */
   lead: string;
   /** Gated hooks: the columns of each token's `s`. */
@@ -81,6 +83,8 @@ export interface AppState {
   gpu: { status: 'checking' | 'ready' | 'unavailable' | 'error'; adapter: AdapterInfo | null; message: string | null };
   serverModels: { status: 'loading' | 'ready'; items: ServerModel[] };
   sourceKind: SourceKind;
+  /** Hub id of the chosen catalog model (catalog.ts). */
+  catalogId: string;
   serverId: string;
   ref: string;
   folder: PickedFolder | null;
@@ -105,6 +109,7 @@ export interface AppState {
 
   init(): void;
   setSourceKind(k: SourceKind): void;
+  setCatalogId(id: string): void;
   setServerId(id: string): void;
   setRef(ref: string): void;
   setFolder(files: File[]): void;
@@ -139,6 +144,7 @@ const IDLE_GEN: GenState = {
   stopReason: null,
   error: null,
   items: [],
+  promptItems: [],
   lead: '',
   hooks: [],
   strength: null,
@@ -197,6 +203,7 @@ export const useApp = create<AppState>()((set, get) => ({
   gpu: { status: 'checking', adapter: null, message: null },
   serverModels: { status: 'loading', items: [] },
   sourceKind: 'server',
+  catalogId: '',
   serverId: '',
   ref: '',
   folder: null,
@@ -229,12 +236,13 @@ export const useApp = create<AppState>()((set, get) => ({
     void fetchServerModels().then((items) =>
       set((s) => ({
         serverModels: { status: 'ready', items },
-        sourceKind: items.length === 0 && s.sourceKind === 'server' ? 'ref' : s.sourceKind,
+        sourceKind: items.length === 0 && s.sourceKind === 'server' ? 'catalog' : s.sourceKind,
       })),
     );
   },
 
   setSourceKind: (sourceKind) => set({ sourceKind }),
+  setCatalogId: (catalogId) => set({ catalogId, sourceKind: 'catalog' }),
   setServerId: (serverId) => set({ serverId, sourceKind: 'server' }),
   setRef: (ref) => set({ ref }),
   setFolder(files) {
@@ -250,7 +258,11 @@ export const useApp = create<AppState>()((set, get) => ({
     let source: ModelSource;
     let target: string;
     let missing: string | null = null;
-    if (s.sourceKind === 'server') {
+    if (s.sourceKind === 'catalog') {
+      source = { kind: 'ref', ref: s.catalogId };
+      target = s.catalogId;
+      if (!s.catalogId) missing = 'Choose a model from the catalog first.';
+    } else if (s.sourceKind === 'server') {
       source = { kind: 'ref', ref: s.serverId };
       target = s.serverId;
       if (!s.serverId) missing = 'Choose a model folder first.';
@@ -504,6 +516,7 @@ async function runInto(target: 'gen' | 'base', params: GenerateParams): Promise<
       hooks: r.hooks,
       strength: r.strength,
       items: g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s })),
+      promptItems: (r.promptTokens ?? []).map((text, i) => ({ text, s: r.promptStrengths[i] ?? [] })),
     }));
     return r.stopReason;
   } catch (e) {

@@ -22,6 +22,9 @@ import type {
   SteeringOptions,
   SteeringState,
   TokenEvent,
+  TrainDone,
+  TrainParams,
+  TrainProgressEvent,
 } from './protocol.ts';
 
 export class EngineError extends Error {
@@ -45,6 +48,7 @@ interface Pending {
   onProgress?: (p: LoadProgressEvent) => void;
   onToken?: (t: TokenEvent) => void;
   onFitProgress?: (p: FitProgressEvent) => void;
+  onTrainProgress?: (p: TrainProgressEvent) => void;
 }
 
 export interface EngineClientOptions {
@@ -116,6 +120,14 @@ export class EngineClient {
     return this.call('fit', { params }, { onFitProgress: onProgress });
   }
 
+  /**
+   * Trains LinEAS; the result becomes the active one. `stop('fit')` ends it early: the call then resolves with the maps
+   * trained so far (`aborted: true`), or fails with kind 'aborted' when no step was done yet.
+   */
+  train(params: TrainParams, onProgress?: (p: TrainProgressEvent) => void): Promise<TrainDone> {
+    return this.call('train', { params }, { onTrainProgress: onProgress });
+  }
+
   /** Sets (null: clears) the active intervention. The tensors are copied, not transferred: the caller keeps them. */
   setIntervention(intervention: EncodedIntervention | null, opts: SteeringOptions): Promise<SteeringState> {
     return this.call('setIntervention', { intervention, ...opts });
@@ -144,7 +156,7 @@ export class EngineClient {
     this.fail(new EngineError('internal', 'The engine was shut down.'));
   }
 
-  private call<T extends RequestType>(type: T, body: Body<T>, handlers: Pick<Pending, 'onProgress' | 'onToken' | 'onFitProgress'> = {}): Promise<ResultOf[T]> {
+  private call<T extends RequestType>(type: T, body: Body<T>, handlers: Pick<Pending, 'onProgress' | 'onToken' | 'onFitProgress' | 'onTrainProgress'> = {}): Promise<ResultOf[T]> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise<ResultOf[T]>((resolve, reject) => {
@@ -174,6 +186,9 @@ export class EngineClient {
         break;
       case 'fit-progress':
         p.onFitProgress?.(ev.progress);
+        break;
+      case 'train-progress':
+        p.onTrainProgress?.(ev.progress);
         break;
       case 'done':
         this.pending.delete(ev.id);

@@ -4,6 +4,8 @@
  */
 import { createGpuContext, WebGpuUnavailableError, type GpuContext } from '../gpu/device.ts';
 import { ModelConfigError } from '../model/config.ts';
+import { cpuWeightsFromFiles } from '../model/cpu-weights-from-files.ts';
+import type { CpuWeights } from '../model/cpu-weights.ts';
 import { ContextOverflowError, type GpuModel } from '../model/gpu-model.ts';
 import { generate } from '../model/generate.ts';
 import { loadModel, type LoadedModel } from '../model/load-model.ts';
@@ -16,6 +18,8 @@ import { CheckpointTensorError } from '../model/weight-names.ts';
 import type { HookName } from '../model/spec.ts';
 import { DatasetError, parseDataset } from '../steering/dataset.ts';
 import { fitClosedForm } from '../steering/fit-intervention.ts';
+import { fitLineas } from '../steering/fit-lineas.ts';
+import type { TrainProgress } from '../steering/lineas/index.ts';
 import { parseHookSelection } from '../steering/hook-selection.ts';
 import { decodeIntervention, encodeIntervention, InterventionFileError } from '../steering/intervention-file.ts';
 import type { HookMap, Intervention } from '../steering/intervention.ts';
@@ -36,7 +40,10 @@ import type {
   SteeringOptions,
   SteeringState,
   TokenEvent,
+  TrainParams,
+  TrainProgressEvent,
 } from './protocol.ts';
+import { ProgressThrottle } from './progress-throttle.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (e: EngineEvent) => scope.postMessage(e);
@@ -54,6 +61,10 @@ class EngineFailure extends Error {
 let ctx: GpuContext | null = null;
 let ctxPromise: Promise<GpuContext> | null = null;
 let loaded: LoadedModel | null = null;
+/** Where the loaded model's files are (the CPU trainer reads its weights from them). */
+let loadedFiles: ModelFiles | null = null;
+/** The loaded model's weights on the CPU, read once on the first LinEAS training. */
+let cpuWeights: { of: LoadedModel; weights: Promise<CpuWeights> } | null = null;
 let running: AbortController | null = null;
 /** What `running` belongs to. */
 let runningKind: 'generate' | 'fit' | null = null;
@@ -80,6 +91,7 @@ async function gpu(): Promise<GpuContext> {
         ctx = null;
         ctxPromise = null;
         loaded = null;
+        cpuWeights = null;
         steer = null;
         running?.abort();
         post({ id: 0, type: 'device-lost', error: { kind: 'gpu', message: `The GPU stopped working (${reason}). Load the model again.` } });
@@ -115,7 +127,7 @@ function describe(e: unknown, during: RequestType): EngineErrorInfo {
   if (e instanceof InterventionFileError) return { kind: 'input', message: sentence };
   if (/^GPU error|out of memory|device (was )?lost/i.test(message)) return { kind: 'gpu', message: `The GPU failed: ${message}` };
   if (during === 'load') return { kind: 'model', message: `The model could not be loaded: ${message}` };
-  if (during === 'generate' || during === 'fit' || during === 'setIntervention' || during === 'updateSteering' || during === 'setStrength') {
+  if (during === 'generate' || during === 'fit' || during === 'train' || during === 'setIntervention' || during === 'updateSteering' || during === 'setStrength') {
     return { kind: 'input', message: sentence };
   }
   return { kind: 'internal', message: `Something went wrong in the engine: ${message}` };
@@ -174,6 +186,8 @@ async function load(id: number, source: ModelSource, maxContext: number | undefi
     const t0 = performance.now();
     loaded?.model.destroy();
     loaded = null;
+    loadedFiles = null;
+    cpuWeights = null;
     steer = null;
     const files = memoText(modelFiles(source));
     const c = await gpu();
@@ -196,6 +210,7 @@ async function load(id: number, source: ModelSource, maxContext: number | undefi
       },
     });
     loaded = m;
+    loadedFiles = files;
     return info(m, performance.now() - t0);
   });
 }
@@ -257,6 +272,7 @@ async function runGenerate(id: number, p: GenerateParams): Promise<ResultOf['gen
         stopReason: r.stopReason,
         hooks: r.hooks,
         promptStrengths: r.promptStrengths,
+        promptTokens: r.promptStrengths.length > 0 ? tokenTexts(m, promptIds) : undefined,
         strengths: r.strengths,
         strength: steered ? steer!.strength : null,
         timings: r.timings,
@@ -264,6 +280,23 @@ async function runGenerate(id: number, p: GenerateParams): Promise<ResultOf['gen
     } finally {
       if (running === controller) running = null;
       if (p.unsteered && steer) m.model.setSteering(steeringConfig());
+    }
+  });
+}
+
+/**
+ * Each token's text in context: what decoding it adds after the (up to) 8 tokens before it, so SentencePiece spaces
+ * come out right; linear in the prompt length.
+ */
+function tokenTexts(m: LoadedModel, ids: number[]): string[] {
+  return ids.map((_, i) => {
+    try {
+      const from = Math.max(0, i - 8);
+      const before = m.tokenizer.decode(ids.slice(from, i));
+      const withIt = m.tokenizer.decode(ids.slice(from, i + 1));
+      return withIt.startsWith(before) ? withIt.slice(before.length) : m.tokenizer.decode([ids[i]]);
+    } catch {
+      return '';
     }
   });
 }
@@ -369,17 +402,21 @@ function setStrength(strength: number): Promise<SteeringState> {
   });
 }
 
+/** The loaded model, the parsed dataset and the hooks a fit or a training run asks for (input errors in plain words). */
+function fitInputs(p: { dataset: { text: string; fileName: string }; hooks: string }) {
+  const m = loaded;
+  if (!m) throw new EngineFailure('no-model', 'Load a model first.');
+  const dataset = parseDataset(p.dataset.text, p.dataset.fileName || 'dataset.json');
+  try {
+    return { m, dataset, hooks: parseHookSelection(p.hooks, m.spec.numLayers) };
+  } catch (e) {
+    throw new EngineFailure('input', `The hook selection is not usable: ${(e as Error).message}.`);
+  }
+}
+
 function runFit(id: number, p: FitParams): Promise<ResultOf['fit']> {
   return serial(async () => {
-    const m = loaded;
-    if (!m) throw new EngineFailure('no-model', 'Load a model first.');
-    const dataset = parseDataset(p.dataset.text, p.dataset.fileName || 'dataset.json');
-    let hooks: HookName[];
-    try {
-      hooks = parseHookSelection(p.hooks, m.spec.numLayers);
-    } catch (e) {
-      throw new EngineFailure('input', `The hook selection is not usable: ${(e as Error).message}.`);
-    }
+    const { m, dataset, hooks } = fitInputs(p);
     if (p.method !== 'mean' && p.method !== 'linear-act') throw new EngineFailure('input', `Unknown method "${String(p.method)}".`);
     const controller = new AbortController();
     running = controller;
@@ -424,6 +461,108 @@ function runFit(id: number, p: FitParams): Promise<ResultOf['fit']> {
   });
 }
 
+/** The loaded model's weights as f32 on the CPU, read from its files once (the harness's fitLineas does the same). */
+function weightsOnCpu(m: LoadedModel): Promise<CpuWeights> {
+  if (cpuWeights?.of !== m) {
+    if (!loadedFiles) throw new EngineFailure('no-model', 'Load a model first.');
+    const weights = cpuWeightsFromFiles(loadedFiles);
+    const entry = { of: m, weights };
+    weights.catch(() => {
+      if (cpuWeights === entry) cpuWeights = null;
+    });
+    cpuWeights = entry;
+  }
+  return cpuWeights.weights;
+}
+
+function checkTrainParams(p: TrainParams): void {
+  const bad = (what: string, v: unknown) => new EngineFailure('input', `${what}, got ${String(v)}.`);
+  if (!(Number.isInteger(p.steps) && p.steps >= 1)) throw bad('Steps must be a whole number of at least 1', p.steps);
+  if (!(Number.isFinite(p.lr) && p.lr > 0)) throw bad('The learning rate must be a positive number', p.lr);
+  if (!(Number.isInteger(p.batch) && p.batch >= 1)) throw bad('The batch size must be a whole number of at least 1', p.batch);
+  if (!(Number.isFinite(p.l1) && p.l1 >= 0)) throw bad('L1 must be a number ≥ 0', p.l1);
+  if (!(Number.isFinite(p.group) && p.group >= 0)) throw bad('The sparse-group strength must be a number ≥ 0', p.group);
+  if (!Number.isInteger(p.seed)) throw bad('The seed must be a whole number', p.seed);
+}
+
+const record = (m: Map<HookName, number> | undefined): Partial<Record<HookName, number>> | undefined => (m ? Object.fromEntries(m) : undefined);
+
+/** LinEAS (± E2E-DSAS) with the CPU trainer, streaming throttled progress; stopping keeps the maps trained so far. */
+function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
+  return serial(async () => {
+    checkTrainParams(p);
+    const { m, dataset, hooks } = fitInputs(p);
+    const controller = new AbortController();
+    running = controller;
+    runningKind = 'fit';
+    const t0 = performance.now();
+    const base: TrainProgressEvent = {
+      phase: 'weights',
+      step: 0,
+      steps: p.steps,
+      loss: null,
+      perHook: {},
+      controlLoss: 0,
+      lr: p.lr,
+      activeNeurons: 0,
+      activeHooks: 0,
+      hooks,
+      totalNeurons: hooks.length * m.spec.hiddenSize,
+      elapsedMs: 0,
+      points: [],
+    };
+    const send = (e: TrainProgressEvent) => post({ id, type: 'train-progress', progress: e });
+    const stoppedEarly = () => new EngineFailure('aborted', 'Training was stopped before its first step, so there is nothing to keep.');
+    send(base);
+    const throttle = new ProgressThrottle<TrainProgressEvent>((b) => send({ ...b.state, points: b.points }));
+    try {
+      const weights = await weightsOnCpu(m);
+      if (controller.signal.aborted) throw stoppedEarly();
+      send({ ...base, phase: 'prepare', elapsedMs: performance.now() - t0 });
+      const iv = await fitLineas(m.id, m.spec, weights, m.tokenizer, dataset, {
+        hooks,
+        steps: p.steps,
+        lr: p.lr,
+        batch: p.batch,
+        l1: p.l1,
+        group: p.group,
+        seed: p.seed,
+        dsas: p.dsas ? 'e2e' : undefined,
+        signal: controller.signal,
+        onProgress: (tp: TrainProgress & { perHookSupport?: Map<HookName, number> }) =>
+          throttle.push({
+            ...base,
+            phase: 'train',
+            step: tp.step,
+            loss: tp.loss,
+            perHook: Object.fromEntries(tp.perHook),
+            controlLoss: tp.controlLoss,
+            lr: tp.lr,
+            activeNeurons: tp.activeNeurons,
+            activeHooks: tp.activeHooks,
+            perHookActive: record(tp.perHookSupport),
+            elapsedMs: performance.now() - t0,
+          }),
+      });
+      throttle.flush();
+      const stepsDone = Number(iv.metrics?.stepsDone ?? 0);
+      const aborted = iv.metrics?.aborted === true;
+      if (aborted && stepsDone === 0) throw stoppedEarly();
+      const fitMs = performance.now() - t0;
+      iv.metrics = { ...(iv.metrics ?? {}), fitMs, prompts: { source: dataset.source.length, target: dataset.target.length, control: dataset.control.length } };
+      const { manifest, tensors } = encodeIntervention(iv);
+      steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
+      const buffer = tensors.buffer.slice(tensors.byteOffset, tensors.byteOffset + tensors.byteLength) as ArrayBuffer;
+      return { intervention: { manifest, tensors: buffer }, hooks, fitMs, metrics: iv.metrics, steering: apply(), aborted, stepsDone };
+    } catch (e) {
+      throttle.flush();
+      throw e;
+    } finally {
+      if (running === controller) running = null;
+    }
+  });
+}
+
 /** Aborts the running generation or fit (only that kind when given). */
 function stopRunning(kind?: 'generate' | 'fit'): boolean {
   if (!running || (kind && runningKind !== kind)) return false;
@@ -455,12 +594,17 @@ async function handle(req: EngineRequest): Promise<void> {
           const had = loaded !== null;
           loaded?.model.destroy();
           loaded = null;
+          loadedFiles = null;
+          cpuWeights = null;
           steer = null;
           return { unloaded: had };
         });
         break;
       case 'fit':
         result = await runFit(req.id, req.params);
+        break;
+      case 'train':
+        result = await runTrain(req.id, req.params);
         break;
       case 'setIntervention':
         result = await setIntervention(req.intervention, { strength: req.strength, useGate: req.useGate, hooks: req.hooks });

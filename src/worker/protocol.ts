@@ -5,6 +5,8 @@
  *   page → worker   EngineRequest       { id, type, ... }            one per call; `id` is unique per client
  *   worker → page   EngineEvent         { id, type: 'progress' }     load progress (throttled), zero or more
  *                                       { id, type: 'fit-progress' } fitting progress (per hook, then DSAS)
+ *                                       { id, type: 'train-progress' } LinEAS training progress (throttled, the
+ *                                                                     last step always sent)
  *                                       { id, type: 'token' }        one per generated token
  *                                       { id, type: 'done', result } the call's result, exactly one of done / error
  *                                       { id, type: 'error', error } a user-readable failure
@@ -57,6 +59,29 @@ export interface FitParams {
   strength?: number;
 }
 
+/** LinEAS training settings (spec section 5); the trainer runs on the CPU in float64 inside the worker. */
+export interface TrainParams {
+  /** As FitParams.dataset. */
+  dataset: { text: string; fileName: string };
+  /** As FitParams.hooks. */
+  hooks: string;
+  /** Optimizer steps (≥ 1). */
+  steps: number;
+  /** Peak learning rate of the cosine schedule. */
+  lr: number;
+  /** Source prompts per step (capped at the number of source prompts). */
+  batch: number;
+  /** L1 strength on w − 1 and b (0: off). */
+  l1: number;
+  /** Sparse-group strength λ₂ (0: off). */
+  group: number;
+  seed: number;
+  /** E2E-DSAS: gates initialised from per-hook detectors and trained jointly (needs control prompts). */
+  dsas: boolean;
+  /** λ the trained intervention becomes active with (default 1). */
+  strength?: number;
+}
+
 export interface SteeringOptions {
   /** λ, the steering strength. */
   strength: number;
@@ -71,13 +96,20 @@ export type EngineRequest =
   | { id: number; type: 'load'; source: ModelSource; maxContext?: number }
   | { id: number; type: 'generate'; params: GenerateParams }
   /**
-   * Stops the running generation or fit (if any); answers at once. A generate call then finishes with stopReason
-   * 'aborted'; a fit call fails with kind 'aborted'. With `what`, only that kind of call is stopped.
+   * Stops the running generation, fit or training (if any); answers at once. A generate call then finishes with
+   * stopReason 'aborted'; a fit call fails with kind 'aborted'; a train call resolves with what it has trained so far
+   * (see 'train'). With `what`, only that kind of call is stopped ('fit' covers training).
    */
   | { id: number; type: 'stop'; what?: 'generate' | 'fit' }
   | { id: number; type: 'unload' }
   /** Fits Mean-AcT / Linear-AcT (± DSAS) on the loaded model; the result becomes the active intervention. Stop cancels it. */
   | { id: number; type: 'fit'; params: FitParams }
+  /**
+   * Trains LinEAS (± E2E-DSAS) on the loaded model; the result becomes the active intervention. Stop (what: 'fit')
+   * ends training after the current step and the call resolves with the maps trained so far (`aborted: true`); it
+   * fails with kind 'aborted' only when stopped before the first step.
+   */
+  | { id: number; type: 'train'; params: TrainParams }
   /** Sets (null: clears) the active intervention and how it is applied. */
   | ({ id: number; type: 'setIntervention'; intervention: EncodedIntervention | null } & SteeringOptions)
   /** Changes how the active intervention is applied, keeping it (cheaper than setIntervention: no files). */
@@ -131,12 +163,44 @@ export interface FitProgressEvent {
   hook?: HookName;
 }
 
+export interface TrainProgressEvent {
+  /** weights: reading the model's weights for the CPU trainer; prepare: target activations (and DSAS detectors); train: stepping. */
+  phase: 'weights' | 'prepare' | 'train';
+  /** Steps done (0 before the first) and in all. */
+  step: number;
+  steps: number;
+  /** The batch loss of the last step (null before the first). */
+  loss: number | null;
+  /** Sorted-W2 per hook on the last batch. */
+  perHook: Partial<Record<HookName, number>>;
+  /** E2E-DSAS control term (0 without it). */
+  controlLoss: number;
+  lr: number;
+  activeNeurons: number;
+  activeHooks: number;
+  /** Active neurons per hook after the last step, when the trainer reports them (else only the totals). */
+  perHookActive?: Partial<Record<HookName, number>>;
+  /** The trained hooks and their neurons in all (hooks × hidden size). */
+  hooks: HookName[];
+  totalNeurons: number;
+  /** Since the call started (weights and preparation included). */
+  elapsedMs: number;
+  /** Every step's loss since the previous event, in order (events are throttled, the curve is not). */
+  points: { step: number; loss: number }[];
+}
+
 export interface FitDone {
   intervention: EncodedIntervention;
   hooks: HookName[];
   fitMs: number;
   metrics: Record<string, unknown>;
   steering: SteeringState;
+}
+
+export interface TrainDone extends FitDone {
+  /** Stopped before the last step (the maps are those trained so far). */
+  aborted: boolean;
+  stepsDone: number;
 }
 
 /** What the engine steers with now. */
@@ -178,6 +242,8 @@ export interface GenerateDone {
   hooks: HookName[];
   /** Gate values per prompt token / per generated token (rows of `hooks.length`; empty without gates). */
   promptStrengths: number[][];
+  /** The prompt's tokens as text, one per row of `promptStrengths` (only when there are gate values). */
+  promptTokens?: string[];
   strengths: number[][];
   /** Whether the intervention was applied, and at which λ (null: unsteered). */
   strength: number | null;
@@ -192,6 +258,7 @@ export interface ResultOf {
   stop: { stopped: boolean };
   unload: { unloaded: boolean };
   fit: FitDone;
+  train: TrainDone;
   setIntervention: SteeringState;
   updateSteering: SteeringState;
   setStrength: SteeringState;
@@ -216,6 +283,7 @@ export interface EngineErrorInfo {
 export type EngineEvent =
   | { id: number; type: 'progress'; progress: LoadProgressEvent }
   | { id: number; type: 'fit-progress'; progress: FitProgressEvent }
+  | { id: number; type: 'train-progress'; progress: TrainProgressEvent }
   | { id: number; type: 'token'; token: TokenEvent }
   | { [K in RequestType]: { id: number; type: 'done'; request: K; result: ResultOf[K] } }[RequestType]
   | { id: number; type: 'error'; error: EngineErrorInfo }
