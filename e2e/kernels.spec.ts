@@ -22,12 +22,17 @@ const CASES: Record<string, string[]> = {
   'rope-kv': ['hd16', 'hd64', 'hd64-pos0-0', 'hd128-far', 'hd8-many-tokens'],
   attention: ['hd64', 'hd64-peaky', 'hd128', 'hd256', 'hd64-prefill', 'hd16-mqa', 'hd8-decode-chunks', 'hd32-prefill-chunks'],
   'steer-residual': [
-    'mode0-plain-add', 'mode0-map', 'mode1-map', 'mode0-gate', 'mode1-gate', 'mode0-range', 'mode1-gate-range-record',
-    'mode0-gate-record', 'mode1-record-only', 'mode0-lambda0', 'mode1-lambda0', 'mode0-gate-dim300',
-    'mode1-gate-range-record-40-tokens',
+    ...[
+      'mode0-plain-add', 'mode0-map', 'mode1-map', 'mode0-gate', 'mode1-gate', 'mode0-range', 'mode1-gate-range-record',
+      'mode0-gate-record', 'mode1-record-only', 'mode0-lambda0', 'mode1-lambda0', 'mode0-gate-dim300',
+      'mode1-gate-range-record-40-tokens', 'mode0-gate-range-dim40',
+    ].flatMap((c) => [c, `${c}-per-thread`]),
+    // matmul-steer.wgsl: a hook fused into the matmul that produces its input (decode, hidden size ≤ 64).
+    'fused-o_proj-f32', 'fused-down-f16', 'fused-down-f32-range', 'fused-o_proj-f16-ungated-range',
   ],
   argmax: ['random', 'small', 'ties-across-threads', 'ties-same-thread', 'all-equal', 'max-last', 'very-negative'],
   'repetition-penalty': ['mixed', 'many', 'inexact-penalty', 'below-one'],
+  sample: ['full', 'top-k', 'top-p', 'top-k-top-p', 'top-k-1', 'temperature-tiny', 'ties', 'small-vocab', 'large-vocab'],
 };
 
 function fmt(d: Diff): string {
@@ -90,6 +95,13 @@ test('steer-residual matches steerCpu (x, gate strengths, record; λ = 0 is the 
   const s = await open(page);
   await eachCase(s, 'steer-residual', (r) => {
     const name = `steer-residual/${r.caseName}`;
+    if (r.info.fused) {
+      // x += z'(W·in) (the twin: matmulCpu then steerCpu); f16 weights are rounded the same on both sides.
+      expectRelative(`${name} x`, r.parts.x, r.info.dtype === 'f16' ? F16_TOL : F32_TOL);
+      if (r.info.gate) expect(r.parts.strengths.maxAbsDiff, `${name} strengths: ${fmt(r.parts.strengths)}`).toBeLessThanOrEqual(1e-6);
+      else expectExact(`${name} strengths (untouched)`, r.parts.strengths);
+      return;
+    }
     if (r.info.map) expectRelative(`${name} x`, r.parts.x, F32_TOL);
     else expectExact(`${name} x`, r.parts.x); // no map: x + z or x itself
     if (r.info.gate) {
@@ -122,6 +134,31 @@ test('repetition-penalty matches repetitionPenaltyCpu exactly (positive, negativ
     expectExact(`${name} (twin with f32 penalty)`, r.parts.withF32Penalty);
     // Penalties exact in f32: exact against the twin as the sampler calls it.
     if (r.info.penalty === Math.fround(Number(r.info.penalty))) expectExact(`${name} logits`, r.parts.logits);
+  });
+});
+
+// Sampling on the GPU against the CPU sampler given the kernel's uniform. Float order differs (f32 tree sums vs
+// float64 in order), so a sample may differ only when its u · mass lies within 1e-4 of a cumulative boundary; those
+// are counted and must be rare. Every sample must be a candidate of the rule (top-k / top-p), the same dispatch must
+// give the same ids, and the frequencies must fit the twin's probabilities (chi-square).
+test('sample matches the CPU sampler (temperature, top-k, top-p, ties; deterministic per seed)', async ({ page }) => {
+  const s = await open(page);
+  await eachCase(s, 'sample', (r) => {
+    const name = `sample/${r.caseName}`;
+    const i = r.info;
+    console.log(`${name}: candidates ${i.candidates} distinct ${i.distinct} ambiguous ${i.ambiguous} chi2 ${Number(i.chi2).toFixed(1)} dof ${i.dof}`);
+    expectExact(`${name} ids vs twin`, r.parts.ids);
+    expectExact(`${name} same ids twice`, r.parts.repeat);
+    expect(i.outside, `${name}: ids outside top-k / top-p`).toBe(0);
+    expect(Number(i.ambiguous), `${name}: samples at a rounding boundary`).toBeLessThanOrEqual(Math.max(1, Number(i.samples) / 100));
+    if (Number(i.topK) === 1 || Number(i.temperature) < 1e-3) {
+      expect(i.distinct, `${name}: greedy`).toBe(1);
+      expect(i.firstId, `${name}: the argmax`).toBe(i.argmax);
+    }
+    if (Number(i.topK) > 1) expect(Number(i.candidates), `${name}: top-k`).toBeLessThanOrEqual(Number(i.topK));
+    // Chi-square against the twin's probabilities: mean dof, sd √(2·dof); 5 sd is far outside chance.
+    const dof = Number(i.dof);
+    expect(Number(i.chi2), `${name}: chi-square ${i.chi2} for ${dof} dof`).toBeLessThan(dof + 5 * Math.sqrt(2 * dof) + 5);
   });
 });
 

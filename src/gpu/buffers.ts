@@ -4,7 +4,8 @@ export type BufferCategory = 'weights' | 'kv' | 'scratch' | 'steering';
 
 export class BufferPool {
   readonly bytes: Record<BufferCategory, number> = { weights: 0, kv: 0, scratch: 0, steering: 0 };
-  private readonly owned: GPUBuffer[] = [];
+  /** Every live buffer of the pool and the category its bytes count in. */
+  private readonly owned = new Map<GPUBuffer, BufferCategory>();
 
   constructor(
     readonly device: GPUDevice,
@@ -24,29 +25,32 @@ export class BufferPool {
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage,
     });
     this.bytes[category] += size;
-    this.owned.push(buf);
+    this.owned.set(buf, category);
     return buf;
   }
 
-  uniform(byteLength: number, label: string): GPUBuffer {
-    const buf = this.device.createBuffer({
-      size: Math.max(16, Math.ceil(byteLength / 16) * 16),
-      label,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    this.bytes.scratch += buf.size;
-    this.owned.push(buf);
-    return buf;
+  uniform(byteLength: number, label: string, category: BufferCategory = 'scratch'): GPUBuffer {
+    return this.unbound(byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label, category);
   }
 
-  staging(byteLength: number, label: string): GPUBuffer {
-    const buf = this.device.createBuffer({
-      size: Math.max(16, Math.ceil(byteLength / 16) * 16),
-      label,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    this.bytes.scratch += buf.size;
-    this.owned.push(buf);
+  staging(byteLength: number, label: string, category: BufferCategory = 'scratch'): GPUBuffer {
+    return this.unbound(byteLength, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label, category);
+  }
+
+  /** Frees a buffer this pool made (its bytes leave the accounting). */
+  release(buf: GPUBuffer): void {
+    const category = this.owned.get(buf);
+    if (category === undefined) return;
+    this.owned.delete(buf);
+    this.bytes[category] -= buf.size;
+    buf.destroy();
+  }
+
+  /** Uniform and staging buffers: never bound as storage, so no binding-size limit. */
+  private unbound(byteLength: number, usage: number, label: string, category: BufferCategory): GPUBuffer {
+    const buf = this.device.createBuffer({ size: Math.max(16, Math.ceil(byteLength / 16) * 16), label, usage });
+    this.bytes[category] += buf.size;
+    this.owned.set(buf, category);
     return buf;
   }
 
@@ -55,8 +59,8 @@ export class BufferPool {
   }
 
   destroy(): void {
-    for (const b of this.owned) b.destroy();
-    this.owned.length = 0;
+    for (const b of this.owned.keys()) b.destroy();
+    this.owned.clear();
   }
 }
 

@@ -18,14 +18,19 @@ export interface SteerSite {
   lambda: number;
 }
 
-export type SteerPass = 'gate' | 'apply';
+/** perToken: a workgroup per token (few tokens); perThread: a thread per token, no barrier (many tokens). */
+export type SteerPass = 'perToken' | 'perThread';
 
 /**
- * Bindings (both passes): params, z, x, map, strengths, rec, count (uniform: tokens as u32). A gated site runs
- * 'gate' then 'apply'; other sites only 'apply'.
+ * Bindings: params, z, x, map, strengths, rec, count (uniform: tokens as u32). One dispatch per hook: the DSAS gate
+ * (when the site has one) and the map together.
  */
-export function steerPipeline(cache: PipelineCache, pass: SteerPass = 'apply'): GPUComputePipeline {
+export function steerPipeline(cache: PipelineCache, pass: SteerPass = 'perToken'): GPUComputePipeline {
   return cache.get(source.replace(`fn ${pass}(`, 'fn main('), `steer-residual-${pass}`);
+}
+/** The pass for a step of `tokens` tokens. */
+export function steerPass(tokens: number): SteerPass {
+  return tokens > 1 ? 'perThread' : 'perToken';
 }
 export function steerParams(s: SteerSite): ArrayBuffer {
   return packParams([
@@ -34,13 +39,9 @@ export function steerParams(s: SteerSite): ArrayBuffer {
     u32(s.recordSlot), u32(s.maxTokens), f32(s.lambda),
   ]);
 }
-/** The passes a site runs, in order. */
-export function steerPasses(s: SteerSite): SteerPass[] {
-  return s.hasGate ? ['gate', 'apply'] : ['apply'];
-}
-export function steerWorkgroups(dim: number, tokens: number, pass: SteerPass = 'apply'): [number, number, number] {
+export function steerWorkgroups(tokens: number, pass: SteerPass = 'perToken'): [number, number, number] {
   if (tokens === 0) return [0, 0, 0];
-  return pass === 'gate' ? [Math.ceil(tokens / 64), 1, 1] : [Math.ceil(dim / 64), Math.ceil(tokens / 16), 1];
+  return pass === 'perToken' ? [tokens, 1, 1] : [Math.ceil(tokens / 64), 1, 1];
 }
 /** The count uniform: the number of tokens. */
 export function steerCount(tokens: number): ArrayBuffer {

@@ -3,9 +3,13 @@
 //   z' = z + λ·s·((w − 1)⊙z + b),  s = σ(aᵀz + c) when gated, else 1; neurons outside [lo, hi] pass when ranged.
 // With hasMap = 0 it is the plain residual add. Gate values go to strengths[t·nSlots + slot];
 // with record = 1 the pre-map activation goes to rec[(recordSlot·maxTokens + t)·dim + j].
-// Two entry points, no workgroup memory or barriers (steer-residual.ts renames the chosen one to `main`):
-//   gate  (gated hooks only, dispatched first): one thread per token computes s and stores it in strengths;
-//   apply: one thread per neuron j, looping over TOKENS tokens; reads s back from strengths when gated.
+// One dispatch per hook, two entry points (steer-residual.ts renames the chosen one to `main`):
+//   perToken (few tokens, decode): one workgroup of WG threads per token (workgroup_id.x = t): thread i owns neurons
+//     i, i + WG, …; when gated, each thread parks its part of aᵀz in workgroup memory, one barrier, and every thread
+//     adds the WG parts in the same order (so all threads hold the same s, no second barrier); then each thread maps
+//     and writes its neurons. An ungated hook has no barrier (hasGate is uniform).
+//   perThread (prefill): one thread per token does the whole row (gate, then map), no workgroup memory or barrier:
+//     many tokens give the parallelism, and CPU implementations of WebGPU pay for every barrier of every workgroup.
 struct Params {
   dim: u32, mode: u32, hasMap: u32, hasGate: u32,
   hasRange: u32, record: u32, slot: u32, nSlots: u32,
@@ -21,7 +25,8 @@ struct Count { tokens: u32, _a: u32, _b: u32, _c: u32 };
 @group(0) @binding(5) var<storage, read_write> rec: array<f32>;
 @group(0) @binding(6) var<uniform> count: Count;
 
-const TOKENS: u32 = 16u;
+const WG: u32 = 64u;
+var<workgroup> parts: array<f32, 64>;
 
 fn zin(i: u32) -> f32 {
   if (params.mode == 0u) { return z[i]; }
@@ -29,43 +34,65 @@ fn zin(i: u32) -> f32 {
 }
 
 @compute @workgroup_size(64)
-fn gate(@builtin(global_invocation_id) gid: vec3<u32>) {
-  _ = &rec; // same bind group layout as `apply`
+fn perThread(@builtin(global_invocation_id) gid: vec3<u32>) {
+  _ = &parts;
   let t = gid.x;
   if (t >= count.tokens) { return; }
   let dim = params.dim;
   let row = t * dim;
-  var d = 0.0;
-  for (var j = 0u; j < dim; j++) { d += mapv[2u * dim + j] * zin(row + j); }
-  strengths[t * params.nSlots + params.slot] = 1.0 / (1.0 + exp(-(d + mapv[3u * dim])));
-}
-
-@compute @workgroup_size(64)
-fn apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let dim = params.dim;
-  let j = gid.x;
-  if (j >= dim) { return; }
-  let rangeBase = 3u * dim + 4u;
-  var w = 1.0;
-  var b = 0.0;
-  var lo = 0.0;
-  var hi = 0.0;
-  if (params.hasMap != 0u) {
-    w = mapv[j];
-    b = mapv[dim + j];
-    if (params.hasRange != 0u) { lo = mapv[rangeBase + j]; hi = mapv[rangeBase + dim + j]; }
+  var s = 1.0;
+  if (params.hasGate != 0u) {
+    var d = mapv[3u * dim];
+    for (var j = 0u; j < dim; j++) { d += mapv[2u * dim + j] * zin(row + j); }
+    s = 1.0 / (1.0 + exp(-d));
+    strengths[t * params.nSlots + params.slot] = s;
   }
-  let tEnd = min(count.tokens, (wid.y + 1u) * TOKENS);
-  for (var t = wid.y * TOKENS; t < tEnd; t++) {
-    let at = t * dim + j;
+  let k = params.lambda * s;
+  let rangeBase = 3u * dim + 4u;
+  for (var j = 0u; j < dim; j++) {
+    let at = row + j;
     let v = zin(at);
     if (params.record != 0u) { rec[(params.recordSlot * params.maxTokens + t) * dim + j] = v; }
     var o = v;
     if (params.hasMap != 0u) {
-      var s = 1.0;
-      if (params.hasGate != 0u) { s = strengths[t * params.nSlots + params.slot]; }
-      let inside = params.hasRange == 0u || (v >= lo && v <= hi);
-      if (inside) { o = v + params.lambda * s * ((w - 1.0) * v + b); }
+      let inside = params.hasRange == 0u || (v >= mapv[rangeBase + j] && v <= mapv[rangeBase + dim + j]);
+      if (inside) { o = v + k * ((mapv[j] - 1.0) * v + mapv[dim + j]); }
+    }
+    if (params.mode == 0u) { x[at] = x[at] + o; } else { x[at] = o; }
+  }
+}
+
+@compute @workgroup_size(64)
+fn perToken(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let t = wid.x;
+  let tid = lid.x;
+  let dim = params.dim;
+  let row = t * dim;
+  let live = t < count.tokens;
+  var s = 1.0;
+  if (params.hasGate != 0u) {
+    var d = 0.0;
+    if (live) {
+      for (var j = tid; j < dim; j += WG) { d += mapv[2u * dim + j] * zin(row + j); }
+    }
+    parts[tid] = d;
+    workgroupBarrier();
+    var sum = mapv[3u * dim];
+    for (var i = 0u; i < WG; i++) { sum += parts[i]; }
+    s = 1.0 / (1.0 + exp(-sum));
+    if (live && tid == 0u) { strengths[t * params.nSlots + params.slot] = s; }
+  }
+  if (!live) { return; }
+  let k = params.lambda * s;
+  let rangeBase = 3u * dim + 4u;
+  for (var j = tid; j < dim; j += WG) {
+    let at = row + j;
+    let v = zin(at);
+    if (params.record != 0u) { rec[(params.recordSlot * params.maxTokens + t) * dim + j] = v; }
+    var o = v;
+    if (params.hasMap != 0u) {
+      let inside = params.hasRange == 0u || (v >= mapv[rangeBase + j] && v <= mapv[rangeBase + dim + j]);
+      if (inside) { o = v + k * ((mapv[j] - 1.0) * v + mapv[dim + j]); }
     }
     if (params.mode == 0u) { x[at] = x[at] + o; } else { x[at] = o; }
   }

@@ -1,8 +1,11 @@
-/** The token loop: prefill the prompt, then one step per token, streaming tokens and per-token steering strengths. */
+/**
+ * The token loop: prefill the prompt, then one step per token, streaming tokens and per-token steering strengths.
+ * Each step is one command submission and one small readback: the next token is chosen on the GPU (argmax, or the
+ * sampling kernel with the seed's n-th uniform for the n-th sampled token, so a seed always gives the same text).
+ */
 import type { HookName } from './spec.ts';
 import type { LoadedModel } from './load-model.ts';
-import { isGreedy, sampleToken, validateSampling, type SamplingOptions } from './sampler.ts';
-import { makeRng } from './seeded-random.ts';
+import { isGreedy, validateSampling, type SamplingOptions } from './sampler.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -45,7 +48,7 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
     throw new Error(`the prompt (${promptIds.length} tokens) plus ${o.maxNewTokens} new tokens exceeds this model's context of ${model.maxContext} tokens`);
   }
   const greedy = isGreedy(o);
-  const rng = makeRng(o.seed ?? 0);
+  let samples = 0;
   const penaltyValue = o.repetitionPenalty ?? 1;
   const history = [...promptIds];
   const out: number[] = [];
@@ -56,10 +59,10 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
     model.run(ids, pos, {
       logits: 'none',
       argmax: wantToken && greedy,
-      readLogits: wantToken && !greedy,
+      sample: wantToken && !greedy ? { temperature: o.temperature ?? 1, topK: o.topK ?? 0, topP: o.topP ?? 1, seed: o.seed ?? 0, counter: samples++ } : undefined,
       penalty: wantToken && penaltyValue !== 1 ? { ids: history, value: penaltyValue } : undefined,
     });
-  const pick = (r: Awaited<ReturnType<typeof step>>) => (greedy ? r.tokenId! : sampleToken(r.logits[0], o, rng));
+  const pick = (r: Awaited<ReturnType<typeof step>>) => r.tokenId!;
 
   const t0 = performance.now();
   const first = await step(promptIds, 0, o.maxNewTokens > 0);

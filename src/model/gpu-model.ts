@@ -1,10 +1,16 @@
 /**
  * The forward pass on the GPU: embedding → per layer [RMSNorm·qkv → RoPE+KV write → attention (+ chunk combine) →
  * o_proj → hook attn (steer + residual) → RMSNorm·gate_up → SiLU·mul·down → hook mlp → (hook resid)] → final
- * RMSNorm·LM head → argmax. A hook with nothing to steer or record is only the residual add, done by its matmul
- * (accumulate). Matmuls have a one-token and a several-token dispatch (different tiles); a step runs one of them.
+ * RMSNorm·LM head → argmax or sample. A hook with nothing to steer or record is only the residual add, done by its
+ * matmul (accumulate); a steered hook is one dispatch after it (gate and map together), or, in one-token steps of
+ * models up to 64 wide, part of that matmul (matmul-steer.wgsl). One-token and several-token steps have their own
+ * dispatch lists (different matmul tiles and steering kernels).
  * Every buffer and bind group is made once (or when the steering set changes); a step writes a few small uniforms,
- * submits one command buffer and maps one small staging buffer.
+ * submits one command buffer and maps one small staging buffer (the next token — argmax or sampled on the GPU — and
+ * the gate values).
+ * Scratch is sized to need and shared between values that are never live in the same dispatch: one buffer holds
+ * q/k/v, then gate‖up, then the last token's logits; another holds attention's partial results, then the hook input
+ * z. A prefill chunk is at most 128 tokens, fewer for tiny models (chunk activations stay ≤ 1/8 of weights + KV).
  */
 import { BufferPool, readBuffer } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
@@ -14,8 +20,10 @@ import { attentionChunks, attentionParams, attentionPipeline, attentionScratchFl
 import { embedParams, embedPipeline, embedWorkgroups } from '../kernels/embed.ts';
 import { matmulCount, matmulParams, matmulPipeline, matmulTiling, matmulWorkgroups, prefersBarrierFree, type MatmulInput, type MatmulShape } from '../kernels/matmul.ts';
 import { repetitionPenaltyParams, repetitionPenaltyPipeline } from '../kernels/repetition-penalty.ts';
+import { sampleParams, samplePipeline, sampleWorkgroups, type SampleSettings } from '../kernels/sample.ts';
 import { ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, type AttentionShape } from '../kernels/rope-kv.ts';
-import { packedMapLength, packMap, steerParams, steerPasses, steerPipeline, steerWorkgroups, type SteerSite } from '../kernels/steer-residual.ts';
+import { packedMapLength, packMap, steerParams, steerPass, steerPipeline, steerWorkgroups, type SteerSite } from '../kernels/steer-residual.ts';
+import { matmulSteerFits, matmulSteerPipeline, matmulSteerWorkgroups } from '../kernels/matmul-steer.ts';
 import type { HookMap } from '../steering/intervention.ts';
 import type { GpuWeights } from './gpu-weights.ts';
 import { hookName, hookOrder, type HookKind, type HookName, type ModelSpec } from './spec.ts';
@@ -43,6 +51,8 @@ export interface RunOptions {
   penalty?: { ids: number[]; value: number };
   /** Read back the last token's logits (for CPU sampling). */
   readLogits?: boolean;
+  /** Sample the next token from the last token's logits on the GPU (after the penalty) and return it. */
+  sample?: SampleSettings;
 }
 
 export interface RunResult {
@@ -65,11 +75,86 @@ interface HookSite {
 export interface GpuModelOptions {
   /** KV-cache positions (default: min(max_position_embeddings, 2048)). */
   maxContext?: number;
-  /** Tokens per forward chunk (prefill splits longer prompts). */
+  /** Tokens per forward chunk (prefill splits longer prompts; default: see defaultChunk). */
   maxChunk?: number;
 }
 
+/** Largest prefill chunk. */
+const MAX_CHUNK = 128;
+const MIN_CHUNK = 16;
+
+/**
+ * The default prefill chunk: MAX_CHUNK tokens, halved (not below MIN_CHUNK) while the per-token scratch of a chunk
+ * would exceed 1/8 of the weights and KV cache (only tiny models: a 64-wide model's chunk activations would
+ * otherwise outweigh its weights).
+ */
+export function defaultChunk(perTokenBytes: number, weightAndKvBytes: number, maxContext: number): number {
+  let chunk = MAX_CHUNK;
+  while (chunk > MIN_CHUNK && (chunk * perTokenBytes > weightAndKvBytes / 8 || chunk >= 2 * maxContext)) chunk /= 2;
+  return chunk;
+}
+
 const STEP_BYTES = 16;
+
+/** Byte sizes of the engine's activation scratch (what GpuModel allocates; also for estimates before loading). */
+export interface ScratchLayout {
+  maxChunk: number;
+  /** q/k/v, then gate‖up, then the last token's logits (never live in the same dispatch). */
+  act: number;
+  /** Attention's partial results, then the hook input z. */
+  zPart: number;
+  ids: number;
+  x: number;
+  attnOut: number;
+  rope: number;
+  penaltyIds: number;
+}
+
+type LayoutSpec = Pick<ModelSpec, 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize'>;
+
+/** The scratch layout for a model, its KV-cache positions and weight bytes (maxChunk: as GpuModelOptions). */
+export function scratchLayout(s: LayoutSpec, maxContext: number, weightBytes: number, maxChunk?: number): ScratchLayout {
+  const D = s.hiddenSize;
+  const qOut = s.numHeads * s.headDim;
+  const qkvStride = (s.numHeads + 2 * s.numKvHeads) * s.headDim;
+  const kvBytes = 2 * s.numLayers * s.numKvHeads * maxContext * s.headDim * 4;
+  const actRow = Math.max(qkvStride, 2 * s.intermediateSize);
+  const T = maxChunk ?? defaultChunk((actRow + qOut + 2 * D + 1) * 4, weightBytes + kvBytes, maxContext);
+  // Attention's partial results for the largest step: (tokens·heads·chunks)·(hd + 2) floats whenever a step splits
+  // positions into several chunks (one chunk writes the output directly).
+  const shape: AttentionShape = { nHeads: s.numHeads, nKv: s.numKvHeads, headDim: s.headDim, qkvStride, maxPos: maxContext, layerOffset: 0 };
+  let part = 0;
+  for (let t = 1; t <= T; t++) {
+    const chunks = attentionChunks(shape, t, Math.max(0, maxContext - t));
+    if (chunks > 1) part = Math.max(part, t * s.numHeads * chunks * (s.headDim + 2));
+  }
+  part = Math.min(part, attentionScratchFloats(shape, T));
+  return {
+    maxChunk: T,
+    act: Math.max(T * actRow, s.vocabSize) * 4,
+    zPart: Math.max(T * D, part) * 4,
+    ids: T * 4,
+    x: T * D * 4,
+    attnOut: T * qOut * 4,
+    rope: maxContext * s.headDim * 4,
+    penaltyIds: maxContext * 4,
+  };
+}
+
+const buf16 = (n: number) => Math.max(16, Math.ceil(n / 16) * 16);
+
+/**
+ * Scratch bytes GpuModel holds once loaded, before any steering (it reports them as memory.scratchBytes): the layout,
+ * the fixed uniforms and result buffers, the gate-value buffer and the token staging buffer, and each layer's
+ * uniforms (qkv, rope, attention, o_proj, gate_up, down; 32 bytes each) plus the embedding's.
+ */
+export function gpuScratchBytes(s: LayoutSpec, maxContext: number, weightBytes: number, maxChunk?: number): number {
+  const l = scratchLayout(s, maxContext, weightBytes, maxChunk);
+  const T = l.maxChunk;
+  const fixed = STEP_BYTES + 16 /* result */ + 2 * 16 /* dummies */ + 32 + 16 + 16 + 16 + 32; /* lm head, count, argmax, penalty, sample */
+  const perSteering = buf16(T * 4) /* strengths */ + buf16(16 + T * 4) /* token staging */ + 16 /* embed */ + s.numLayers * 6 * 32;
+  return [l.act, l.zPart, l.ids, l.x, l.attnOut, l.rope, l.penaltyIds].reduce((n, b) => n + buf16(b), 0) + fixed + perSteering;
+}
 
 export class GpuModel {
   readonly maxContext: number;
@@ -81,23 +166,31 @@ export class GpuModel {
   private readonly qkvStride: number;
   private readonly logitRows: number;
   private readonly buf: Record<
-    'step' | 'ids' | 'x' | 'z' | 'qkv' | 'attnOut' | 'attnPart' | 'gateUp' | 'logits' | 'result' | 'strengths' | 'kCache' | 'vCache' | 'ropeTable' | 'dummy' | 'dummyRw' | 'penaltyIds' | 'lmHeadParams' | 'lmHeadCount' | 'argmaxParams' | 'penaltyParams',
+    'step' | 'ids' | 'x' | 'z' | 'qkv' | 'attnOut' | 'attnPart' | 'gateUp' | 'logits' | 'result' | 'kCache' | 'vCache' | 'ropeTable' | 'dummy' | 'dummyRw' | 'penaltyIds' | 'lmHeadParams' | 'lmHeadCount' | 'argmaxParams' | 'penaltyParams' | 'sampleParams',
     GPUBuffer
   >;
-  private readonly tokenStaging: GPUBuffer;
-  private logitsStaging: GPUBuffer | null = null;
+  /** Gate values of the step's tokens (sized for the gated hooks of the steering set). */
+  private strengths!: GPUBuffer;
+  /** Next token (16 bytes) and the gate values, read back after each step. */
+  private tokenStaging!: GPUBuffer;
   private rec: GPUBuffer | null = null;
+  /** Buffers of the current steering set (maps, hook and matmul uniforms, …), freed when it changes. */
+  private built: GPUBuffer[] = [];
   private sites: HookSite[] = [];
   private steering: SteeringConfig | null = null;
   private recordHooks: HookName[] = [];
   private layerDispatches: Dispatch[] = [];
   private headDispatches: Dispatch[] = [];
+  /** One-token steps: steered attn/mlp hooks of narrow models fused into the matmuls that produce their input. */
+  private decodeLayerDispatches: Dispatch[] = [];
+  private decodeHeadDispatches: Dispatch[] = [];
   /** Attention position chunks of the step being encoded (the attention dispatch sizes depend on it). */
   private attnChunks = 1;
   /** CPU implementation of WebGPU: kernels without workgroup barriers only (see prefersBarrierFree). */
   private readonly barrierFree: boolean;
   private argmaxDispatch!: Dispatch;
   private penaltyDispatch!: Dispatch;
+  private sampleDispatch!: Dispatch;
   private busy = false;
   /** First GPU validation/out-of-memory error seen: every later run fails with it instead of returning garbage. */
   private gpuError: string | undefined;
@@ -117,37 +210,37 @@ export class GpuModel {
     this.cache = new PipelineCache(this.device);
     const s = spec;
     this.maxContext = Math.min(s.maxPositions, opts.maxContext ?? 2048);
-    this.maxChunk = opts.maxChunk ?? 128;
     this.qkvStride = (s.numHeads + 2 * s.numKvHeads) * s.headDim;
     this.shape = { nHeads: s.numHeads, nKv: s.numKvHeads, headDim: s.headDim, qkvStride: this.qkvStride, maxPos: this.maxContext, layerOffset: 0 };
-    this.logitRows = s.vocabSize * this.maxChunk * 4 <= 64 * 2 ** 20 ? this.maxChunk : 1;
-    const T = this.maxChunk;
     const kvFloats = s.numLayers * s.numKvHeads * this.maxContext * s.headDim;
-    const maxSlots = 3 * s.numLayers;
+    const layout = scratchLayout(s, this.maxContext, pool.bytes.weights, opts.maxChunk);
+    this.maxChunk = layout.maxChunk;
+    this.logitRows = s.vocabSize * this.maxChunk * 4 <= 64 * 2 ** 20 ? this.maxChunk : 1;
+    const act = pool.storage('scratch', layout.act, 'qkv|gateUp|logits');
+    const zPart = pool.storage('scratch', layout.zPart, 'attnPart|z');
     this.buf = {
       step: pool.uniform(STEP_BYTES, 'step'),
-      ids: pool.storage('scratch', T * 4, 'ids'),
-      x: pool.storage('scratch', T * s.hiddenSize * 4, 'x'),
-      z: pool.storage('scratch', T * s.hiddenSize * 4, 'z'),
-      qkv: pool.storage('scratch', T * this.qkvStride * 4, 'qkv'),
-      attnOut: pool.storage('scratch', T * s.numHeads * s.headDim * 4, 'attnOut'),
-      attnPart: pool.storage('scratch', attentionScratchFloats(this.shape, T) * 4, 'attnPart'),
-      gateUp: pool.storage('scratch', T * 2 * s.intermediateSize * 4, 'gateUp'),
-      logits: pool.storage('scratch', this.logitRows * s.vocabSize * 4, 'logits'),
+      ids: pool.storage('scratch', layout.ids, 'ids'),
+      x: pool.storage('scratch', layout.x, 'x'),
+      z: zPart,
+      qkv: act,
+      attnOut: pool.storage('scratch', layout.attnOut, 'attnOut'),
+      attnPart: zPart,
+      gateUp: act,
+      logits: act,
       result: pool.storage('scratch', 16, 'result'),
-      strengths: pool.storage('steering', T * maxSlots * 4, 'strengths'),
       kCache: pool.storage('kv', kvFloats * 4, 'kCache'),
       vCache: pool.storage('kv', kvFloats * 4, 'vCache'),
-      ropeTable: pool.storage('scratch', this.maxContext * s.headDim * 4, 'rope'),
+      ropeTable: pool.storage('scratch', layout.rope, 'rope'),
       dummy: pool.storage('scratch', 16, 'dummy'),
       dummyRw: pool.storage('scratch', 16, 'dummy-rw'),
-      penaltyIds: pool.storage('scratch', this.maxContext * 4, 'penaltyIds'),
+      penaltyIds: pool.storage('scratch', layout.penaltyIds, 'penaltyIds'),
       lmHeadParams: pool.uniform(32, 'lmHead.params'),
       lmHeadCount: pool.uniform(16, 'lmHead.count'),
       argmaxParams: pool.uniform(16, 'argmax.params'),
       penaltyParams: pool.uniform(16, 'penalty.params'),
+      sampleParams: pool.uniform(32, 'sample.params'),
     };
-    this.tokenStaging = pool.staging(16 + T * maxSlots * 4, 'token-staging');
     this.device.addEventListener('uncapturederror', (e) => {
       this.gpuError ??= (e as GPUUncapturedErrorEvent).error.message;
     });
@@ -182,15 +275,17 @@ export class GpuModel {
     }
   }
 
-  get memory(): { gpuBytes: number; weightBytes: number; kvBytes: number } {
-    return { gpuBytes: this.pool.total, weightBytes: this.pool.bytes.weights, kvBytes: this.pool.bytes.kv };
+  /** What the engine holds on the GPU now (every buffer it made, staging included), by kind. */
+  get memory(): { gpuBytes: number; weightBytes: number; kvBytes: number; scratchBytes: number; steeringBytes: number } {
+    const b = this.pool.bytes;
+    return { gpuBytes: this.pool.total, weightBytes: b.weights, kvBytes: b.kv, scratchBytes: b.scratch, steeringBytes: b.steering };
   }
 
   private rebuild(): void {
     const s = this.spec;
     const dev = this.device;
-    for (const site of this.sites) site.map?.destroy();
-    this.rec?.destroy();
+    for (const b of this.built) this.pool.release(b);
+    this.built = [];
     this.rec = null;
     const T = this.maxChunk;
     const D = s.hiddenSize;
@@ -200,18 +295,25 @@ export class GpuModel {
     const allHooks: HookName[] = [];
     for (let l = 0; l < s.numLayers; l++) for (const k of ['attn', 'mlp', 'resid'] as HookKind[]) allHooks.push(hookName(l, k));
     this.gatedHooks = allHooks.filter((h) => useGate && steering?.maps.get(h)?.gate !== undefined);
-    if (this.recordHooks.length > 0) this.rec = dev.createBuffer({ size: this.recordHooks.length * T * D * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const keep = (b: GPUBuffer): GPUBuffer => {
+      this.built.push(b);
+      return b;
+    };
+    if (this.recordHooks.length > 0) this.rec = keep(this.pool.storage('steering', this.recordHooks.length * T * D * 4, 'recorded'));
+    const slots = Math.max(1, this.gatedHooks.length);
+    this.strengths = keep(this.pool.storage(this.gatedHooks.length > 0 ? 'steering' : 'scratch', T * slots * 4, 'strengths'));
+    this.tokenStaging = keep(this.pool.staging(16 + T * slots * 4, 'token-staging'));
 
-    const staticUniform = (data: ArrayBuffer, label: string): GPUBuffer => {
-      const b = dev.createBuffer({ size: Math.max(16, data.byteLength), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
+    const staticUniform = (data: ArrayBuffer, label: string, category: 'scratch' | 'steering' = 'scratch'): GPUBuffer => {
+      const b = keep(this.pool.uniform(data.byteLength, label, category));
       dev.queue.writeBuffer(b, 0, data);
       return b;
     };
     const B = this.buf;
     // One dispatch for one-token steps and one for several tokens (they compile different tiles); each runs only for
     // the token counts it is for. `count` holds the number of output tokens (the step uniform's first field).
-    const matmulDispatches = (input: MatmulInput, rows: number, cols: number, params: GPUBuffer, buffers: GPUBuffer[], count: GPUBuffer, label: string): Dispatch[] =>
-      [1, 2].map((tokens) => {
+    const matmulDispatches = (input: MatmulInput, rows: number, cols: number, params: GPUBuffer, buffers: GPUBuffer[], count: GPUBuffer, label: string, variants = [1, 2]): Dispatch[] =>
+      variants.map((tokens) => {
         const tiling = matmulTiling(tokens, cols, this.barrierFree);
         const pipeline = matmulPipeline(this.cache, input, dtype, tiling);
         return {
@@ -221,13 +323,15 @@ export class GpuModel {
           label,
         };
       });
-    const matmul = (input: MatmulInput, shape: MatmulShape, x: GPUBuffer, g: GPUBuffer, W: GPUBuffer, bias: GPUBuffer, y: GPUBuffer, label: string): Dispatch[] =>
-      matmulDispatches(input, shape.rows, shape.cols, staticUniform(matmulParams(shape), label), [x, g, W, bias, y], B.step, label);
     this.sites = [];
-    const hookDispatch = (hook: HookName, mode: 0 | 1): Dispatch[] => {
+    // Per hook, made once and shared by both dispatch lists: the site, its uniform and packed map.
+    const siteCache = new Map<HookName, HookSite>();
+    const siteOf = (hook: HookName, mode: 0 | 1): HookSite | null => {
       const map = steering?.maps.get(hook);
       const recordSlot = this.recordHooks.indexOf(hook);
-      if (mode === 1 && !map && recordSlot < 0) return [];
+      if (!map && recordSlot < 0) return null;
+      let hs = siteCache.get(hook);
+      if (hs) return hs;
       const site: SteerSite = {
         dim: D, mode, hasMap: Boolean(map), hasGate: Boolean(map?.gate && useGate), hasRange: Boolean(map?.range),
         record: recordSlot >= 0, slot: Math.max(0, this.gatedHooks.indexOf(hook)), nSlots: Math.max(1, this.gatedHooks.length),
@@ -235,52 +339,99 @@ export class GpuModel {
       };
       let mapBuf: GPUBuffer | null = null;
       if (map) {
-        mapBuf = dev.createBuffer({ size: packedMapLength(D) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `${hook}.map` });
+        mapBuf = keep(this.pool.storage('steering', packedMapLength(D) * 4, `${hook}.map`));
         dev.queue.writeBuffer(mapBuf, 0, packMap(map, D));
       }
-      const params = staticUniform(steerParams(site), `${hook}.params`);
-      this.sites.push({ hook, params, site, map: mapBuf });
-      return steerPasses(site).map((pass) => {
-        const steerP = steerPipeline(this.cache, pass);
-        return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [params, B.z, B.x, mapBuf ?? B.dummy, B.strengths, this.rec ?? B.dummyRw, B.step], hook), workgroups: (t) => steerWorkgroups(D, t, pass), label: hook };
-      });
+      hs = { hook, params: staticUniform(steerParams(site), `${hook}.params`, 'steering'), site, map: mapBuf };
+      siteCache.set(hook, hs);
+      this.sites.push(hs);
+      return hs;
     };
-
-    const plainHook = (hook: HookName): boolean => !steering?.maps.has(hook) && !this.recordHooks.includes(hook);
-    const list: Dispatch[] = [];
-    const embedP = embedPipeline(this.cache, dtype);
-    list.push({ pipeline: embedP, bindGroup: bindGroup(dev, embedP, [staticUniform(embedParams(D, s.vocabSize), 'embed'), B.ids, this.weights.embed, B.x, B.step], 'embed'), workgroups: (t) => embedWorkgroups(D, t), label: 'embed' });
+    const matmulUniforms = new Map<string, GPUBuffer>();
+    const uniformFor = (shape: MatmulShape, label: string): GPUBuffer => {
+      let u = matmulUniforms.get(label);
+      if (!u) matmulUniforms.set(label, (u = staticUniform(matmulParams(shape), label)));
+      return u;
+    };
+    const embedUniform = staticUniform(embedParams(D, s.vocabSize), 'embed');
     const ropeP = ropeKvPipeline(this.cache);
     const attPasses: AttentionPass[] = ['partial', 'combine'];
     const qOut = s.numHeads * s.headDim;
-    for (let l = 0; l < s.numLayers; l++) {
-      const w = this.weights.layers[l];
+    const I = s.intermediateSize;
+    const layerUniforms = this.weights.layers.map((_, l) => {
       const shape: AttentionShape = { ...this.shape, layerOffset: l * s.numKvHeads * this.maxContext * s.headDim };
-      list.push(...matmul('rmsnorm', { rows: this.qkvStride, cols: D, inStride: D, outStride: this.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: s.rmsNormEps }, B.x, w.attnNorm, w.qkv, w.qkvBias ?? B.dummy, B.qkv, `${l}.qkv`));
-      list.push({ pipeline: ropeP, bindGroup: bindGroup(dev, ropeP, [B.step, staticUniform(ropeKvParams(shape), `${l}.rope`), B.qkv, B.ropeTable, B.kCache, B.vCache], `${l}.rope`), workgroups: (t) => ropeKvWorkgroups(shape, t), label: `${l}.rope` });
-      const attParams = staticUniform(attentionParams(shape, qOut), `${l}.attn`);
-      for (const pass of attPasses) {
-        const attP = attentionPipeline(this.cache, s.headDim, pass);
-        const label = `${l}.attention-${pass}`;
-        list.push({ pipeline: attP, bindGroup: bindGroup(dev, attP, [B.step, attParams, B.qkv, B.kCache, B.vCache, B.attnOut, B.attnPart], label), workgroups: (t) => attentionWorkgroups(shape, t, this.attnChunks, pass), label });
+      return { shape, rope: staticUniform(ropeKvParams(shape), `${l}.rope`), attn: staticUniform(attentionParams(shape, qOut), `${l}.attn`) };
+    });
+
+    /**
+     * The dispatches of a step. general: any token count, every steered hook its own dispatch after the matmul that
+     * writes its input z. decode (one-token steps): a steered attn/mlp hook (map, not recorded) of a model with hidden
+     * size ≤ 64 is fused into that matmul (matmul-steer.wgsl: one workgroup computes z, gates, maps and adds it), so
+     * steering adds no dispatch; on CPU implementations of WebGPU a dispatch costs about as much as such a model's
+     * whole matmul.
+     */
+    const build = (decode: boolean): { layers: Dispatch[]; head: Dispatch[] } => {
+      const variants = decode ? [1] : [1, 2];
+      const list: Dispatch[] = [];
+      /** A hook's own dispatch: a workgroup per token for one-token steps, a thread per token for several. */
+      const steerDispatches = (hs: HookSite): Dispatch[] =>
+        variants.map((tokens) => {
+          const pass = steerPass(tokens);
+          const steerP = steerPipeline(this.cache, pass);
+          return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [hs.params, B.z, B.x, hs.map ?? B.dummy, this.strengths, this.rec ?? B.dummyRw, B.step], hs.hook), workgroups: (t) => (steerPass(t) === pass ? steerWorkgroups(t, pass) : [0, 0, 0]), label: hs.hook };
+        });
+      /** The matmul whose output is the hook's input: added to x when the hook is plain, else z then the hook. */
+      const hooked = (hook: HookName, input: 'plain' | 'silu-mul', cols: number, inStride: number, xin: GPUBuffer, W: GPUBuffer, label: string): void => {
+        const shape = (accumulate: boolean): MatmulShape => ({ rows: D, cols, inStride, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate });
+        const hs = siteOf(hook, 0);
+        if (!hs) {
+          list.push(...matmulDispatches(input, D, cols, uniformFor(shape(true), `${label}.acc`), [xin, B.dummy, W, B.dummy, B.x], B.step, label, variants));
+          return;
+        }
+        if (decode && matmulSteerFits(hs.site)) {
+          const pipeline = matmulSteerPipeline(this.cache, input, dtype);
+          list.push({ pipeline, bindGroup: bindGroup(dev, pipeline, [uniformFor(shape(false), label), xin, W, B.x, hs.params, hs.map!, this.strengths], `${label}+${hook}`), workgroups: (t) => matmulSteerWorkgroups(t), label: `${label}+${hook}` });
+          return;
+        }
+        list.push(...matmulDispatches(input, D, cols, uniformFor(shape(false), label), [xin, B.dummy, W, B.dummy, B.z], B.step, label, variants));
+        list.push(...steerDispatches(hs));
+      };
+      const embedP = embedPipeline(this.cache, dtype);
+      list.push({ pipeline: embedP, bindGroup: bindGroup(dev, embedP, [embedUniform, B.ids, this.weights.embed, B.x, B.step], 'embed'), workgroups: (t) => embedWorkgroups(D, t), label: 'embed' });
+      for (let l = 0; l < s.numLayers; l++) {
+        const w = this.weights.layers[l];
+        const { shape, rope, attn } = layerUniforms[l];
+        const qkvShape: MatmulShape = { rows: this.qkvStride, cols: D, inStride: D, outStride: this.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: s.rmsNormEps };
+        list.push(...matmulDispatches('rmsnorm', this.qkvStride, D, uniformFor(qkvShape, `${l}.qkv`), [B.x, w.attnNorm, w.qkv, w.qkvBias ?? B.dummy, B.qkv], B.step, `${l}.qkv`, variants));
+        list.push({ pipeline: ropeP, bindGroup: bindGroup(dev, ropeP, [B.step, rope, B.qkv, B.ropeTable, B.kCache, B.vCache], `${l}.rope`), workgroups: (t) => ropeKvWorkgroups(shape, t), label: `${l}.rope` });
+        for (const pass of attPasses) {
+          const attP = attentionPipeline(this.cache, s.headDim, pass);
+          const label = `${l}.attention-${pass}`;
+          list.push({ pipeline: attP, bindGroup: bindGroup(dev, attP, [B.step, attn, B.qkv, B.kCache, B.vCache, B.attnOut, B.attnPart], label), workgroups: (t) => attentionWorkgroups(shape, t, this.attnChunks, pass), label });
+        }
+        // A hook with no map and nothing to record is the plain residual add: fused into its matmul (x += W·in).
+        hooked(hookName(l, 'attn'), 'plain', qOut, qOut, B.attnOut, w.o, `${l}.o_proj`);
+        const guShape: MatmulShape = { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: s.rmsNormEps };
+        list.push(...matmulDispatches('rmsnorm', 2 * I, D, uniformFor(guShape, `${l}.gate_up`), [B.x, w.mlpNorm, w.gateUp, B.dummy, B.gateUp], B.step, `${l}.gate_up`, variants));
+        hooked(hookName(l, 'mlp'), 'silu-mul', I, 2 * I, B.gateUp, w.down, `${l}.down`);
+        const resid = siteOf(hookName(l, 'resid'), 1);
+        if (resid) list.push(...steerDispatches(resid));
       }
-      // A hook with no map and nothing to record is the plain residual add: fused into its matmul (x += W·in).
-      const attnPlain = plainHook(hookName(l, 'attn'));
-      list.push(...matmul('plain', { rows: D, cols: qOut, inStride: qOut, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate: attnPlain }, B.attnOut, B.dummy, w.o, B.dummy, attnPlain ? B.x : B.z, `${l}.o_proj`));
-      if (!attnPlain) list.push(...hookDispatch(hookName(l, 'attn'), 0));
-      const I = s.intermediateSize;
-      list.push(...matmul('rmsnorm', { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: s.rmsNormEps }, B.x, w.mlpNorm, w.gateUp, B.dummy, B.gateUp, `${l}.gate_up`));
-      const mlpPlain = plainHook(hookName(l, 'mlp'));
-      list.push(...matmul('silu-mul', { rows: D, cols: I, inStride: 2 * I, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate: mlpPlain }, B.gateUp, B.dummy, w.down, B.dummy, mlpPlain ? B.x : B.z, `${l}.down`));
-      if (!mlpPlain) list.push(...hookDispatch(hookName(l, 'mlp'), 0));
-      list.push(...hookDispatch(hookName(l, 'resid'), 1));
-    }
-    this.layerDispatches = list;
-    this.headDispatches = matmulDispatches('rmsnorm', s.vocabSize, D, B.lmHeadParams, [B.x, this.weights.finalNorm, this.weights.lmHead, B.dummy, B.logits], B.lmHeadCount, 'lm_head');
+      const head = matmulDispatches('rmsnorm', s.vocabSize, D, B.lmHeadParams, [B.x, this.weights.finalNorm, this.weights.lmHead, B.dummy, B.logits], B.lmHeadCount, 'lm_head', variants);
+      return { layers: list, head };
+    };
+    const general = build(false);
+    this.layerDispatches = general.layers;
+    this.headDispatches = general.head;
+    const decode = build(true);
+    this.decodeLayerDispatches = decode.layers;
+    this.decodeHeadDispatches = decode.head;
     const argP = argmaxPipeline(this.cache);
     this.argmaxDispatch = { pipeline: argP, bindGroup: bindGroup(dev, argP, [B.argmaxParams, B.logits, B.result], 'argmax'), workgroups: () => [1, 1, 1], label: 'argmax' };
     const penP = repetitionPenaltyPipeline(this.cache);
     this.penaltyDispatch = { pipeline: penP, bindGroup: bindGroup(dev, penP, [B.penaltyParams, B.penaltyIds, B.logits], 'penalty'), workgroups: (n) => [Math.ceil(n / 64), 1, 1], label: 'penalty' };
+    const sampleP = samplePipeline(this.cache);
+    this.sampleDispatch = { pipeline: sampleP, bindGroup: bindGroup(dev, sampleP, [B.sampleParams, B.logits, B.result], 'sample'), workgroups: () => sampleWorkgroups(1), label: 'sample' };
   }
 
   /** Runs `ids` at positions pos0.. (writing the KV cache there) and returns what `opts` asks for. */
@@ -311,71 +462,106 @@ export class GpuModel {
     this.attnChunks = attentionChunks(this.shape, T, pos0);
     dev.queue.writeBuffer(B.step, 0, attentionStep(this.shape, T, pos0));
     dev.queue.writeBuffer(B.ids, 0, new Uint32Array(ids));
-    const headTokens = opts.logits === 'all' ? T : opts.logits === 'last' || opts.argmax || opts.readLogits ? 1 : 0;
-    if (headTokens > this.logitRows) throw new Error(`all-token logits need ${T} rows; this model's vocabulary allows ${this.logitRows} per chunk`);
+    const allRows = opts.logits === 'all';
+    // The last token's logits (one row in the shared buffer): for the next token and for 'last' / readLogits.
+    const lastRow = opts.logits === 'last' || opts.readLogits || opts.argmax || opts.sample !== undefined;
+    if (allRows && T > this.logitRows) throw new Error(`all-token logits need ${T} rows; this model's vocabulary allows ${this.logitRows} per chunk`);
     const D = this.spec.hiddenSize;
-    dev.queue.writeBuffer(B.lmHeadParams, 0, matmulParamsFor(V, D, headTokens === 1 ? T - 1 : 0, this.spec.rmsNormEps));
-    dev.queue.writeBuffer(B.lmHeadCount, 0, matmulCount(headTokens));
-    const lastRow = headTokens === 1 ? 0 : T - 1;
     const penalty = opts.penalty && opts.penalty.value !== 1 && opts.penalty.ids.length > 0 ? opts.penalty : null;
-    if (penalty) {
-      const distinct = [...new Set(penalty.ids)].slice(0, this.maxContext);
-      dev.queue.writeBuffer(B.penaltyIds, 0, new Uint32Array(distinct));
-      dev.queue.writeBuffer(B.penaltyParams, 0, repetitionPenaltyParams(distinct.length, lastRow * V, penalty.value));
+    const distinct = penalty ? [...new Set(penalty.ids)].slice(0, this.maxContext) : [];
+    if (lastRow) {
+      dev.queue.writeBuffer(B.lmHeadParams, 0, matmulParamsFor(V, D, T - 1, this.spec.rmsNormEps));
+      dev.queue.writeBuffer(B.lmHeadCount, 0, matmulCount(1));
+      if (penalty) {
+        dev.queue.writeBuffer(B.penaltyIds, 0, new Uint32Array(distinct));
+        dev.queue.writeBuffer(B.penaltyParams, 0, repetitionPenaltyParams(distinct.length, 0, penalty.value));
+      }
+      if (opts.argmax) dev.queue.writeBuffer(B.argmaxParams, 0, argmaxParams(V, 0));
+      if (opts.sample) dev.queue.writeBuffer(B.sampleParams, 0, sampleParams(V, 0, opts.sample));
     }
-    if (opts.argmax) dev.queue.writeBuffer(B.argmaxParams, 0, argmaxParams(V, lastRow * V));
+    // Every token's logits (reference comparisons only): a buffer of their own for this step.
+    const all = allRows ? this.allLogits(T) : null;
 
+    // One-token steps use the list with fused hooks.
+    const decode = T === 1;
     const enc = dev.createCommandEncoder();
     const pass = enc.beginComputePass();
-    encodeDispatches(pass, this.layerDispatches, T);
-    if (headTokens > 0) encodeDispatches(pass, this.headDispatches, headTokens);
-    if (penalty) encodeDispatches(pass, [this.penaltyDispatch], [...new Set(penalty.ids)].length);
-    if (opts.argmax) encodeDispatches(pass, [this.argmaxDispatch], 1);
+    encodeDispatches(pass, decode ? this.decodeLayerDispatches : this.layerDispatches, T);
+    if (all) encodeDispatches(pass, all.head, T);
+    if (lastRow) {
+      encodeDispatches(pass, decode ? this.decodeHeadDispatches : this.headDispatches, 1);
+      if (penalty) encodeDispatches(pass, [this.penaltyDispatch], distinct.length);
+      if (opts.sample) encodeDispatches(pass, [this.sampleDispatch], 1);
+      else if (opts.argmax) encodeDispatches(pass, [this.argmaxDispatch], 1);
+    }
     pass.end();
     const nSlots = this.gatedHooks.length;
     const strengthBytes = T * Math.max(1, nSlots) * 4;
     enc.copyBufferToBuffer(B.result, 0, this.tokenStaging, 0, 16);
-    if (nSlots > 0) enc.copyBufferToBuffer(B.strengths, 0, this.tokenStaging, 16, strengthBytes);
-    let logitsBytes = 0;
-    if (opts.readLogits || opts.logits !== 'none') {
-      logitsBytes = headTokens * V * 4;
-      if (!this.logitsStaging || this.logitsStaging.size < logitsBytes) {
-        this.logitsStaging?.destroy();
-        this.logitsStaging = dev.createBuffer({ size: logitsBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'logits-staging' });
-      }
-      enc.copyBufferToBuffer(B.logits, 0, this.logitsStaging, 0, logitsBytes);
+    if (nSlots > 0) enc.copyBufferToBuffer(this.strengths, 0, this.tokenStaging, 16, strengthBytes);
+    // Logits read back: every row, or the last one.
+    const readRows = all ? T : opts.readLogits || opts.logits === 'last' ? 1 : 0;
+    let logitsStaging: GPUBuffer | null = null;
+    if (readRows > 0) {
+      logitsStaging = this.pool.staging(readRows * V * 4, 'logits-staging');
+      enc.copyBufferToBuffer(all ? all.logits : B.logits, 0, logitsStaging, 0, readRows * V * 4);
     }
     dev.queue.submit([enc.finish()]);
 
-    const recorded = this.rec ? readBuffer(dev, this.rec, this.recordHooks.length * this.maxChunk * D * 4) : null;
-    await this.tokenStaging.mapAsync(GPUMapMode.READ, 0, 16 + strengthBytes);
-    const mapped = this.tokenStaging.getMappedRange(0, 16 + strengthBytes);
-    if (opts.argmax) out.tokenId = new Uint32Array(mapped, 0, 1)[0];
-    if (nSlots > 0) {
-      const all = new Float32Array(mapped, 16, T * nSlots);
-      for (let t = 0; t < T; t++) out.strengths.push(all.slice(t * nSlots, (t + 1) * nSlots));
-    }
-    this.tokenStaging.unmap();
-    if (logitsBytes > 0 && this.logitsStaging) {
-      await this.logitsStaging.mapAsync(GPUMapMode.READ, 0, logitsBytes);
-      const all = new Float32Array(this.logitsStaging.getMappedRange(0, logitsBytes));
-      for (let t = 0; t < headTokens; t++) out.logits.push(all.slice(t * V, (t + 1) * V));
-      this.logitsStaging.unmap();
-    }
-    if (this.gpuError) throw new Error(`GPU error: ${this.gpuError}`);
-    if (recorded) {
-      const all = new Float32Array(await recorded);
-      this.recordHooks.forEach((h, slot) => {
-        const rows = out.recorded.get(h)!;
-        for (let t = 0; t < T; t++) rows.push(all.slice((slot * this.maxChunk + t) * D, (slot * this.maxChunk + t + 1) * D));
-      });
+    try {
+      const recorded = this.rec ? readBuffer(dev, this.rec, this.recordHooks.length * this.maxChunk * D * 4) : null;
+      await this.tokenStaging.mapAsync(GPUMapMode.READ, 0, 16 + strengthBytes);
+      const mapped = this.tokenStaging.getMappedRange(0, 16 + strengthBytes);
+      if (opts.argmax || opts.sample) out.tokenId = new Uint32Array(mapped, 0, 1)[0];
+      if (nSlots > 0) {
+        const strengths = new Float32Array(mapped, 16, T * nSlots);
+        for (let t = 0; t < T; t++) out.strengths.push(strengths.slice(t * nSlots, (t + 1) * nSlots));
+      }
+      this.tokenStaging.unmap();
+      if (logitsStaging) {
+        await logitsStaging.mapAsync(GPUMapMode.READ, 0, readRows * V * 4);
+        const rows = new Float32Array(logitsStaging.getMappedRange(0, readRows * V * 4));
+        for (let t = 0; t < readRows; t++) out.logits.push(rows.slice(t * V, (t + 1) * V));
+        logitsStaging.unmap();
+      }
+      if (this.gpuError) throw new Error(`GPU error: ${this.gpuError}`);
+      if (recorded) {
+        const rows = new Float32Array(await recorded);
+        this.recordHooks.forEach((h, slot) => {
+          const list = out.recorded.get(h)!;
+          for (let t = 0; t < T; t++) list.push(rows.slice((slot * this.maxChunk + t) * D, (slot * this.maxChunk + t + 1) * D));
+        });
+      }
+    } finally {
+      if (logitsStaging) this.pool.release(logitsStaging);
+      if (all) {
+        this.pool.release(all.logits);
+        this.pool.release(all.params);
+      }
     }
   }
 
+  /** A logits buffer for `tokens` rows and the LM-head dispatches that fill it (freed after the step). */
+  private allLogits(tokens: number): { logits: GPUBuffer; params: GPUBuffer; head: Dispatch[] } {
+    const V = this.spec.vocabSize;
+    const logits = this.pool.storage('scratch', tokens * V * 4, 'logits-all');
+    const params = this.pool.uniform(32, 'lmHead-all.params');
+    this.device.queue.writeBuffer(params, 0, matmulParamsFor(V, this.spec.hiddenSize, 0, this.spec.rmsNormEps));
+    const dtype = this.weights.dtype;
+    const head = [1, 2].map((n): Dispatch => {
+      const tiling = matmulTiling(n, this.spec.hiddenSize, this.barrierFree);
+      const pipeline = matmulPipeline(this.cache, 'rmsnorm', dtype, tiling);
+      return {
+        pipeline,
+        bindGroup: bindGroup(this.device, pipeline, [params, this.buf.x, this.weights.finalNorm, this.weights.lmHead, this.buf.dummy, logits, this.buf.step], 'lm_head-all'),
+        workgroups: (t) => ((t > 1) === (n > 1) ? matmulWorkgroups(V, t, tiling) : [0, 0, 0]),
+        label: 'lm_head-all',
+      };
+    });
+    return { logits, params, head };
+  }
+
   destroy(): void {
-    for (const site of this.sites) site.map?.destroy();
-    this.rec?.destroy();
-    this.logitsStaging?.destroy();
     this.pool.destroy();
   }
 }

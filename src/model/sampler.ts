@@ -1,6 +1,9 @@
 /**
- * Sampling from one logits row on the CPU: temperature, top-k, top-p (nucleus), seeded. The repetition penalty is
- * applied before this (on the GPU). Greedy decoding never comes here: the GPU argmax answers it.
+ * Sampling from one logits row on the CPU: temperature, top-k, top-p (nucleus), seeded. The engine samples on the GPU
+ * (src/kernels/sample.wgsl, the same rule); this is its reference. The repetition penalty is applied before this.
+ * The rule: order the vocabulary by logit (descending, lower id first on ties), keep the top k, softmax at the
+ * temperature over them, keep the shortest prefix whose probability reaches top-p, and walk that prefix in order
+ * until the cumulative probability exceeds u · (its mass) for one uniform u.
  */
 import type { Rng } from './seeded-random.ts';
 
@@ -26,6 +29,22 @@ export function isGreedy(o: SamplingOptions): boolean {
 }
 
 export function sampleToken(logits: Float32Array, o: SamplingOptions, rng: Rng): number {
+  return sampleWithUniform(logits, o, rng.uniform());
+}
+
+/** The sampling rule for a given uniform u in [0, 1). */
+export function sampleWithUniform(logits: ArrayLike<number>, o: SamplingOptions, uniform: number): number {
+  const { ids, probs } = samplingDistribution(logits, o);
+  let u = uniform;
+  for (let k = 0; k < ids.length; k++) {
+    u -= probs[k];
+    if (u < 0) return ids[k];
+  }
+  return ids[ids.length - 1];
+}
+
+/** The ids sampling can return, in order (logit descending, lower id first on ties), and their probabilities. */
+export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): { ids: number[]; probs: number[] } {
   const temperature = o.temperature ?? 1;
   const n = logits.length;
   let idx = Array.from({ length: n }, (_, i) => i);
@@ -49,10 +68,5 @@ export function sampleToken(logits: Float32Array, o: SamplingOptions, rng: Rng):
   }
   const kept = probs.slice(0, keep);
   const mass = kept.reduce((a, b) => a + b, 0);
-  let u = rng.uniform() * mass;
-  for (let k = 0; k < keep; k++) {
-    u -= kept[k];
-    if (u < 0) return idx[k];
-  }
-  return idx[keep - 1];
+  return { ids: idx.slice(0, keep), probs: kept.map((p) => p / mass) };
 }

@@ -1,7 +1,10 @@
 /** Cases for steer-residual.wgsl: modes 0/1, with/without map, DSAS gate (strengths), range, record (rec), λ = 0. */
-import { packMap, steerCount, steerCpu, steerParams, steerPasses, steerPipeline, steerWorkgroups, type SteerSite } from '../../kernels/steer-residual.ts';
+import { packMap, steerCount, steerCpu, steerParams, steerPipeline, steerWorkgroups, type SteerPass, type SteerSite } from '../../kernels/steer-residual.ts';
+import { matmulParams, type MatmulShape } from '../../kernels/matmul.ts';
+import { matmulSteerCpu, matmulSteerPipeline, matmulSteerWorkgroups, type MatmulSteerInput } from '../../kernels/matmul-steer.ts';
+import { transposeWords, wordsPerRow, type GpuWeightDType } from '../../kernels/weights-access.ts';
 import type { HookMap } from '../../steering/intervention.ts';
-import { diff, filled, normals } from './compare.ts';
+import { diff, filled, normals, packF16, roundF16 } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
 import type { KernelCases } from './types.ts';
 
@@ -12,10 +15,12 @@ interface SteerCase {
   range: boolean;
   record: boolean;
   lambda: number;
-  /** Default 100 neurons (more than one workgroup of 64; the second partial). */
+  /** Default 100 neurons (more than the 64 threads of a workgroup: some threads own two). */
   dim?: number;
-  /** Default 3 (more than 16 spans several token groups of the apply pass). */
+  /** Default 3. */
   tokens?: number;
+  /** A workgroup per token (decode) or a thread per token (prefill). */
+  pass: SteerPass;
 }
 
 const N_SLOTS = 3;
@@ -53,7 +58,7 @@ function steerCase(c: SteerCase): KernelCases[string] {
     const strengthsBuf = b.storage(filled(strengthsLen), 'strengths');
     const recBuf = b.storage(filled(recLen), 'rec');
     const bufs = [b.uniform(steerParams(site), 'params'), b.storage(z, 'z'), xBuf, c.map ? b.storage(packed, 'map') : b.storage(new Float32Array(4), 'dummy-map'), strengthsBuf, recBuf, b.uniform(steerCount(TOKENS), 'count')];
-    for (const pass of steerPasses(site)) await dispatchOnce(g, steerPipeline(g.cache, pass), bufs, steerWorkgroups(dim, TOKENS, pass), `steer-residual-${pass}`);
+    await dispatchOnce(g, steerPipeline(g.cache, c.pass), bufs, steerWorkgroups(TOKENS, c.pass), `steer-residual-${c.pass}`);
     const gpuX = await readF32(g, xBuf, x0.length);
     const gpuStrengths = await readF32(g, strengthsBuf, strengthsLen);
     const gpuRec = await readF32(g, recBuf, recLen);
@@ -74,18 +79,92 @@ function steerCase(c: SteerCase): KernelCases[string] {
   };
 }
 
+// Every case with both passes (the -per-thread names: a thread per token, as prefill runs it).
 export const steerCases: KernelCases = {
-  'mode0-plain-add': steerCase({ mode: 0, map: false, gate: false, range: false, record: false, lambda: 0.8 }),
-  'mode0-map': steerCase({ mode: 0, map: true, gate: false, range: false, record: false, lambda: 0.8 }),
-  'mode1-map': steerCase({ mode: 1, map: true, gate: false, range: false, record: false, lambda: 1.3 }),
-  'mode0-gate': steerCase({ mode: 0, map: true, gate: true, range: false, record: false, lambda: 1 }),
-  'mode1-gate': steerCase({ mode: 1, map: true, gate: true, range: false, record: false, lambda: 2 }),
-  'mode0-range': steerCase({ mode: 0, map: true, gate: false, range: true, record: false, lambda: 1 }),
-  'mode1-gate-range-record': steerCase({ mode: 1, map: true, gate: true, range: true, record: true, lambda: 0.7 }),
-  'mode0-gate-record': steerCase({ mode: 0, map: true, gate: true, range: false, record: true, lambda: 1.5 }),
-  'mode1-record-only': steerCase({ mode: 1, map: false, gate: false, range: false, record: true, lambda: 1 }),
-  'mode0-lambda0': steerCase({ mode: 0, map: true, gate: true, range: true, record: false, lambda: 0 }),
-  'mode1-lambda0': steerCase({ mode: 1, map: true, gate: true, range: false, record: true, lambda: 0 }),
-  'mode0-gate-dim300': steerCase({ mode: 0, map: true, gate: true, range: false, record: true, lambda: 1, dim: 300 }),
-  'mode1-gate-range-record-40-tokens': steerCase({ mode: 1, map: true, gate: true, range: true, record: true, lambda: 0.9, dim: 70, tokens: 40 }),
+  'mode0-plain-add': steerCase({ mode: 0, map: false, gate: false, range: false, record: false, lambda: 0.8, pass: 'perToken' }),
+  'mode0-plain-add-per-thread': steerCase({ mode: 0, map: false, gate: false, range: false, record: false, lambda: 0.8, pass: 'perThread' }),
+  'mode0-map': steerCase({ mode: 0, map: true, gate: false, range: false, record: false, lambda: 0.8, pass: 'perToken' }),
+  'mode0-map-per-thread': steerCase({ mode: 0, map: true, gate: false, range: false, record: false, lambda: 0.8, pass: 'perThread' }),
+  'mode1-map': steerCase({ mode: 1, map: true, gate: false, range: false, record: false, lambda: 1.3, pass: 'perToken' }),
+  'mode1-map-per-thread': steerCase({ mode: 1, map: true, gate: false, range: false, record: false, lambda: 1.3, pass: 'perThread' }),
+  'mode0-gate': steerCase({ mode: 0, map: true, gate: true, range: false, record: false, lambda: 1, pass: 'perToken' }),
+  'mode0-gate-per-thread': steerCase({ mode: 0, map: true, gate: true, range: false, record: false, lambda: 1, pass: 'perThread' }),
+  'mode1-gate': steerCase({ mode: 1, map: true, gate: true, range: false, record: false, lambda: 2, pass: 'perToken' }),
+  'mode1-gate-per-thread': steerCase({ mode: 1, map: true, gate: true, range: false, record: false, lambda: 2, pass: 'perThread' }),
+  'mode0-range': steerCase({ mode: 0, map: true, gate: false, range: true, record: false, lambda: 1, pass: 'perToken' }),
+  'mode0-range-per-thread': steerCase({ mode: 0, map: true, gate: false, range: true, record: false, lambda: 1, pass: 'perThread' }),
+  'mode1-gate-range-record': steerCase({ mode: 1, map: true, gate: true, range: true, record: true, lambda: 0.7, pass: 'perToken' }),
+  'mode1-gate-range-record-per-thread': steerCase({ mode: 1, map: true, gate: true, range: true, record: true, lambda: 0.7, pass: 'perThread' }),
+  'mode0-gate-record': steerCase({ mode: 0, map: true, gate: true, range: false, record: true, lambda: 1.5, pass: 'perToken' }),
+  'mode0-gate-record-per-thread': steerCase({ mode: 0, map: true, gate: true, range: false, record: true, lambda: 1.5, pass: 'perThread' }),
+  'mode1-record-only': steerCase({ mode: 1, map: false, gate: false, range: false, record: true, lambda: 1, pass: 'perToken' }),
+  'mode1-record-only-per-thread': steerCase({ mode: 1, map: false, gate: false, range: false, record: true, lambda: 1, pass: 'perThread' }),
+  'mode0-lambda0': steerCase({ mode: 0, map: true, gate: true, range: true, record: false, lambda: 0, pass: 'perToken' }),
+  'mode0-lambda0-per-thread': steerCase({ mode: 0, map: true, gate: true, range: true, record: false, lambda: 0, pass: 'perThread' }),
+  'mode1-lambda0': steerCase({ mode: 1, map: true, gate: true, range: false, record: true, lambda: 0, pass: 'perToken' }),
+  'mode1-lambda0-per-thread': steerCase({ mode: 1, map: true, gate: true, range: false, record: true, lambda: 0, pass: 'perThread' }),
+  'mode0-gate-dim300': steerCase({ mode: 0, map: true, gate: true, range: false, record: true, lambda: 1, dim: 300, pass: 'perToken' }),
+  'mode0-gate-dim300-per-thread': steerCase({ mode: 0, map: true, gate: true, range: false, record: true, lambda: 1, dim: 300, pass: 'perThread' }),
+  'mode1-gate-range-record-40-tokens': steerCase({ mode: 1, map: true, gate: true, range: true, record: true, lambda: 0.9, dim: 70, tokens: 40, pass: 'perToken' }),
+  'mode1-gate-range-record-40-tokens-per-thread': steerCase({ mode: 1, map: true, gate: true, range: true, record: true, lambda: 0.9, dim: 70, tokens: 40, pass: 'perThread' }),
+  // Fewer neurons than the workgroup's 64 threads (most threads own none, their part of the gate is 0).
+  'mode0-gate-range-dim40': steerCase({ mode: 0, map: true, gate: true, range: true, record: true, lambda: 1.1, dim: 40, tokens: 5, pass: 'perToken' }),
+  'mode0-gate-range-dim40-per-thread': steerCase({ mode: 0, map: true, gate: true, range: true, record: true, lambda: 1.1, dim: 40, tokens: 5, pass: 'perThread' }),
 };
+
+interface FusedCase {
+  input: MatmulSteerInput;
+  dtype: GpuWeightDType;
+  /** Hidden size (the matmul's rows, ≤ 64). */
+  dim: number;
+  /** The matmul's columns. */
+  cols: number;
+  gate: boolean;
+  range: boolean;
+  lambda: number;
+}
+
+/**
+ * Cases for matmul-steer.wgsl (a hook fused into the matmul that produces its input, one token): the residual x
+ * against matmulSteerCpu (matmulCpu, then steerCpu) and s. Parts x, strengths; rec is empty (never recorded).
+ */
+function fusedCase(c: FusedCase): KernelCases[string] {
+  return async (g, rng, b) => {
+    const { dim, cols, dtype } = c;
+    const site: SteerSite = { dim, mode: 0, hasMap: true, hasGate: c.gate, hasRange: c.range, record: false, slot: c.gate ? 2 : 0, nSlots: N_SLOTS, recordSlot: 0, maxTokens: 1, lambda: c.lambda };
+    const inStride = c.input === 'silu-mul' ? 2 * cols : cols;
+    const shape: MatmulShape = { rows: dim, cols, inStride, outStride: dim, inTokenOffset: 0, hasBias: false, eps: 0 };
+    const xin = normals(rng, inStride);
+    const y0 = normals(rng, dim);
+    const map: HookMap = { w: normals(rng, dim, 0.5, 1), b: normals(rng, dim, 0.3) };
+    if (c.gate) map.gate = { a: normals(rng, dim, 1.5 / Math.sqrt(dim)), c: 0.3 };
+    if (c.range) map.range = { lo: normals(rng, dim, 0.2, -0.5), hi: normals(rng, dim, 0.2, 0.7) };
+    const packed = packMap(map, dim);
+    const Wf = normals(rng, dim * cols, 1 / Math.sqrt(cols));
+    const words = dtype === 'f32' ? new Uint32Array(Wf.buffer, Wf.byteOffset, Wf.length) : packF16(Wf);
+    const Wgpu = transposeWords(words, dim, wordsPerRow(cols, dtype));
+    const Wcpu = dtype === 'f32' ? Wf : roundF16(Wf);
+    const tail = 4;
+    const yInit = filled(dim + tail);
+    yInit.set(y0);
+    const y = b.storage(yInit, 'y');
+    const strengths = b.storage(filled(N_SLOTS), 'strengths');
+    const bufs = [b.uniform(matmulParams(shape), 'params'), b.storage(xin, 'x'), b.storage(Wgpu, 'W'), y, b.uniform(steerParams(site), 'steer'), b.storage(packed, 'map'), strengths];
+    await dispatchOnce(g, matmulSteerPipeline(g.cache, c.input, dtype), bufs, matmulSteerWorkgroups(1), 'matmul-steer');
+    const wantY = yInit.slice();
+    const gate = matmulSteerCpu(c.input, site, shape, xin, Wcpu, wantY, packed);
+    const wantS = filled(N_SLOTS);
+    if (c.gate) wantS[site.slot] = gate;
+    return {
+      parts: { x: diff(await readF32(g, y, dim + tail), wantY), strengths: diff(await readF32(g, strengths, N_SLOTS), wantS), rec: diff([], []) },
+      info: { fused: true, input: c.input, dtype, dim, cols, map: true, gate: c.gate, range: c.range, record: false, lambda: c.lambda },
+    };
+  };
+}
+
+Object.assign(steerCases, {
+  'fused-o_proj-f32': fusedCase({ input: 'plain', dtype: 'f32', dim: 64, cols: 64, gate: true, range: false, lambda: 1 }),
+  'fused-down-f16': fusedCase({ input: 'silu-mul', dtype: 'f16', dim: 64, cols: 172, gate: true, range: false, lambda: 1.4 }),
+  'fused-down-f32-range': fusedCase({ input: 'silu-mul', dtype: 'f32', dim: 48, cols: 96, gate: true, range: true, lambda: 0.8 }),
+  'fused-o_proj-f16-ungated-range': fusedCase({ input: 'plain', dtype: 'f16', dim: 40, cols: 56, gate: false, range: true, lambda: 2 }),
+});

@@ -1,0 +1,75 @@
+// A steered attn/mlp hook fused into the matmul that produces its input, for one-token steps of narrow models
+// (rows ≤ 64: one workgroup computes the whole z):
+//   z[r] = Σ_j W[r, j] · in(j)       in(j) = x[j] (plain: o_proj) or silu(x[j]) · x[cols + j] (silu-mul: down_proj)
+//   y[r] += z'(z)[r],  z' = z + λ·s·((w − 1)⊙z + b)  (s = σ(aᵀz + c) when gated, else 1; outside [lo, hi] passes)
+// and s goes to strengths[slot]. y is the residual stream. The hook costs no dispatch of its own.
+// One workgroup of RG = 32 threads, each RT = 2 rows (rg, rg + 32), over the transposed weights (weights-access.ts);
+// when gated, each thread parks its rows' part of aᵀz in workgroup memory, one barrier, every thread adds the 32
+// parts in the same order. Each thread updates only its own rows of y.
+const INPUT_MODE: u32 = INPUT_MODE_VALUE;
+struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32 };
+struct Steer {
+  dim: u32, mode: u32, hasMap: u32, hasGate: u32,
+  hasRange: u32, record: u32, slot: u32, nSlots: u32,
+  recordSlot: u32, maxTokens: u32, lambda: f32, _p: u32,
+};
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> W: array<WSTORE>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<uniform> steer: Steer;
+// map layout (steer-residual.ts packMap): w[dim] | b[dim] | a[dim] | c, pad to 4 | lo[dim] | hi[dim]
+@group(0) @binding(5) var<storage, read> mapv: array<f32>;
+@group(0) @binding(6) var<storage, read_write> strengths: array<f32>;
+
+const RG: u32 = 32u;
+var<workgroup> parts: array<f32, 32>;
+
+fn silu(v: vec2<f32>) -> vec2<f32> { return v / (vec2<f32>(1.0) + exp(-v)); }
+
+fn input(p: u32) -> vec2<f32> {
+  let a = vec2<f32>(x[2u * p], x[2u * p + 1u]);
+  if (INPUT_MODE == 0u) { return a; }
+  return silu(a) * vec2<f32>(x[params.cols + 2u * p], x[params.cols + 2u * p + 1u]);
+}
+
+/** y[r] += z'(z) for row r (if it exists). */
+fn apply(r: u32, v: f32, s: f32) {
+  if (r >= params.rows) { return; }
+  let dim = params.rows;
+  var o = v;
+  let inside = steer.hasRange == 0u || (v >= mapv[3u * dim + 4u + r] && v <= mapv[4u * dim + 4u + r]);
+  if (inside) { o = v + steer.lambda * s * ((mapv[r] - 1.0) * v + mapv[dim + r]); }
+  y[r] = y[r] + o;
+}
+
+@compute @workgroup_size(32)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  let rg = lid.x;
+  let rows = params.rows;
+  let half = params.cols / 2u;
+  let row0 = min(rg, rows - 1u);
+  let row1 = min(rg + RG, rows - 1u);
+  var a0 = 0.0;
+  var a1 = 0.0;
+  for (var p = 0u; p < half; p++) {
+    let v = input(p);
+    a0 += dot(weight2(p, row0, rows), v);
+    a1 += dot(weight2(p, row1, rows), v);
+  }
+  var s = 1.0;
+  if (steer.hasGate != 0u) {
+    let dim = rows;
+    var d = 0.0;
+    if (rg < rows) { d += mapv[2u * dim + rg] * a0; }
+    if (rg + RG < rows) { d += mapv[2u * dim + rg + RG] * a1; }
+    parts[rg] = d;
+    workgroupBarrier();
+    var sum = mapv[3u * dim];
+    for (var i = 0u; i < RG; i++) { sum += parts[i]; }
+    s = 1.0 / (1.0 + exp(-sum));
+    if (rg == 0u) { strengths[steer.slot] = s; }
+  }
+  apply(rg, a0, s);
+  apply(rg + RG, a1, s);
+}
