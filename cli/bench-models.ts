@@ -24,18 +24,65 @@ function torchAvailable(): string | undefined {
   }
 }
 
-function exportOnnx(dir: string, log: (s: string) => void): string | undefined {
+/** Protobuf's limit on one ONNX file: torch.onnx.export fails above it (the export keeps every weight inside). */
+export const ONNX_PROTOBUF_LIMIT = 2 ** 31;
+
+/**
+ * Bytes the f32 ONNX export of a checkpoint folder needs: its (f16) safetensors as f32, plus a second copy of a
+ * tied embedding (the export writes the LM head as its own initializer).
+ */
+export function estimatedOnnxBytes(dir: string, config: Record<string, unknown>): number {
+  const safetensorBytes = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+  const tied = config.tie_word_embeddings === true;
+  const lmHead = tied ? Number(config.vocab_size) * Number(config.hidden_size) * 4 : 0;
+  return 2 * safetensorBytes + lmHead;
+}
+
+/** Why an existing export cannot be what the peer should load (undefined: it looks whole). */
+export function brokenOnnx(file: string, expectedBytes: number): string | undefined {
+  const size = fs.statSync(file).size;
+  // The weights dominate the file: much less than them is a truncated or failed write.
+  if (size < Math.min(1024, expectedBytes) || size < 0.5 * expectedBytes) return `${file} is ${size} bytes, expected about ${expectedBytes} (a failed or truncated export)`;
+  return undefined;
+}
+
+const gb = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+
+function exportOnnx(dir: string, config: Record<string, unknown>, log: (s: string) => void): string | undefined {
   const out = path.join(dir, 'onnx');
-  if (fs.existsSync(path.join(out, 'model.onnx'))) return undefined;
+  const file = path.join(out, 'model.onnx');
+  const expected = estimatedOnnxBytes(dir, config);
+  if (expected > ONNX_PROTOBUF_LIMIT) {
+    // A leftover from an export that failed on the size limit is not a model: remove it.
+    if (fs.existsSync(file)) fs.rmSync(file);
+    return `the f32 ONNX export would be ${gb(expected)}, above protobuf's 2 GiB limit for one file, so torch_llama.py cannot export it`;
+  }
+  if (fs.existsSync(file)) {
+    const broken = brokenOnnx(file, expected);
+    if (!broken) return undefined;
+    log(`removing a broken ONNX export: ${broken}`);
+    fs.rmSync(file);
+  }
   const why = torchAvailable();
   if (why) return why;
   log(`exporting ${dir} to ONNX with ../shared/tools/torch_llama.py …`);
+  // Export into a scratch folder and move the file into place only when it is whole: a failed export leaves nothing.
+  const tmp = `${out}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
   try {
-    execFileSync('/usr/bin/python3', [path.join(SHARED_DIR, 'tools/torch_llama.py'), 'export', dir, out], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30 * 60_000 });
-    return fs.existsSync(path.join(out, 'model.onnx')) ? undefined : 'the ONNX export wrote no model.onnx';
+    execFileSync('/usr/bin/python3', [path.join(SHARED_DIR, 'tools/torch_llama.py'), 'export', dir, tmp], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30 * 60_000 });
+    const written = path.join(tmp, 'model.onnx');
+    if (!fs.existsSync(written)) return 'the ONNX export wrote no model.onnx';
+    const broken = brokenOnnx(written, expected);
+    if (broken) return `the ONNX export is broken: ${broken}`;
+    fs.mkdirSync(out, { recursive: true });
+    fs.renameSync(written, file);
+    return undefined;
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
     return `the ONNX export failed: ${stderr.trim().split('\n').slice(-1)[0]}`;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
@@ -47,5 +94,5 @@ export async function benchModel(name: string, log: (s: string) => void): Promis
   const dir = path.join(CACHE_DIR, 'bench-models', `${name}-f16`);
   if (!fs.existsSync(path.join(dir, '.complete'))) log(`writing a random f16 checkpoint of ${name} to ${dir} …`);
   await ensureRandomCheckpoint(config, { dtype: 'F16', seed: 1 }, dir);
-  return { name, dir, peerSkipped: exportOnnx(dir, log) };
+  return { name, dir, peerSkipped: exportOnnx(dir, config, log) };
 }

@@ -18,8 +18,12 @@ interface RunRow {
   steered: boolean;
   prefillTokensPerSecond?: number;
   decodeTokensPerSecond?: number;
+  /** Runs measured (the fastest is reported). */
+  rounds?: number;
   skipped?: string;
 }
+
+type Timings = { prefillMs: number; decodeTokensPerSecond: number };
 
 export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const models = (str(flags, 'models') ?? BENCH_MODELS.join(',')).split(',').map((m) => m.trim());
@@ -27,6 +31,9 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const newTokens = num(flags, 'new-tokens', 128)!;
   // onnxruntime-web's WebGPU backend is very slow on SwiftShader: its decode rate may be measured over fewer tokens.
   const peerTokens = num(flags, 'peer-new-tokens', newTokens)!;
+  // Alternating unsteered/steered rounds per model: up to --rounds, while they fit in --round-budget seconds.
+  const maxRounds = num(flags, 'rounds', 5)!;
+  const roundBudgetMs = num(flags, 'round-budget', 60)! * 1000;
   const log = (s: string) => process.stderr.write(s + '\n');
   const prepared = [];
   for (const m of models) prepared.push(await benchModel(m, log));
@@ -44,21 +51,41 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
       const rng = makeRng(7);
       const promptIds = [loaded.spec.bosTokenId ?? 1, ...Array.from({ length: promptTokens - 1 }, () => 3 + Math.floor(rng.uniform() * (loaded.spec.vocabSize - 3)))];
       const gen = () => session.api.generate({ promptIds, maxNewTokens: newTokens, greedy: true, ignoreEos: true });
-      await session.api.generate({ promptIds: promptIds.slice(0, 8), maxNewTokens: 4, greedy: true, ignoreEos: true }); // compile shaders
-      log(`${m.name}: unsteered …`);
-      const plain = await gen();
-      runs.push({ model: m.name, engine: 'steerscope', steered: false, prefillTokensPerSecond: (promptTokens * 1000) / plain.timings.prefillMs, decodeTokensPerSecond: plain.timings.decodeTokensPerSecond });
+      const warm = () => session.api.generate({ promptIds: promptIds.slice(0, 8), maxNewTokens: 4, greedy: true, ignoreEos: true });
+      await warm(); // compile shaders
       const maps = new Map<HookName, HookMap>();
       for (let l = 0; l < loaded.spec.numLayers; l++) {
         for (const k of ['attn', 'mlp'] as const) maps.set(hookName(l, k), randomMap(loaded.spec.hiddenSize, 31 * l + (k === 'mlp' ? 1 : 0), { bScale: 0.01, gate: { scale: 0.01, c: 0 } }));
       }
       const { manifest, tensors } = encodeIntervention({ modelId: m.name, method: 'imported', hooks: maps, strength: 1 });
-      await session.api.setIntervention({ manifest, tensorsBase64: Buffer.from(tensors).toString('base64') }, { strength: 1 });
-      log(`${m.name}: steered (every attn and mlp hook, gated) …`);
-      const steered = await gen();
-      await session.api.setIntervention(null);
-      runs.push({ model: m.name, engine: 'steerscope', steered: true, prefillTokensPerSecond: (promptTokens * 1000) / steered.timings.prefillMs, decodeTokensPerSecond: steered.timings.decodeTokensPerSecond });
-      steering.push({ model: m.name, hooks: maps.size, steeredDecodeTimeOverUnsteered: plain.timings.decodeTokensPerSecond / steered.timings.decodeTokensPerSecond });
+      const steer = (on: boolean) => session.api.setIntervention(on ? { manifest, tensorsBase64: Buffer.from(tensors).toString('base64') } : null, { strength: 1 });
+      // Unsteered and steered runs alternate (the machine's load drifts), as many rounds as fit the time budget (at
+      // least one); each configuration keeps its fastest run.
+      const plainRuns: Timings[] = [];
+      const steeredRuns: Timings[] = [];
+      const t0 = Date.now();
+      for (let round = 0; round < maxRounds && (round === 0 || Date.now() - t0 < roundBudgetMs); round++) {
+        log(`${m.name}: unsteered (round ${round + 1}) …`);
+        await steer(false);
+        plainRuns.push((await gen()).timings);
+        log(`${m.name}: steered, every attn and mlp hook gated (round ${round + 1}) …`);
+        await steer(true);
+        if (round === 0) await warm(); // compile the steering shaders
+        steeredRuns.push((await gen()).timings);
+      }
+      await steer(false);
+      const best = (ts: Timings[]) => ({ prefillMs: Math.min(...ts.map((t) => t.prefillMs)), decodeTokensPerSecond: Math.max(...ts.map((t) => t.decodeTokensPerSecond)) });
+      const plain = best(plainRuns);
+      const steered = best(steeredRuns);
+      runs.push({ model: m.name, engine: 'steerscope', steered: false, prefillTokensPerSecond: (promptTokens * 1000) / plain.prefillMs, decodeTokensPerSecond: plain.decodeTokensPerSecond, rounds: plainRuns.length });
+      runs.push({ model: m.name, engine: 'steerscope', steered: true, prefillTokensPerSecond: (promptTokens * 1000) / steered.prefillMs, decodeTokensPerSecond: steered.decodeTokensPerSecond, rounds: steeredRuns.length });
+      steering.push({
+        model: m.name,
+        hooks: maps.size,
+        steeredDecodeTimeOverUnsteered: plain.decodeTokensPerSecond / steered.decodeTokensPerSecond,
+        // Per round (same order): the spread shows the machine's noise.
+        roundRatios: plainRuns.map((p, i) => p.decodeTokensPerSecond / steeredRuns[i].decodeTokensPerSecond),
+      });
       memory.push({ model: m.name, gpuBytes: loaded.memory.gpuBytes, weightBytes: loaded.memory.weightBytes, kvBytes: loaded.memory.kvBytes, gpuOverWeightsPlusKv: loaded.memory.gpuBytes / (loaded.memory.weightBytes + loaded.memory.kvBytes) });
       if (m.peerSkipped || flags['skip-peer']) {
         runs.push({ model: m.name, engine: 'onnxruntime-web', steered: false, skipped: m.peerSkipped ?? 'skipped with --skip-peer' });
@@ -84,9 +111,9 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const result = {
     date: new Date().toISOString(),
-    command: `npm run bench -- --models ${models.join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens}`,
+    command: `npm run bench -- --models ${models.join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000}`,
     machine: { adapter, browser: adapter?.userAgent, cpu, cores: os.cpus().length, memoryBytes: os.totalmem() },
-    settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true },
+    settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'fastest run of each configuration' },
     runs,
     ratios,
     steering,
@@ -97,7 +124,8 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const machineName = `${adapter?.architecture || adapter?.vendor || 'gpu'}-${os.cpus().length}cpu`.replace(/[^\w.-]/g, '_');
   const dir = path.join(REPO_ROOT, 'bench/results');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${result.date.slice(0, 10)}-${machineName}.json`);
+  // --out: somewhere else (trial runs that should not replace the day's results).
+  const file = str(flags, 'out') ? path.resolve(str(flags, 'out')!) : path.join(dir, `${result.date.slice(0, 10)}-${machineName}.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   log(`written ${path.relative(REPO_ROOT, file)}`);
   return result;
