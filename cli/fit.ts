@@ -22,6 +22,8 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
     if (method === 'lineas') {
       const dsas = flags['dsas-e2e'] ? ('e2e' as const) : undefined;
       if (flags.dsas) throw new Error('LinEAS takes --dsas e2e (gates trained end to end)');
+      const trainer = str(flags, 'trainer') ?? 'auto';
+      if (trainer !== 'auto' && trainer !== 'cpu' && trainer !== 'gpu') throw new Error(`--trainer must be auto, cpu or gpu, got "${trainer}"`);
       const r = await session.api.fitLineas({
         dataset: fs.readFileSync(datasetPath, 'utf8'),
         datasetName: path.basename(datasetPath),
@@ -33,10 +35,11 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
         group: num(flags, 'group'),
         seed: num(flags, 'seed'),
         dsas,
+        trainer,
       });
       writeInterventionFolder(out, r.intervention);
       const metrics = r.metrics as { finalLoss: number; curve: unknown[]; support: unknown };
-      return { model: str(flags, 'model'), method, dsas: dsas ?? false, hooks: r.hooks, out, fitMs: r.fitMs, finalLoss: metrics.finalLoss, curve: metrics.curve, support: metrics.support };
+      return { model: str(flags, 'model'), method, trainer: r.trainer, dsas: dsas ?? false, hooks: r.hooks, out, fitMs: r.fitMs, finalLoss: metrics.finalLoss, curve: metrics.curve, support: metrics.support };
     }
     const r = await session.api.fit({
       dataset: fs.readFileSync(datasetPath, 'utf8'),

@@ -96,6 +96,8 @@ test('fit --method lineas trains, reports curve and support, and a large group p
   const dir = path.join(out, 'plain');
   const r = await cli(['fit', '--model', STORIES, '--dataset', dataset, '--method', 'lineas', '--hooks', '0.mlp,1.mlp', '--steps', '8', '--lr', '0.01', '--out', dir, '--json']);
   expect(r.code, JSON.stringify(r.json)).toBe(0);
+  // --trainer auto on SwiftShader (a software adapter) with a 1 MB model: the float64 CPU trainer (chooseTrainer).
+  expect(r.json.trainer).toBe('cpu');
   const curve = r.json.curve as { loss: number }[];
   expect(curve).toHaveLength(8);
   expect(curve[7].loss).toBeLessThan(curve[0].loss);
@@ -105,8 +107,9 @@ test('fit --method lineas trains, reports curve and support, and a large group p
   expect(supportOf(dir)).toEqual({ activeNeurons: support.activeNeurons, activeHooks: support.activeHooks });
 
   const sparse = path.join(out, 'sparse');
-  const g = await cli(['fit', '--model', STORIES, '--dataset', dataset, '--method', 'lineas', '--hooks', '0.mlp,1.mlp', '--steps', '3', '--lr', '0.01', '--group', '5', '--out', sparse, '--json']);
+  const g = await cli(['fit', '--model', STORIES, '--dataset', dataset, '--method', 'lineas', '--hooks', '0.mlp,1.mlp', '--steps', '3', '--lr', '0.01', '--group', '5', '--trainer', 'gpu', '--out', sparse, '--json']);
   expect(g.code, JSON.stringify(g.json)).toBe(0);
+  expect(g.json.trainer).toBe('gpu');
   const gs = g.json.support as { activeNeurons: number; activeHooks: number };
   expect(gs.activeHooks).toBe(0);
   expect(supportOf(sparse)).toEqual({ activeNeurons: gs.activeNeurons, activeHooks: gs.activeHooks });

@@ -6,12 +6,14 @@ import { useLibrary } from './library-store.ts';
 import type { TrainLive } from './train-data.ts';
 import { TRAIN_FIELDS } from './train-settings.ts';
 import { hookOrder, type HookName } from '../model/spec.ts';
+import type { TrainerChoice } from '../steering/lineas/choose-trainer.ts';
 
 /** Steps, learning rate, batch, L1, sparse-group and seed, as text fields checked when Train is pressed. */
 export function TrainSettingsFields({ disabled }: { disabled: boolean }) {
   const values = useLibrary((s) => s.trainSettings);
   const errors = useLibrary((s) => s.trainErrors);
-  const { setTrainSetting } = useLibrary.getState();
+  const trainer = useLibrary((s) => s.trainer);
+  const { setTrainSetting, setTrainer } = useLibrary.getState();
   return (
     <fieldset className="train-settings" disabled={disabled}>
       <legend>LinEAS settings</legend>
@@ -35,6 +37,17 @@ export function TrainSettingsFields({ disabled }: { disabled: boolean }) {
             </p>
           </div>
         ))}
+        <div className="field">
+          <label htmlFor="train-trainer">Trainer</label>
+          <select id="train-trainer" value={trainer} onChange={(e) => setTrainer(e.target.value as TrainerChoice)} aria-describedby="train-trainer-hint">
+            <option value="auto">Auto</option>
+            <option value="gpu">GPU (float32)</option>
+            <option value="cpu">CPU (float64)</option>
+          </select>
+          <p className="hint" id="train-trainer-hint">
+            Auto uses the GPU, except for small models on a software GPU (like SwiftShader), where the CPU is faster.
+          </p>
+        </div>
       </div>
     </fieldset>
   );

@@ -15,6 +15,7 @@ import * as db from './storage/db.ts';
 import type { DatasetRecord, InterventionRecord } from './storage/db.ts';
 import { readZip, writeZip } from './storage/zip.ts';
 import { getEngine, setFittingCheck, useApp, type ActiveIntervention } from './store.ts';
+import type { TrainerChoice } from '../steering/lineas/choose-trainer.ts';
 import { DEFAULT_TRAIN_SETTINGS, parseTrainSettings, type TrainField, type TrainSettingsDraft } from './train-settings.ts';
 
 export const METHOD_LABEL: Record<string, string> = { mean: 'Mean-AcT', 'linear-act': 'Linear-AcT', lineas: 'LinEAS', imported: 'Imported' };
@@ -78,6 +79,8 @@ interface LibraryState {
   /** LinEAS settings as typed, and the fields that need fixing. */
   trainSettings: TrainSettingsDraft;
   trainErrors: Partial<Record<TrainField, string>>;
+  /** Where LinEAS computes its gradients (auto: GPU, or the CPU for small models on a software adapter). */
+  trainer: TrainerChoice;
   /** Hooks to fit (null: the default, attn and mlp of every layer). */
   fitHooks: HookName[] | null;
   fit: FitState;
@@ -103,6 +106,7 @@ interface LibraryState {
   setFitMethod(m: FitChoice): void;
   setTrainSetting(field: TrainField, value: string): void;
   setFitDsas(v: boolean): void;
+  setTrainer(v: TrainerChoice): void;
   setFitHooks(h: HookName[] | null): void;
   runFit(): Promise<void>;
   stopFit(): Promise<void>;
@@ -263,6 +267,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
     fitMethod: 'mean',
     fitDsas: true,
     trainSettings: DEFAULT_TRAIN_SETTINGS,
+    trainer: 'auto',
     trainErrors: {},
     fitHooks: null,
     fit: { status: 'idle', progress: null, train: null, stopped: false, startedAt: 0, error: null, issues: [], record: null, saveError: null },
@@ -398,6 +403,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
       set({ trainSettings: { ...get().trainSettings, [field]: value }, trainErrors });
     },
     setFitDsas: (fitDsas) => set({ fitDsas }),
+    setTrainer: (trainer) => set({ trainer }),
     setFitHooks: (fitHooks) => set({ fitHooks }),
 
     async runFit() {
@@ -429,7 +435,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
         let name = `${ds.name} · ${METHOD_LABEL[method]}${dsas ? ' + DSAS' : ''}`;
         let r: FitDone;
         if (settings) {
-          const t = await engine.train({ dataset, hooks: hookList, ...settings.value, dsas, strength: app.steer.strength }, (p) =>
+          const t = await engine.train({ dataset, hooks: hookList, ...settings.value, dsas, strength: app.steer.strength, trainer: st.trainer }, (p) =>
             set({ fit: { ...get().fit, train: nextTrainLive(get().fit.train, p) } }),
           );
           set({ fit: { ...get().fit, train: finishTrainLive(get().fit.train, t.metrics) } });

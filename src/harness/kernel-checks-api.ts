@@ -5,11 +5,14 @@ import { embedCases, matmulCases } from './kernel-checks/embed-matmul.ts';
 import { Buffers, checkGpu } from './kernel-checks/gpu-run.ts';
 import { attentionCases, ropeKvCases } from './kernel-checks/rope-attention.ts';
 import { steerCases } from './kernel-checks/steer.ts';
+import { sampleCases } from './kernel-checks/sample.ts';
 import type { KernelCases } from './kernel-checks/types.ts';
+import { backwardKernels } from './kernel-checks/backward.ts';
 
 export type { KernelCheckResult } from './kernel-checks/compare.ts';
 
 const kernels: Record<string, KernelCases> = {
+  ...backwardKernels,
   embed: embedCases,
   matmul: matmulCases,
   'rope-kv': ropeKvCases,
@@ -17,6 +20,7 @@ const kernels: Record<string, KernelCases> = {
   'steer-residual': steerCases,
   argmax: argmaxCases,
   'repetition-penalty': repetitionPenaltyCases,
+  sample: sampleCases,
 };
 
 export const kernelChecksApi = {

@@ -1,9 +1,10 @@
 import { api } from './api.ts';
 import { kernelChecksApi } from './kernel-checks-api.ts';
+import { lineasApi } from './lineas-api.ts';
 import { referenceApi } from './reference-api.ts';
 import { steeringApi } from './steering-api.ts';
 
-const steerscope = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi };
+const steerscope = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi };
 export type SteerscopeHarness = typeof steerscope;
 
 declare global {

@@ -4,12 +4,14 @@ import { collectPooled } from '../steering/collect-activations.ts';
 import { parseDataset } from '../steering/dataset.ts';
 import { fitClosedForm, type ClosedFormMethod } from '../steering/fit-intervention.ts';
 import { fitLineas } from '../steering/fit-lineas.ts';
+import { chooseTrainer, type TrainerChoice } from '../steering/lineas/choose-trainer.ts';
+import { prefersBarrierFree } from '../kernels/matmul.ts';
 import { cpuWeightsFromFiles } from '../model/cpu-weights-from-files.ts';
 import { resolveModelSource } from '../model/resolve-source.ts';
 import { parseHookSelection } from '../steering/hook-selection.ts';
 import { decodeIntervention, encodeIntervention } from '../steering/intervention-file.ts';
 import type { HookMap } from '../steering/intervention.ts';
-import { activeSteering, base64ToBytes, bytesToBase64, current, session } from './session.ts';
+import { activeSteering, base64ToBytes, bytesToBase64, current, gpu, session } from './session.ts';
 
 /** An intervention as it crosses the page boundary: the manifest text and the safetensors bytes in base64. */
 export interface EncodedIntervention {
@@ -40,18 +42,27 @@ export const steeringApi = {
     return { intervention: encodeActive()!, fitMs: performance.now() - t0, hooks, metrics: iv.metrics ?? {} };
   },
 
-  /** Trains LinEAS (± E2E-DSAS) with the float64 CPU trainer on the loaded model's weights; the result becomes active. */
-  async fitLineas(req: { dataset: string; datasetName?: string; hooks?: string; steps?: number; lr?: number; batch?: number; l1?: number; group?: number; seed?: number; dsas?: 'e2e' }) {
+  /**
+   * Trains LinEAS (± E2E-DSAS) on the loaded model; the result becomes active. trainer 'gpu': float32 gradients on
+   * the GPU from the loaded GPU weights; 'cpu': the float64 CPU trainer on the model files' weights; 'auto' (default):
+   * see chooseTrainer.
+   */
+  async fitLineas(req: { dataset: string; datasetName?: string; hooks?: string; steps?: number; lr?: number; batch?: number; l1?: number; group?: number; seed?: number; dsas?: 'e2e'; trainer?: TrainerChoice }) {
     const m = current();
     const dataset = parseDataset(req.dataset, req.datasetName ?? 'dataset.json');
     const hooks = parseHookSelection(req.hooks, m.spec.numLayers);
+    const ctx = await gpu();
+    const trainer = chooseTrainer(req.trainer ?? 'auto', { softwareAdapter: prefersBarrierFree(ctx.adapterInfo), weightBytes: m.model.memory.weightBytes });
     const t0 = performance.now();
-    const weights = await cpuWeightsFromFiles(resolveModelSource(session.ref));
-    const iv = await fitLineas(session.ref, m.spec, weights, m.tokenizer, dataset, { ...req, hooks });
+    const { trainer: _t, ...rest } = req;
+    const iv =
+      trainer === 'gpu'
+        ? await fitLineas(session.ref, m.spec, null, m.tokenizer, dataset, { ...rest, hooks }, { device: ctx.device, weights: m.model.weights })
+        : await fitLineas(session.ref, m.spec, await cpuWeightsFromFiles(resolveModelSource(session.ref)), m.tokenizer, dataset, { ...rest, hooks });
     session.intervention = iv;
     session.strength = 1;
     m.model.setSteering(activeSteering());
-    return { intervention: encodeActive()!, fitMs: performance.now() - t0, hooks, metrics: iv.metrics ?? {} };
+    return { intervention: encodeActive()!, fitMs: performance.now() - t0, hooks, metrics: iv.metrics ?? {}, trainer };
   },
 
   /** Sets the active intervention (null clears it), its strength λ and whether DSAS gates are used. */

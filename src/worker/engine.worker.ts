@@ -19,6 +19,8 @@ import type { HookName } from '../model/spec.ts';
 import { DatasetError, parseDataset } from '../steering/dataset.ts';
 import { fitClosedForm } from '../steering/fit-intervention.ts';
 import { fitLineas } from '../steering/fit-lineas.ts';
+import { chooseTrainer } from '../steering/lineas/choose-trainer.ts';
+import { prefersBarrierFree } from '../kernels/matmul.ts';
 import type { TrainProgress } from '../steering/lineas/index.ts';
 import { parseHookSelection } from '../steering/hook-selection.ts';
 import { decodeIntervention, encodeIntervention, InterventionFileError } from '../steering/intervention-file.ts';
@@ -487,7 +489,7 @@ function checkTrainParams(p: TrainParams): void {
 
 const record = (m: Map<HookName, number> | undefined): Partial<Record<HookName, number>> | undefined => (m ? Object.fromEntries(m) : undefined);
 
-/** LinEAS (± E2E-DSAS) with the CPU trainer, streaming throttled progress; stopping keeps the maps trained so far. */
+/** LinEAS (± E2E-DSAS) on the GPU or CPU trainer (chooseTrainer), streaming throttled progress; stopping keeps the maps trained so far. */
 function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
   return serial(async () => {
     checkTrainParams(p);
@@ -516,9 +518,12 @@ function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
     send(base);
     const throttle = new ProgressThrottle<TrainProgressEvent>((b) => send({ ...b.state, points: b.points }));
     try {
-      const weights = await weightsOnCpu(m);
+      const c = await gpu();
+      const trainer = chooseTrainer(p.trainer ?? 'auto', { softwareAdapter: prefersBarrierFree(c.adapterInfo), weightBytes: m.model.memory.weightBytes });
+      const weights = trainer === 'cpu' ? await weightsOnCpu(m) : null;
       if (controller.signal.aborted) throw stoppedEarly();
       send({ ...base, phase: 'prepare', elapsedMs: performance.now() - t0 });
+      const onGpu = trainer === 'gpu' ? { device: c.device, weights: m.model.weights } : undefined;
       const iv = await fitLineas(m.id, m.spec, weights, m.tokenizer, dataset, {
         hooks,
         steps: p.steps,
@@ -529,7 +534,7 @@ function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
         seed: p.seed,
         dsas: p.dsas ? 'e2e' : undefined,
         signal: controller.signal,
-        onProgress: (tp: TrainProgress & { perHookSupport?: Map<HookName, number> }) =>
+        onProgress: (tp: TrainProgress) =>
           throttle.push({
             ...base,
             phase: 'train',
@@ -543,7 +548,7 @@ function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
             perHookActive: record(tp.perHookSupport),
             elapsedMs: performance.now() - t0,
           }),
-      });
+      }, onGpu);
       throttle.flush();
       const stepsDone = Number(iv.metrics?.stepsDone ?? 0);
       const aborted = iv.metrics?.aborted === true;
@@ -553,7 +558,7 @@ function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
       const { manifest, tensors } = encodeIntervention(iv);
       steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
       const buffer = tensors.buffer.slice(tensors.byteOffset, tensors.byteOffset + tensors.byteLength) as ArrayBuffer;
-      return { intervention: { manifest, tensors: buffer }, hooks, fitMs, metrics: iv.metrics, steering: apply(), aborted, stepsDone };
+      return { intervention: { manifest, tensors: buffer }, hooks, fitMs, metrics: iv.metrics, steering: apply(), aborted, stepsDone, trainer };
     } catch (e) {
       throttle.flush();
       throw e;

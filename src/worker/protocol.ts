@@ -13,6 +13,7 @@
  *                                       { id: 0, type: 'device-lost' } the GPU went away (unsolicited)
  */
 import type { HookName } from '../model/spec.ts';
+import type { Trainer, TrainerChoice } from '../steering/lineas/choose-trainer.ts';
 
 /** Where a model comes from: a name the app resolves (dev-server folder, hub id, URL), or files the user picked. */
 export type ModelSource =
@@ -59,7 +60,7 @@ export interface FitParams {
   strength?: number;
 }
 
-/** LinEAS training settings (spec section 5); the trainer runs on the CPU in float64 inside the worker. */
+/** LinEAS training settings (spec section 5); the trainer runs inside the worker (GPU float32 or CPU float64). */
 export interface TrainParams {
   /** As FitParams.dataset. */
   dataset: { text: string; fileName: string };
@@ -80,6 +81,8 @@ export interface TrainParams {
   dsas: boolean;
   /** λ the trained intervention becomes active with (default 1). */
   strength?: number;
+  /** Where the gradients are computed; 'auto' (default) as chooseTrainer decides. */
+  trainer?: TrainerChoice;
 }
 
 export interface SteeringOptions {
@@ -201,6 +204,8 @@ export interface TrainDone extends FitDone {
   /** Stopped before the last step (the maps are those trained so far). */
   aborted: boolean;
   stepsDone: number;
+  /** The trainer that ran. */
+  trainer: Trainer;
 }
 
 /** What the engine steers with now. */

@@ -398,25 +398,8 @@ function rowsTimesMatrix(a: Float64Array, T: number, M: Float32Array, n: number,
         s7 += wv * a[a7 + i];
       }
       const y = t * m + o;
-      if (accumulate) {
-        out[y] += s0;
-        out[y + m] += s1;
-        out[y + 2 * m] += s2;
-        out[y + 3 * m] += s3;
-        out[y + 4 * m] += s4;
-        out[y + 5 * m] += s5;
-        out[y + 6 * m] += s6;
-        out[y + 7 * m] += s7;
-      } else {
-        out[y] = s0;
-        out[y + m] = s1;
-        out[y + 2 * m] = s2;
-        out[y + 3 * m] = s3;
-        out[y + 4 * m] = s4;
-        out[y + 5 * m] = s5;
-        out[y + 6 * m] = s6;
-        out[y + 7 * m] = s7;
-      }
+      store4(out, y, m, s0, s1, s2, s3, accumulate);
+      store4(out, y + 4 * m, m, s4, s5, s6, s7, accumulate);
     }
   }
   for (; t + 4 <= T; t += 4) {
@@ -437,18 +420,7 @@ function rowsTimesMatrix(a: Float64Array, T: number, M: Float32Array, n: number,
         s2 += wv * a[a2 + i];
         s3 += wv * a[a3 + i];
       }
-      const y = t * m + o;
-      if (accumulate) {
-        out[y] += s0;
-        out[y + m] += s1;
-        out[y + 2 * m] += s2;
-        out[y + 3 * m] += s3;
-      } else {
-        out[y] = s0;
-        out[y + m] = s1;
-        out[y + 2 * m] = s2;
-        out[y + 3 * m] = s3;
-      }
+      store4(out, t * m + o, m, s0, s1, s2, s3, accumulate);
     }
   }
   for (; t < T; t++) {
@@ -460,6 +432,21 @@ function rowsTimesMatrix(a: Float64Array, T: number, M: Float32Array, n: number,
       if (accumulate) out[t * m + o] += s0;
       else out[t * m + o] = s0;
     }
+  }
+}
+
+/** Writes (or adds) four sums at out[y], out[y + m], out[y + 2m], out[y + 3m]: the outputs of four rows, one column. */
+function store4(out: Float64Array, y: number, m: number, s0: number, s1: number, s2: number, s3: number, accumulate: boolean): void {
+  if (accumulate) {
+    out[y] += s0;
+    out[y + m] += s1;
+    out[y + 2 * m] += s2;
+    out[y + 3 * m] += s3;
+  } else {
+    out[y] = s0;
+    out[y + m] = s1;
+    out[y + 2 * m] = s2;
+    out[y + 3 * m] = s3;
   }
 }
 

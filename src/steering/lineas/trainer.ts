@@ -27,6 +27,8 @@ export interface TrainProgress {
   /** Support after this step. */
   activeNeurons: number;
   activeHooks: number;
+  /** Active neurons per trained hook after this step. */
+  perHookSupport: Map<HookName, number>;
   elapsedMs: number;
 }
 
@@ -243,6 +245,7 @@ export async function trainLineas(opts: TrainLineasOptions): Promise<TrainLineas
       lr,
       activeNeurons: support.activeNeurons,
       activeHooks: support.activeHooks,
+      perHookSupport: support.perHook,
       elapsedMs: now() - start,
     };
     if (opts.keepCurve ?? true) curve.push(p);

@@ -1,0 +1,49 @@
+import source from './matmul-t.wgsl?raw';
+import type { PipelineCache } from '../../gpu/pipelines.ts';
+import { packParams, u32 } from '../params.ts';
+import { withWeights, type GpuWeightDType } from '../weights-access.ts';
+
+/** dx[t, :] (+)= dy[t, :] · W for W [rows, cols] (a Linear's weight: rows outputs, cols inputs). */
+export interface MatmulTShape {
+  rows: number;
+  cols: number;
+  /** Floats between consecutive tokens of dy (≥ rows) and of dx (≥ cols). */
+  inStride: number;
+  outStride: number;
+  accumulate: boolean;
+}
+
+const TOKENS_PER_THREAD = 8;
+
+/** Bindings: params, dy, W (GPU weight layout), dx, count. cols must be even. */
+export function matmulTPipeline(cache: PipelineCache, dtype: GpuWeightDType): GPUComputePipeline {
+  return cache.get(withWeights(source, dtype), `matmul-t-${dtype}`);
+}
+export function matmulTParams(s: MatmulTShape): ArrayBuffer {
+  if (s.cols % 2 !== 0) throw new Error(`matmul-t needs an even column count, got ${s.cols}`);
+  return packParams([u32(s.rows), u32(s.cols), u32(s.inStride), u32(s.outStride), u32(s.accumulate ? 1 : 0)]);
+}
+export function matmulTWorkgroups(cols: number, tokens: number): [number, number, number] {
+  if (tokens === 0) return [0, 0, 0];
+  return [Math.ceil(cols / 2 / 64), Math.ceil(tokens / TOKENS_PER_THREAD), 1];
+}
+
+/** CPU twin (float64 sums). W row-major [rows, cols]; with accumulate the result is added to dxInit. */
+export function matmulTCpu(s: MatmulTShape, dy: Float32Array, W: Float32Array, tokens: number, dxInit?: Float32Array): Float32Array {
+  const dx = dxInit ? dxInit.slice() : new Float32Array(tokens * s.outStride);
+  if (s.accumulate && !dxInit) throw new Error('accumulate needs dxInit');
+  const acc = new Float64Array(s.cols);
+  for (let t = 0; t < tokens; t++) {
+    acc.fill(0);
+    for (let r = 0; r < s.rows; r++) {
+      const v = dy[t * s.inStride + r];
+      const row = r * s.cols;
+      for (let c = 0; c < s.cols; c++) acc[c] += v * W[row + c];
+    }
+    for (let c = 0; c < s.cols; c++) {
+      const at = t * s.outStride + c;
+      dx[at] = s.accumulate ? dx[at] + Math.fround(acc[c]) : acc[c];
+    }
+  }
+  return dx;
+}
