@@ -4,6 +4,7 @@
 // the tokens equal the argmax of the CPU reference's steered logits.
 import { expect, test } from '@playwright/test';
 import type { gpuScratchBytes } from '../src/model/gpu-model.ts';
+import type { estimateGpuMemory } from '../src/model/memory-estimate.ts';
 import { hookName, type HookName } from '../src/model/spec.ts';
 import type { HookMap } from '../src/steering/intervention.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
@@ -48,19 +49,24 @@ test('fused decode = unfused prefill: every attn/mlp hook gated, an mlp hook bef
   }
 });
 
-test('the engine holds the scratch gpuScratchBytes says, and stories260K stays within 1.2× weights + KV', async ({ page }) => {
+test('the engine holds the scratch gpuScratchBytes says and the total the memory estimate says, and stories260K stays within 1.2× weights + KV', async ({ page }) => {
   const s = await openStableHarness(page);
   for (const maxContext of [272, undefined]) {
     const r = await s.load(MODEL, { maxContext });
     const m = r.memory;
-    // The engine's own formula, loaded in the page (the module imports WGSL through Vite).
-    const want = await page.evaluate(async ([spec, ctx, weights]) => {
-      const url = '/src/model/gpu-model.ts';
-      const mod = (await import(/* @vite-ignore */ url)) as { gpuScratchBytes: typeof gpuScratchBytes };
-      return mod.gpuScratchBytes(spec, ctx, weights);
+    // The engine's own formula, loaded in the page (the module imports WGSL through Vite), and the memory estimate the
+    // app shows before loading (same context).
+    const [want, est] = await page.evaluate(async ([spec, ctx, weights]) => {
+      const urls = ['/src/model/gpu-model.ts', '/src/model/memory-estimate.ts'];
+      const mod = (await import(/* @vite-ignore */ urls[0])) as { gpuScratchBytes: typeof gpuScratchBytes };
+      const me = (await import(/* @vite-ignore */ urls[1])) as { estimateGpuMemory: typeof estimateGpuMemory };
+      const e = me.estimateGpuMemory(spec, 'F32', { maxContext: ctx });
+      return [mod.gpuScratchBytes(spec, ctx, weights), { weightBytes: e.weightBytes, kvBytes: e.kvBytes, scratchBytes: e.scratchBytes, totalBytes: e.totalBytes }] as const;
     }, [r.spec, r.maxContext, m.weightBytes] as const);
     console.log(`context ${r.maxContext}: gpu ${m.gpuBytes} weights ${m.weightBytes} kv ${m.kvBytes} scratch ${m.scratchBytes} → ${(m.gpuBytes / (m.weightBytes + m.kvBytes)).toFixed(3)}`);
     expect(m.scratchBytes).toBe(want);
+    expect(r.weightDType).toBe('f32');
+    expect(est).toEqual({ weightBytes: m.weightBytes, kvBytes: m.kvBytes, scratchBytes: m.scratchBytes, totalBytes: m.gpuBytes });
     expect(m.gpuBytes).toBe(m.weightBytes + m.kvBytes + m.scratchBytes + m.steeringBytes);
     if (maxContext === 272) expect(m.gpuBytes / (m.weightBytes + m.kvBytes)).toBeLessThanOrEqual(1.2);
   }

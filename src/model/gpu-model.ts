@@ -16,7 +16,7 @@ import { BufferPool, readBuffer } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { bindGroup, encodeDispatches, PipelineCache, type Dispatch } from '../gpu/pipelines.ts';
 import { argmaxParams, argmaxPipeline } from '../kernels/argmax.ts';
-import { attentionChunks, attentionParams, attentionPipeline, attentionScratchFloats, attentionStep, attentionWorkgroups, type AttentionPass } from '../kernels/attention.ts';
+import { attentionChunks, attentionParams, attentionPipeline, attentionStep, attentionWorkgroups, type AttentionPass } from '../kernels/attention.ts';
 import { embedParams, embedPipeline, embedWorkgroups } from '../kernels/embed.ts';
 import { matmulCount, matmulParams, matmulPipeline, matmulTiling, matmulWorkgroups, prefersBarrierFree, type MatmulInput, type MatmulShape } from '../kernels/matmul.ts';
 import { repetitionPenaltyParams, repetitionPenaltyPipeline } from '../kernels/repetition-penalty.ts';
@@ -26,6 +26,7 @@ import { packedMapLength, packMap, steerParams, steerPass, steerPipeline, steerW
 import { matmulSteerFits, matmulSteerPipeline, matmulSteerWorkgroups } from '../kernels/matmul-steer.ts';
 import type { HookMap } from '../steering/intervention.ts';
 import type { GpuWeights } from './gpu-weights.ts';
+import { scratchLayout, STEP_BYTES } from './scratch-layout.ts';
 import { hookName, hookOrder, type HookKind, type HookName, type ModelSpec } from './spec.ts';
 
 export class ContextOverflowError extends Error {
@@ -72,88 +73,14 @@ interface HookSite {
   map: GPUBuffer | null;
 }
 
+// The scratch sizing lives in a pure module (the memory estimate uses it on the main thread); re-exported here.
+export { defaultChunk, gpuScratchBytes, scratchLayout, type ScratchLayout } from './scratch-layout.ts';
+
 export interface GpuModelOptions {
   /** KV-cache positions (default: min(max_position_embeddings, 2048)). */
   maxContext?: number;
   /** Tokens per forward chunk (prefill splits longer prompts; default: see defaultChunk). */
   maxChunk?: number;
-}
-
-/** Largest prefill chunk. */
-const MAX_CHUNK = 128;
-const MIN_CHUNK = 16;
-
-/**
- * The default prefill chunk: MAX_CHUNK tokens, halved (not below MIN_CHUNK) while the per-token scratch of a chunk
- * would exceed 1/8 of the weights and KV cache (only tiny models: a 64-wide model's chunk activations would
- * otherwise outweigh its weights).
- */
-export function defaultChunk(perTokenBytes: number, weightAndKvBytes: number, maxContext: number): number {
-  let chunk = MAX_CHUNK;
-  while (chunk > MIN_CHUNK && (chunk * perTokenBytes > weightAndKvBytes / 8 || chunk >= 2 * maxContext)) chunk /= 2;
-  return chunk;
-}
-
-const STEP_BYTES = 16;
-
-/** Byte sizes of the engine's activation scratch (what GpuModel allocates; also for estimates before loading). */
-export interface ScratchLayout {
-  maxChunk: number;
-  /** q/k/v, then gate‖up, then the last token's logits (never live in the same dispatch). */
-  act: number;
-  /** Attention's partial results, then the hook input z. */
-  zPart: number;
-  ids: number;
-  x: number;
-  attnOut: number;
-  rope: number;
-  penaltyIds: number;
-}
-
-type LayoutSpec = Pick<ModelSpec, 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize'>;
-
-/** The scratch layout for a model, its KV-cache positions and weight bytes (maxChunk: as GpuModelOptions). */
-export function scratchLayout(s: LayoutSpec, maxContext: number, weightBytes: number, maxChunk?: number): ScratchLayout {
-  const D = s.hiddenSize;
-  const qOut = s.numHeads * s.headDim;
-  const qkvStride = (s.numHeads + 2 * s.numKvHeads) * s.headDim;
-  const kvBytes = 2 * s.numLayers * s.numKvHeads * maxContext * s.headDim * 4;
-  const actRow = Math.max(qkvStride, 2 * s.intermediateSize);
-  const T = maxChunk ?? defaultChunk((actRow + qOut + 2 * D + 1) * 4, weightBytes + kvBytes, maxContext);
-  // Attention's partial results for the largest step: (tokens·heads·chunks)·(hd + 2) floats whenever a step splits
-  // positions into several chunks (one chunk writes the output directly).
-  const shape: AttentionShape = { nHeads: s.numHeads, nKv: s.numKvHeads, headDim: s.headDim, qkvStride, maxPos: maxContext, layerOffset: 0 };
-  let part = 0;
-  for (let t = 1; t <= T; t++) {
-    const chunks = attentionChunks(shape, t, Math.max(0, maxContext - t));
-    if (chunks > 1) part = Math.max(part, t * s.numHeads * chunks * (s.headDim + 2));
-  }
-  part = Math.min(part, attentionScratchFloats(shape, T));
-  return {
-    maxChunk: T,
-    act: Math.max(T * actRow, s.vocabSize) * 4,
-    zPart: Math.max(T * D, part) * 4,
-    ids: T * 4,
-    x: T * D * 4,
-    attnOut: T * qOut * 4,
-    rope: maxContext * s.headDim * 4,
-    penaltyIds: maxContext * 4,
-  };
-}
-
-const buf16 = (n: number) => Math.max(16, Math.ceil(n / 16) * 16);
-
-/**
- * Scratch bytes GpuModel holds once loaded, before any steering (it reports them as memory.scratchBytes): the layout,
- * the fixed uniforms and result buffers, the gate-value buffer and the token staging buffer, and each layer's
- * uniforms (qkv, rope, attention, o_proj, gate_up, down; 32 bytes each) plus the embedding's.
- */
-export function gpuScratchBytes(s: LayoutSpec, maxContext: number, weightBytes: number, maxChunk?: number): number {
-  const l = scratchLayout(s, maxContext, weightBytes, maxChunk);
-  const T = l.maxChunk;
-  const fixed = STEP_BYTES + 16 /* result */ + 2 * 16 /* dummies */ + 32 + 16 + 16 + 16 + 32; /* lm head, count, argmax, penalty, sample */
-  const perSteering = buf16(T * 4) /* strengths */ + buf16(16 + T * 4) /* token staging */ + 16 /* embed */ + s.numLayers * 6 * 32;
-  return [l.act, l.zPart, l.ids, l.x, l.attnOut, l.rope, l.penaltyIds].reduce((n, b) => n + buf16(b), 0) + fixed + perSteering;
 }
 
 export class GpuModel {

@@ -18,13 +18,36 @@ describe('estimateGpuMemory', () => {
     expect(e.weightBytes).toBe(1024 + 32 + 2 * 2368);
     // K and V: 2 layers · 1 kv head · 64 positions · 4 dims · 4 bytes = 2048 each.
     expect(e.kvBytes).toBe(4096);
-    // step 16, ids 512, x+z 8192, qkv 8192, attnOut 4096, attention scratch (128·2 + 1024)·6·4 = 30720, gate_up 16384,
-    // logits 32·128·4 = 16384, result 16, strengths 128·6·4 = 3072, rope 1024, dummies 32, penalty ids 256,
-    // uniforms 32 + 3·16 = 80, token staging 16 + 3072 = 3088.
-    expect(e.scratchBytes).toBe(92064);
-    expect(e.totalBytes).toBe(5792 + 4096 + 92064);
-    expect(e.largest).toEqual({ label: 'attention scratch', bytes: 30720 });
+    // Chunk: per token (max(16, 2·16) + 8 + 2·8 + 1)·4 = 228 bytes; 128·228 > (5792 + 4096)/8 = 1236 → halved down to
+    // the 16-token minimum.
+    expect(e.maxChunk).toBe(16);
+    // Layout: act max(16·32, 32)·4 = 2048; z/attention part 16·8·4 = 512 (64 positions: one attention chunk, no
+    // partials); ids 64; x 512; attention output 16·8·4 = 512; rope 64·4·4 = 1024; penalty ids 256 → 4928.
+    // Fixed: step 16, result 16, dummies 32, lm head 32 + count 16, argmax 16, penalty 16, sample 32 → 176.
+    // Gate values 16·4 = 64, token staging 16 + 64 = 80, embed uniform 16, 2 layers · 6 uniforms · 32 = 384 → 544.
+    expect(e.scratchBytes).toBe(4928 + 176 + 544);
+    expect(e.totalBytes).toBe(5792 + 4096 + 5648);
+    expect(e.largest).toEqual({ label: 'KV cache (K or V)', bytes: 2048 });
+    // 6 hooks: maps (5·8 + 4)·4 = 176 + uniform 48 each = 1344; recorded 6·16·8·4 = 3072; gate values 16·6·4 = 384
+    // instead of 64: +320; token staging 16 + 384 = 400 instead of 80: +320.
+    expect(e.steeringBytes).toBe(1344 + 3072 + 320 + 320);
     expect(e.params).toBe(32 * 8 + 8 + 2 * (16 + 16 * 8 + 8 * 8 + 3 * 16 * 8));
+  });
+
+  it('128-token chunks over a 512-position context: attention partials size the shared z buffer, computed by hand', () => {
+    const e = estimateGpuMemory({ ...tiny, maxPositions: 512 }, 'F32', { maxChunk: 128 });
+    expect(e.maxChunk).toBe(128);
+    // K and V: 2 · 1 · 512 · 4 · 4 = 16384 each.
+    expect(e.kvBytes).toBe(32768);
+    // act max(128·32, 32)·4 = 16384; attention at t tokens ending at position 512: min(⌈512/256⌉, ⌈1024/(2t)⌉) = 2
+    // chunks for every t ≤ 128, so partials t·2 heads·2 chunks·(4 + 2) floats, 3072 at t = 128 (< the cap
+    // (128·2 + 1024)·6 = 7680): z/part max(128·8, 3072)·4 = 12288; ids 512; x 4096; attention output 4096;
+    // rope 512·4·4 = 8192; penalty ids 2048 → 47616. Fixed 176. Gate values 512, token staging 528, embed 16,
+    // layer uniforms 384 → 1440.
+    expect(e.scratchBytes).toBe(47616 + 176 + 1440);
+    expect(e.totalBytes).toBe(5792 + 32768 + 49232);
+    // The act buffer ties the KV buffers at 16384; the first seen (KV) is named.
+    expect(e.largest).toEqual({ label: 'KV cache (K or V)', bytes: 16384 });
   });
 
   it('f16 files stay 2 bytes a weight; BF16 files become f32 (4 bytes)', () => {
@@ -72,8 +95,8 @@ describe('checkFit', () => {
 
   it('names the buffer limit when it is the smaller one', () => {
     const e = estimateGpuMemory(tiny, 'F32');
-    const v = checkFit('tiny', e, { maxBufferSize: 16384, maxStorageBufferBindingSize: 2 ** 20 }, 2 ** 30);
-    expect(v).toMatchObject({ fits: false, hard: true, reason: 'tiny needs 30 KB in one buffer (attention scratch); this GPU allows 16 KB per buffer.' });
+    const v = checkFit('tiny', e, { maxBufferSize: 1024, maxStorageBufferBindingSize: 2 ** 20 }, 2 ** 30);
+    expect(v).toMatchObject({ fits: false, hard: true, reason: 'tiny needs 2.0 KB in one buffer (KV cache (K or V)); this GPU allows 1.0 KB per buffer.' });
   });
 
   it('refuses, softly, a model over the total budget', () => {

@@ -4,17 +4,18 @@
  * The estimate mirrors what the loader allocates (gpu-weights.ts, gpu-model.ts): every buffer rounded up to 16 bytes;
  * matrices in the GPU dtype (f16 stays 2 bytes a weight, packed; F32 and BF16 files become f32, 4 bytes: a BF16 file
  * doubles on the GPU), norms and biases in f32; the KV cache for min(max_position_embeddings, 2048) positions (the
- * engine's default context); the scratch of 128-token prefill chunks as gpu-model.ts laid it out at commit c6840cf.
- * Weights and KV cache are exact; the scratch is an approximation that drifts when gpu-model.ts changes its buffers
- * (e2e/model-panel.spec.ts compares the total with the "GPU bytes" the engine reports, with a margin). Steering maps and
- * fitting's activation recording come on top; `steeringBytes` estimates them for steering and recording every hook.
+ * engine's default context); the scratch — activations, uniforms, gate values and token staging — from
+ * gpuScratchBytes (scratch-layout.ts), the function the engine sizes its buffers with. So the total is what the engine
+ * holds once loaded, to the byte (e2e/model-panel.spec.ts compares it with the engine's report). Not counted: the
+ * transient buffers of a step (logits readback staging, every-token logits of reference comparisons) and WebGPU's own
+ * overhead. Steering maps and fitting's activation recording come on top; `steeringBytes` gives them for steering
+ * (gated) and recording every hook, as gpuSteeringBytes mirrors GpuModel's rebuild.
  */
-import { attentionScratchFloats } from '../kernels/attention.ts';
+import { buf16 as buf, gpuScratchBytes, gpuSteeringBytes, scratchLayout } from './scratch-layout.ts';
 import type { ModelSpec, WeightDType } from './spec.ts';
 
-/** The engine's defaults (GpuModel): KV positions when nothing else is asked for, tokens per forward chunk. */
+/** The engine's default KV positions (GpuModel) when nothing else is asked for. */
 export const DEFAULT_MAX_CONTEXT = 2048;
-export const DEFAULT_MAX_CHUNK = 128;
 
 export type GpuDType = 'f16' | 'f32';
 
@@ -29,20 +30,20 @@ export interface MemoryEstimate {
   contextLength: number;
   weightBytes: number;
   kvBytes: number;
-  /** Activations, logits, rope table, uniforms and staging of one 128-token chunk. */
+  /** Tokens per forward chunk (the engine's default for this model: 128, fewer for tiny models). */
+  maxChunk: number;
+  /** Activations, logits, rope table, uniforms, gate values and token staging (gpuScratchBytes). */
   scratchBytes: number;
   /** weights + KV + scratch: what the engine allocates when it loads. */
   totalBytes: number;
-  /** Extra when steering and recording at every hook (maps, gate readback, recorded activations). */
+  /** Extra over totalBytes when steering (gated maps) and recording at every hook: maps and their uniforms, gate values
+   *  and their readback, recorded activations (gpuSteeringBytes). */
   steeringBytes: number;
   /** The biggest single buffer (one binding): its label and size. */
   largest: { label: string; bytes: number };
   /** Parameters (weights and biases) of the model. */
   params: number;
 }
-
-/** A storage or uniform buffer as the BufferPool makes it. */
-const buf = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
 
 export type EstimateSpec = Pick<ModelSpec, 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize' | 'maxPositions' | 'tiedEmbeddings' | 'qkvBias'>;
 
@@ -51,7 +52,6 @@ export function estimateGpuMemory(spec: EstimateSpec, fileDType: WeightDType, op
   const gpuDType = gpuDTypeOf(fileDType);
   const bpw = gpuDType === 'f16' ? 2 : 4;
   const ctx = Math.min(spec.maxPositions, opts.maxContext ?? DEFAULT_MAX_CONTEXT);
-  const T = opts.maxChunk ?? DEFAULT_MAX_CHUNK;
   const qRows = H * hd;
   const kvRows = KV * hd;
   const qkvRows = qRows + 2 * kvRows;
@@ -79,32 +79,21 @@ export function estimateGpuMemory(spec: EstimateSpec, fileDType: WeightDType, op
   // KV cache (gpu-model.ts: one K and one V buffer for every layer).
   const kvBytes = 2 * see('KV cache (K or V)', buf(L * KV * ctx * hd * 4));
 
-  // Scratch (gpu-model.ts constructor).
-  const logitRows = V * T * 4 <= 64 * 2 ** 20 ? T : 1;
-  const shape = { nHeads: H, nKv: KV, headDim: hd, qkvStride: qkvRows, maxPos: ctx, layerOffset: 0 };
-  const maxSlots = 3 * L;
-  const scratchBytes =
-    buf(16) + // step uniform
-    buf(T * 4) + // ids
-    2 * see('activations', buf(T * D * 4)) + // x, z
-    see('q/k/v activations', buf(T * qkvRows * 4)) +
-    see('attention output', buf(T * qRows * 4)) +
-    see('attention scratch', buf(attentionScratchFloats(shape, T) * 4)) +
-    see('gate/up activations', buf(T * 2 * I * 4)) +
-    see('logits', buf(logitRows * V * 4)) +
-    buf(16) + // result
-    buf(T * maxSlots * 4) + // strengths
-    see('rope table', buf(ctx * hd * 4)) +
-    2 * buf(16) + // dummies
-    buf(ctx * 4) + // penalty ids
-    buf(32) + 3 * buf(16) + // lm head / argmax / penalty uniforms
-    buf(16 + T * maxSlots * 4); // token staging
+  // Scratch (gpu-model.ts constructor and rebuild, sized by scratch-layout.ts); its big buffers for `largest`.
+  const layout = scratchLayout(spec, ctx, weightBytes, opts.maxChunk);
+  const T = layout.maxChunk;
+  see('q/k/v, gate/up, logits', buf(layout.act));
+  see('attention scratch, hook input', buf(layout.zPart));
+  see('activations', buf(layout.x));
+  see('attention output', buf(layout.attnOut));
+  see('rope table', buf(layout.rope));
+  const scratchBytes = gpuScratchBytes(spec, ctx, weightBytes, opts.maxChunk);
 
-  // Steering at every hook: a packed map (5·D + 4 floats) each; recording every hook for a fit: T·D floats each.
-  // (Not counted in `largest`: loading does not make them.)
-  const steeringBytes = maxSlots * buf((5 * D + 4) * 4) + buf(maxSlots * T * D * 4);
+  // Steering (a gated map) and recording at every hook; not counted in `largest`: loading does not make them.
+  const hooks = 3 * L;
+  const steeringBytes = gpuSteeringBytes(spec, T, { maps: hooks, gated: hooks, recordedOnly: 0, recorded: hooks });
 
-  return { gpuDType, contextLength: ctx, weightBytes, kvBytes, scratchBytes, totalBytes: weightBytes + kvBytes + scratchBytes, steeringBytes, largest, params };
+  return { gpuDType, contextLength: ctx, maxChunk: T, weightBytes, kvBytes, scratchBytes, totalBytes: weightBytes + kvBytes + scratchBytes, steeringBytes, largest, params };
 }
 
 export interface GpuLimits {
