@@ -34,6 +34,14 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   // Alternating unsteered/steered rounds per model: up to --rounds, while they fit in --round-budget seconds.
   const maxRounds = num(flags, 'rounds', 5)!;
   const roundBudgetMs = num(flags, 'round-budget', 60)! * 1000;
+  // What to measure: decode/prefill/steering/memory/peer ('decode') and the LinEAS step over forward ratio ('training').
+  const sections = new Set((str(flags, 'sections') ?? 'decode,training').split(',').map((x) => x.trim()));
+  for (const x of sections) if (x !== 'decode' && x !== 'training') throw new Error(`--sections takes decode and/or training, got "${x}"`);
+  const trainingModels = new Set((str(flags, 'training-models') ?? 'stories260K,smollm2-135m').split(',').map((x) => x.trim()));
+  // A LinEAS step on a batch of --train-batch random prompts of --train-tokens tokens, every attn and mlp hook trained.
+  const trainBatch = num(flags, 'train-batch', 4)!;
+  const trainTokens = num(flags, 'train-tokens', 16)!;
+  const trainReps = num(flags, 'train-reps', 3)!;
   const log = (s: string) => process.stderr.write(s + '\n');
   const prepared = [];
   for (const m of models) prepared.push(await benchModel(m, log));
@@ -42,12 +50,19 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const runs: RunRow[] = [];
   const memory: Record<string, unknown>[] = [];
   const steering: Record<string, unknown>[] = [];
+  const training: Record<string, unknown>[] = [];
   let adapter: Awaited<ReturnType<typeof session.api.adapter>> | null = null;
   try {
     adapter = await session.api.adapter();
     for (const m of prepared) {
       log(`${m.name}: loading …`);
       const loaded = await session.api.load(m.name, { maxContext: promptTokens + newTokens + 16, allowMissingTokenizer: true });
+      if (sections.has('training') && trainingModels.has(m.name)) {
+        log(`${m.name}: one LinEAS step vs one forward (${trainBatch} prompts × ${trainTokens} tokens, every attn and mlp hook) …`);
+        const t = await session.api.lineasStepTiming({ hooks: 'all', batch: trainBatch, promptTokens: trainTokens, steps: trainReps });
+        training.push({ model: m.name, stepOverForward: t.stepOverForward, stepMs: t.stepMs, forwardMs: t.forwardMs, prompts: t.prompts, tokens: t.tokens, hooks: t.hooks.length, trainer: 'gpu-f32' });
+      }
+      if (!sections.has('decode')) continue;
       const rng = makeRng(7);
       const promptIds = [loaded.spec.bosTokenId ?? 1, ...Array.from({ length: promptTokens - 1 }, () => 3 + Math.floor(rng.uniform() * (loaded.spec.vocabSize - 3)))];
       const gen = () => session.api.generate({ promptIds, maxNewTokens: newTokens, greedy: true, ignoreEos: true });
@@ -111,14 +126,13 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const result = {
     date: new Date().toISOString(),
-    command: `npm run bench -- --models ${models.join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000}`,
+    command: `npm run bench -- --models ${models.join(',')} --sections ${[...sections].join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000} --train-batch ${trainBatch} --train-tokens ${trainTokens} --train-reps ${trainReps}`,
     machine: { adapter, browser: adapter?.userAgent, cpu, cores: os.cpus().length, memoryBytes: os.totalmem() },
-    settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'fastest run of each configuration' },
+    settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'fastest run of each configuration', training: { batch: trainBatch, promptTokens: trainTokens, reps: trainReps, reported: 'median step / median forward after one warm-up' } },
     runs,
     ratios,
     steering,
-    training: [] as Record<string, unknown>[],
-    trainingSkipped: 'LinEAS training is not implemented in the engine yet',
+    training,
     memory,
   };
   const machineName = `${adapter?.architecture || adapter?.vendor || 'gpu'}-${os.cpus().length}cpu`.replace(/[^\w.-]/g, '_');
