@@ -5,21 +5,11 @@ import { hookOrder, type HookName, type ModelSpec } from '../../model/spec.ts';
 import type { PooledRows } from '../matrix-rows.ts';
 import { CpuLineasModel, type PromptTape } from './cpu-backward.ts';
 import { averageSortedW2, w2Targets, type W2Target } from './loss.ts';
-import { zeroGrads, type GradMaps, type GradientFn, type GradientResult, type ParamMaps, type TrainBatch } from './params.ts';
+import { zeroGrads, type LineasPrompts, type GradMaps, type GradientFn, type GradientResult, type ParamMaps, type TrainBatch } from './params.ts';
 
-export interface CpuLineasSetup {
+export interface CpuLineasSetup extends LineasPrompts {
   spec: ModelSpec;
   weights: CpuWeights;
-  /** Token ids of each source prompt (BOS included, truncated as spec section 3 says). */
-  source: readonly (readonly number[])[];
-  /** Token ids of the target prompts (pooled once, unsteered), or their pooled rows per loss hook. */
-  target: readonly (readonly number[])[] | Map<HookName, PooledRows>;
-  /** Hooks whose sorted-W2 losses are averaged (LinEAS: the trained hooks themselves). */
-  lossHooks: readonly HookName[];
-  /** E2E-DSAS: token ids of the control prompts; their steered pooled activations are kept near their unsteered ones. */
-  control?: readonly (readonly number[])[];
-  /** Weight of the control term (default 1). */
-  controlWeight?: number;
   /** Reuse an already prepared model. */
   model?: CpuLineasModel;
 }

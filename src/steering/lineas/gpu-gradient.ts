@@ -8,22 +8,12 @@ import { hookOrder, type HookName, type ModelSpec } from '../../model/spec.ts';
 import type { PooledRows } from '../matrix-rows.ts';
 import { GpuLineasTape } from './gpu-tape.ts';
 import { averageSortedW2, w2Targets, type W2Target } from './loss.ts';
-import { zeroGrads, type GradientFn, type GradientResult, type ParamMaps, type TrainBatch } from './params.ts';
+import { zeroGrads, type LineasPrompts, type GradientFn, type GradientResult, type ParamMaps, type TrainBatch } from './params.ts';
 
-export interface GpuLineasSetup {
+export interface GpuLineasSetup extends LineasPrompts {
   device: GPUDevice;
   spec: ModelSpec;
   weights: GpuWeights;
-  /** Token ids of each source prompt (BOS included, truncated as spec section 3 says). */
-  source: readonly (readonly number[])[];
-  /** Token ids of the target prompts (pooled once on the GPU, unsteered), or their pooled rows per loss hook. */
-  target: readonly (readonly number[])[] | Map<HookName, PooledRows>;
-  /** Hooks whose sorted-W2 losses are averaged (LinEAS: the trained hooks themselves). */
-  lossHooks: readonly HookName[];
-  /** E2E-DSAS: token ids of the control prompts. */
-  control?: readonly (readonly number[])[];
-  /** Weight of the control term (default 1). */
-  controlWeight?: number;
   /** Shader cache to share (default: a new one). */
   cache?: PipelineCache;
   /** Prompts per GPU forward when pooling targets (default 16). */

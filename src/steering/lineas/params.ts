@@ -1,6 +1,7 @@
 // LinEAS training parameters in float64, their gradients, and the engine-agnostic gradient-function contract.
 import type { HookName } from '../../model/spec.ts';
 import type { HookMap } from '../intervention.ts';
+import type { PooledRows } from '../matrix-rows.ts';
 
 /** One hook's trainable map in float64: z' = z + s(z)·((w − 1)⊙z + b), s(z) = σ(aᵀz + c) when a gate is present, else 1. */
 export interface MapParams {
@@ -19,6 +20,20 @@ export interface MapGrads {
 }
 
 export type GradMaps = Map<HookName, MapGrads>;
+
+/** The prompts a LinEAS gradient function trains on, whatever engine computes it. */
+export interface LineasPrompts {
+  /** Token ids of each source prompt (BOS included, truncated as spec section 3 says). */
+  source: readonly (readonly number[])[];
+  /** Token ids of the target prompts (pooled once, unsteered), or their pooled rows per loss hook. */
+  target: readonly (readonly number[])[] | Map<HookName, PooledRows>;
+  /** Hooks whose sorted-W2 losses are averaged (LinEAS: the trained hooks themselves). */
+  lossHooks: readonly HookName[];
+  /** E2E-DSAS: token ids of the control prompts; their steered pooled activations are kept near their unsteered ones. */
+  control?: readonly (readonly number[])[];
+  /** Weight of the control term (default 1). */
+  controlWeight?: number;
+}
 
 /** Which prompts one training step uses: indices into the source set and (E2E-DSAS) into the control set. */
 export interface TrainBatch {
