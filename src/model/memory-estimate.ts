@@ -13,6 +13,9 @@
  */
 import { buf16 as buf, gpuScratchBytes, gpuSteeringBytes, scratchLayout } from './scratch-layout.ts';
 import type { ModelSpec, WeightDType } from './spec.ts';
+import { bytesInWords } from './bytes-in-words.ts';
+
+export { bytesInWords };
 
 /** The engine's default KV positions (GpuModel) when nothing else is asked for. */
 export const DEFAULT_MAX_CONTEXT = 2048;
@@ -115,18 +118,6 @@ export type FitVerdict =
   /** hard: the loader would fail (a buffer beyond a limit); soft: over the conservative budget, may still work. */
   | { fits: false; hard: boolean; reason: string };
 
-/** Bytes in words, as the app shows sizes (binary units: 1 GB = 1024³ bytes). */
-export function bytesInWords(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
 
 /** Whether the estimate fits the adapter's limits and the budget; the reason in words when not. */
 export function checkFit(name: string, est: MemoryEstimate, limits: GpuLimits, budgetBytes: number): FitVerdict {
