@@ -33,6 +33,21 @@ fn zin(i: u32) -> f32 {
   return x[i];
 }
 
+// Neuron j of token t: record the pre-map value, map it with k = λ·s, write the residual update.
+fn steerNeuron(t: u32, j: u32, k: f32) {
+  let dim = params.dim;
+  let at = t * dim + j;
+  let v = zin(at);
+  if (params.record != 0u) { rec[(params.recordSlot * params.maxTokens + t) * dim + j] = v; }
+  var o = v;
+  if (params.hasMap != 0u) {
+    let rangeBase = 3u * dim + 4u;
+    let inside = params.hasRange == 0u || (v >= mapv[rangeBase + j] && v <= mapv[rangeBase + dim + j]);
+    if (inside) { o = v + k * ((mapv[j] - 1.0) * v + mapv[dim + j]); }
+  }
+  if (params.mode == 0u) { x[at] = x[at] + o; } else { x[at] = o; }
+}
+
 @compute @workgroup_size(64)
 fn perThread(@builtin(global_invocation_id) gid: vec3<u32>) {
   _ = &parts;
@@ -48,18 +63,7 @@ fn perThread(@builtin(global_invocation_id) gid: vec3<u32>) {
     strengths[t * params.nSlots + params.slot] = s;
   }
   let k = params.lambda * s;
-  let rangeBase = 3u * dim + 4u;
-  for (var j = 0u; j < dim; j++) {
-    let at = row + j;
-    let v = zin(at);
-    if (params.record != 0u) { rec[(params.recordSlot * params.maxTokens + t) * dim + j] = v; }
-    var o = v;
-    if (params.hasMap != 0u) {
-      let inside = params.hasRange == 0u || (v >= mapv[rangeBase + j] && v <= mapv[rangeBase + dim + j]);
-      if (inside) { o = v + k * ((mapv[j] - 1.0) * v + mapv[dim + j]); }
-    }
-    if (params.mode == 0u) { x[at] = x[at] + o; } else { x[at] = o; }
-  }
+  for (var j = 0u; j < dim; j++) { steerNeuron(t, j, k); }
 }
 
 @compute @workgroup_size(64)
@@ -84,16 +88,5 @@ fn perToken(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
   }
   if (!live) { return; }
   let k = params.lambda * s;
-  let rangeBase = 3u * dim + 4u;
-  for (var j = tid; j < dim; j += WG) {
-    let at = row + j;
-    let v = zin(at);
-    if (params.record != 0u) { rec[(params.recordSlot * params.maxTokens + t) * dim + j] = v; }
-    var o = v;
-    if (params.hasMap != 0u) {
-      let inside = params.hasRange == 0u || (v >= mapv[rangeBase + j] && v <= mapv[rangeBase + dim + j]);
-      if (inside) { o = v + k * ((mapv[j] - 1.0) * v + mapv[dim + j]); }
-    }
-    if (params.mode == 0u) { x[at] = x[at] + o; } else { x[at] = o; }
-  }
+  for (var j = tid; j < dim; j += WG) { steerNeuron(t, j, k); }
 }

@@ -10,7 +10,8 @@
  * src/kernels/backward. Buffers and bind groups are made when the hook set or the batch capacity changes, not per step;
  * a step writes the ids, the maps and the pooled-row gradients, and reads back the pooled rows and the gradients.
  */
-import type { PipelineCache } from '../../gpu/pipelines.ts';
+import { BufferPool } from '../../gpu/buffers.ts';
+import { bindGroup, type PipelineCache } from '../../gpu/pipelines.ts';
 import { embedParams, embedPipeline, embedWorkgroups } from '../../kernels/embed.ts';
 import { matmulParams, matmulPipeline, matmulWorkgroups, PREFILL_TILING, type MatmulInput, type MatmulShape } from '../../kernels/matmul.ts';
 import { ropeTable } from '../../kernels/rope-kv.ts';
@@ -59,7 +60,8 @@ export class GpuLineasTape {
   private readonly maxPos: number;
   private structure: Structure | null = null;
   private cap: TapeCapacity = { tokens: 0, prompts: 0 };
-  private owned: GPUBuffer[] = [];
+  /** Every buffer of the current structure (made again when the hook set changes or the batch grows). */
+  private pool: BufferPool | null = null;
   private forwardOps: Op[] = [];
   private backwardOps: Op[] = [];
   private cur = { tokens: 0, prompts: 0, lengths: [] as number[] };
@@ -257,8 +259,8 @@ export class GpuLineasTape {
   }
 
   private release(): void {
-    for (const b of this.owned) b.destroy();
-    this.owned = [];
+    this.pool?.destroy();
+    this.pool = null;
     this.buf = null;
     this.mapBufs.clear();
     this.forwardOps = [];
@@ -277,22 +279,15 @@ export class GpuLineasTape {
     const N = this.cap.tokens;
     const P = this.cap.prompts;
     const dtype = this.weights.dtype;
-    const storage = (floats: number, label: string): GPUBuffer => {
-      const b = dev.createBuffer({ size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
-      this.owned.push(b);
-      return b;
-    };
+    const pool = new BufferPool(dev, dev.limits.maxStorageBufferBindingSize);
+    this.pool = pool;
+    const storage = (floats: number, label: string): GPUBuffer => pool.storage('scratch', floats * 4, label);
     const uniform = (data: ArrayBuffer, label: string): GPUBuffer => {
-      const b = dev.createBuffer({ size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
+      const b = pool.uniform(data.byteLength, label);
       dev.queue.writeBuffer(b, 0, data);
-      this.owned.push(b);
       return b;
     };
-    const staging = (bytes: number, label: string): GPUBuffer => {
-      const b = dev.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label });
-      this.owned.push(b);
-      return b;
-    };
+    const staging = (bytes: number, label: string): GPUBuffer => pool.staging(bytes, label);
     const gated = s.mapped.filter((h) => s.gated.has(h));
     const nSlots = Math.max(1, gated.length);
     const nPool = s.pooled.length;
@@ -322,7 +317,7 @@ export class GpuLineasTape {
     const dispatch = (pipeline: GPUComputePipeline, buffers: GPUBuffer[], workgroups: () => [number, number, number], label: string): Op => ({
       kind: 'dispatch',
       pipeline,
-      bindGroup: dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })), label }),
+      bindGroup: bindGroup(dev, pipeline, buffers, label),
       workgroups,
       label,
     });
