@@ -1,5 +1,6 @@
 import source from './matmul-steer.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
+import { matmulTCpu } from './backward/matmul-t.ts';
 import { matmulCpu, type MatmulShape } from './matmul.ts';
 import { steerCpu, type SteerSite } from './steer-residual.ts';
 import { withWeights, type GpuWeightDType } from './weights-access.ts';
@@ -13,10 +14,12 @@ export const MATMUL_STEER_MAX_ROWS = 64;
  * A steered attn/mlp hook fused into the matmul that produces its input (o_proj: plain, down_proj: silu-mul), for
  * one-token steps of models with hidden size ≤ 64. Bindings: params (matmulParams: rows = hidden size), x (the
  * matmul's input), W, y (the residual stream: y += z'(z)), steer (steerParams of the site), map (packMap),
- * strengths. One workgroup.
+ * strengths, gproj (gated: Wᵀa, see gate-projection.ts; else any small buffer). One workgroup. `gated` must be the
+ * site's hasGate.
  */
-export function matmulSteerPipeline(cache: PipelineCache, input: MatmulSteerInput, dtype: GpuWeightDType): GPUComputePipeline {
-  return cache.get(withWeights(source.replace('INPUT_MODE_VALUE', input === 'plain' ? '0u' : '1u'), dtype), `matmul-steer-${input}-${dtype}`);
+export function matmulSteerPipeline(cache: PipelineCache, input: MatmulSteerInput, dtype: GpuWeightDType, gated: boolean): GPUComputePipeline {
+  const src = source.replace('INPUT_MODE_VALUE', input === 'plain' ? '0u' : '1u').replace('GATED_VALUE', String(gated));
+  return cache.get(withWeights(src, dtype), `matmul-steer-${input}-${dtype}${gated ? '-gated' : ''}`);
 }
 export function matmulSteerWorkgroups(tokens: number): [number, number, number] {
   return tokens === 1 ? [1, 1, 1] : [0, 0, 0];
@@ -26,8 +29,27 @@ export function matmulSteerFits(site: SteerSite): boolean {
   return site.mode === 0 && site.hasMap && !site.record && site.dim <= MATMUL_STEER_MAX_ROWS;
 }
 
-/** CPU twin: z = the matmul (matmulCpu), then the hook (steerCpu, mode 0) on the residual y. Returns s. */
+/**
+ * CPU twin: z = the matmul (matmulCpu); the gate logit over the matmul's input with the projected gate vector
+ * (Wᵀa, as the kernel sums it); then the map with k = λ·s on the residual y (steerCpu, mode 0). Returns s.
+ */
 export function matmulSteerCpu(input: MatmulSteerInput, site: SteerSite, shape: MatmulShape, x: Float32Array, W: Float32Array, y: Float32Array, packed: Float32Array): number {
+  const dim = site.dim;
   const z = matmulCpu(input, shape, x, null, W, null, 1);
-  return steerCpu(site, z, y, packed, 1)[0];
+  let s = 1;
+  if (site.hasGate) {
+    const gproj = matmulTCpu({ rows: dim, cols: shape.cols, inStride: dim, outStride: shape.cols, accumulate: false }, packed.subarray(2 * dim, 3 * dim), W, 1);
+    let logit = packed[3 * dim];
+    for (let j = 0; j < shape.cols; j++) logit += gproj[j] * matmulInput(input, x, shape.cols, j);
+    s = 1 / (1 + Math.exp(-logit));
+  }
+  steerCpu({ ...site, hasGate: false, lambda: site.lambda * s }, z, y, packed, 1);
+  return s;
+}
+
+/** Column j of the matmul's (one-token) input: x[j], or silu(x[j])·x[cols + j]. */
+function matmulInput(input: MatmulSteerInput, x: Float32Array, cols: number, j: number): number {
+  if (input === 'plain') return x[j];
+  const g = x[j];
+  return (g / (1 + Math.exp(-g))) * x[cols + j];
 }

@@ -3,10 +3,13 @@
 //   z[r] = Σ_j W[r, j] · in(j)       in(j) = x[j] (plain: o_proj) or silu(x[j]) · x[cols + j] (silu-mul: down_proj)
 //   y[r] += z'(z)[r],  z' = z + λ·s·((w − 1)⊙z + b)  (s = σ(aᵀz + c) when gated, else 1; outside [lo, hi] passes)
 // and s goes to strengths[slot]. y is the residual stream. The hook costs no dispatch of its own.
-// One workgroup of RG = 32 threads, each RT = 2 rows (rg, rg + 32), over the transposed weights (weights-access.ts);
-// when gated, each thread parks its rows' part of aᵀz in workgroup memory, one barrier, every thread adds the 32
-// parts in the same order. Each thread updates only its own rows of y.
+// One workgroup of RG = 32 threads, each RT = 2 rows (rg, rg + 32), over the transposed weights (weights-access.ts).
+// The gate needs all of z, which no thread holds; but aᵀz = aᵀ(W·in) = (Wᵀa)ᵀ·in, so with the projected gate vector
+// gproj = Wᵀa (cols floats, computed once per intervention by matmul-t) every thread accumulates the gate logit over
+// the same input it already reads, in the same order (all threads hold the same s). No workgroup memory, no barrier:
+// CPU implementations of WebGPU pay for every barrier, which made the gate most of the steering's cost there.
 const INPUT_MODE: u32 = INPUT_MODE_VALUE;
+const GATED: bool = GATED_VALUE;
 struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32 };
 struct Steer {
   dim: u32, mode: u32, hasMap: u32, hasGate: u32,
@@ -21,9 +24,10 @@ struct Steer {
 // map layout (steer-residual.ts packMap): w[dim] | b[dim] | a[dim] | c, pad to 4 | lo[dim] | hi[dim]
 @group(0) @binding(5) var<storage, read> mapv: array<f32>;
 @group(0) @binding(6) var<storage, read_write> strengths: array<f32>;
+// Wᵀa, cols floats (GATED); a one-float placeholder otherwise.
+@group(0) @binding(7) var<storage, read> gproj: array<f32>;
 
 const RG: u32 = 32u;
-var<workgroup> parts: array<f32, 32>;
 
 fn silu(v: vec2<f32>) -> vec2<f32> { return v / (vec2<f32>(1.0) + exp(-v)); }
 
@@ -45,6 +49,7 @@ fn apply(r: u32, v: f32, s: f32) {
 
 @compute @workgroup_size(32)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  _ = &gproj;
   let rg = lid.x;
   let rows = params.rows;
   let half = params.cols / 2u;
@@ -52,22 +57,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let row1 = min(rg + RG, rows - 1u);
   var a0 = 0.0;
   var a1 = 0.0;
+  var logit = 0.0;
   for (var p = 0u; p < half; p++) {
     let v = input(p);
     a0 += dot(weight2(p, row0, rows), v);
     a1 += dot(weight2(p, row1, rows), v);
+    if (GATED) { logit += dot(vec2<f32>(gproj[2u * p], gproj[2u * p + 1u]), v); }
   }
   var s = 1.0;
-  if (steer.hasGate != 0u) {
-    let dim = rows;
-    var d = 0.0;
-    if (rg < rows) { d += mapv[2u * dim + rg] * a0; }
-    if (rg + RG < rows) { d += mapv[2u * dim + rg + RG] * a1; }
-    parts[rg] = d;
-    workgroupBarrier();
-    var sum = mapv[3u * dim];
-    for (var i = 0u; i < RG; i++) { sum += parts[i]; }
-    s = 1.0 / (1.0 + exp(-sum));
+  if (GATED) {
+    s = 1.0 / (1.0 + exp(-(logit + mapv[3u * rows])));
     if (rg == 0u) { strengths[steer.slot] = s; }
   }
   apply(rg, a0, s);

@@ -28,9 +28,12 @@ export type SteerPass = 'perToken' | 'perThread';
 export function steerPipeline(cache: PipelineCache, pass: SteerPass = 'perToken'): GPUComputePipeline {
   return cache.get(source.replace(`fn ${pass}(`, 'fn main('), `steer-residual-${pass}`);
 }
-/** The pass for a step of `tokens` tokens. */
-export function steerPass(tokens: number): SteerPass {
-  return tokens > 1 ? 'perThread' : 'perToken';
+/**
+ * The pass for a step of `tokens` tokens. `barrierFree` (CPU implementations of WebGPU, see prefersBarrierFree):
+ * always perThread — there a gated perToken workgroup's barrier costs more than one thread doing the whole row.
+ */
+export function steerPass(tokens: number, barrierFree = false): SteerPass {
+  return tokens > 1 || barrierFree ? 'perThread' : 'perToken';
 }
 export function steerParams(s: SteerSite): ArrayBuffer {
   return packParams([

@@ -24,6 +24,7 @@ import { sampleParams, samplePipeline, sampleWorkgroups, type SampleSettings } f
 import { ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, type AttentionShape } from '../kernels/rope-kv.ts';
 import { packedMapLength, packMap, steerParams, steerPass, steerPipeline, steerWorkgroups, type SteerSite } from '../kernels/steer-residual.ts';
 import { matmulSteerFits, matmulSteerPipeline, matmulSteerWorkgroups } from '../kernels/matmul-steer.ts';
+import { gateProjection } from './gate-projection.ts';
 import type { HookMap } from '../steering/intervention.ts';
 import type { GpuWeights } from './gpu-weights.ts';
 import { scratchLayout, STEP_BYTES } from './scratch-layout.ts';
@@ -303,9 +304,9 @@ export class GpuModel {
       /** A hook's own dispatch: a workgroup per token for one-token steps, a thread per token for several. */
       const steerDispatches = (hs: HookSite): Dispatch[] =>
         variants.map((tokens) => {
-          const pass = steerPass(tokens);
+          const pass = steerPass(tokens, this.barrierFree);
           const steerP = steerPipeline(this.cache, pass);
-          return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [hs.params, B.z, B.x, hs.map ?? B.dummy, this.strengths, this.rec ?? B.dummyRw, B.step], hs.hook), workgroups: (t) => (steerPass(t) === pass ? steerWorkgroups(t, pass) : [0, 0, 0]), label: hs.hook };
+          return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [hs.params, B.z, B.x, hs.map ?? B.dummy, this.strengths, this.rec ?? B.dummyRw, B.step], hs.hook), workgroups: (t) => ((t > 1) === (tokens > 1) ? steerWorkgroups(t, pass) : [0, 0, 0]), label: hs.hook };
         });
       /** The matmul whose output is the hook's input: added to x when the hook is plain, else z then the hook. */
       const hooked = (hook: HookName, input: 'plain' | 'silu-mul', cols: number, inStride: number, xin: GPUBuffer, W: GPUBuffer, label: string): void => {
@@ -316,8 +317,13 @@ export class GpuModel {
           return;
         }
         if (decode && matmulSteerFits(hs.site)) {
-          const pipeline = matmulSteerPipeline(this.cache, input, dtype);
-          list.push({ pipeline, bindGroup: bindGroup(dev, pipeline, [uniformFor(shape(false), label), xin, W, B.x, hs.params, hs.map!, this.strengths], `${label}+${hook}`), workgroups: (t) => matmulSteerWorkgroups(t), label: `${label}+${hook}` });
+          const gated = hs.site.hasGate;
+          const pipeline = matmulSteerPipeline(this.cache, input, dtype, gated);
+          // The gate as a dot product with the matmul's input (no barrier in the kernel): Wᵀa, once per intervention.
+          const a = gated ? steering?.maps.get(hook)?.gate?.a : undefined;
+          if (gated && !a) throw new Error(`${hook} is gated but its map has no gate`);
+          const gproj = a ? keep(gateProjection(dev, this.pool, this.cache, { W, dtype, rows: D, cols, a, label: hook })) : B.dummy;
+          list.push({ pipeline, bindGroup: bindGroup(dev, pipeline, [uniformFor(shape(false), label), xin, W, B.x, hs.params, hs.map!, this.strengths, gproj], `${label}+${hook}`), workgroups: (t) => matmulSteerWorkgroups(t), label: `${label}+${hook}` });
           return;
         }
         list.push(...matmulDispatches(input, D, cols, uniformFor(shape(false), label), [xin, B.dummy, W, B.dummy, B.z], B.step, label, variants));

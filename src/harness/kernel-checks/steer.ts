@@ -1,5 +1,6 @@
 /** Cases for steer-residual.wgsl: modes 0/1, with/without map, DSAS gate (strengths), range, record (rec), λ = 0. */
 import { packMap, steerCount, steerCpu, steerParams, steerPipeline, steerWorkgroups, type SteerPass, type SteerSite } from '../../kernels/steer-residual.ts';
+import { matmulTCpu } from '../../kernels/backward/matmul-t.ts';
 import { matmulParams, type MatmulShape } from '../../kernels/matmul.ts';
 import { matmulSteerCpu, matmulSteerPipeline, matmulSteerWorkgroups, type MatmulSteerInput } from '../../kernels/matmul-steer.ts';
 import { transposeWords, wordsPerRow, type GpuWeightDType } from '../../kernels/weights-access.ts';
@@ -149,8 +150,10 @@ function fusedCase(c: FusedCase): KernelCases[string] {
     yInit.set(y0);
     const y = b.storage(yInit, 'y');
     const strengths = b.storage(filled(N_SLOTS), 'strengths');
-    const bufs = [b.uniform(matmulParams(shape), 'params'), b.storage(xin, 'x'), b.storage(Wgpu, 'W'), y, b.uniform(steerParams(site), 'steer'), b.storage(packed, 'map'), strengths];
-    await dispatchOnce(g, matmulSteerPipeline(g.cache, c.input, dtype), bufs, matmulSteerWorkgroups(1), 'matmul-steer');
+    // The projected gate vector Wᵀa (the engine computes it with matmul-t, checked on its own in the backward kernels).
+    const gproj = c.gate ? matmulTCpu({ rows: dim, cols, inStride: dim, outStride: cols, accumulate: false }, map.gate!.a, Wcpu, 1) : filled(4);
+    const bufs = [b.uniform(matmulParams(shape), 'params'), b.storage(xin, 'x'), b.storage(Wgpu, 'W'), y, b.uniform(steerParams(site), 'steer'), b.storage(packed, 'map'), strengths, b.storage(gproj, 'gproj')];
+    await dispatchOnce(g, matmulSteerPipeline(g.cache, c.input, dtype, c.gate), bufs, matmulSteerWorkgroups(1), 'matmul-steer');
     const wantY = yInit.slice();
     const gate = matmulSteerCpu(c.input, site, shape, xin, Wcpu, wantY, packed);
     const wantS = filled(N_SLOTS);
