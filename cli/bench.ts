@@ -75,18 +75,19 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
       const { manifest, tensors } = encodeIntervention({ modelId: m.name, method: 'imported', hooks: maps, strength: 1 });
       const steer = (on: boolean) => session.api.setIntervention(on ? { manifest, tensorsBase64: Buffer.from(tensors).toString('base64') } : null, { strength: 1 });
       // Unsteered and steered runs alternate (the machine's load drifts), as many rounds as fit the time budget (at
-      // least one); each configuration keeps its fastest run.
+      // least one), the order flipping every round (unsteered first, then steered first, …) so that neither always
+      // runs right after a rebuild or in the other's wake; each configuration keeps its fastest run.
       const plainRuns: Timings[] = [];
       const steeredRuns: Timings[] = [];
+      await steer(true);
+      await warm(); // compile the steering shaders
       const t0 = Date.now();
       for (let round = 0; round < maxRounds && (round === 0 || Date.now() - t0 < roundBudgetMs); round++) {
-        log(`${m.name}: unsteered (round ${round + 1}) …`);
-        await steer(false);
-        plainRuns.push((await gen()).timings);
-        log(`${m.name}: steered, every attn and mlp hook gated (round ${round + 1}) …`);
-        await steer(true);
-        if (round === 0) await warm(); // compile the steering shaders
-        steeredRuns.push((await gen()).timings);
+        for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
+          log(`${m.name}: ${on ? 'steered, every attn and mlp hook gated' : 'unsteered'} (round ${round + 1}) …`);
+          await steer(on);
+          (on ? steeredRuns : plainRuns).push((await gen()).timings);
+        }
       }
       await steer(false);
       const best = (ts: Timings[]) => ({ prefillMs: Math.min(...ts.map((t) => t.prefillMs)), decodeTokensPerSecond: Math.max(...ts.map((t) => t.decodeTokensPerSecond)) });
