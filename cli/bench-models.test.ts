@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { brokenOnnx, estimatedOnnxBytes, ONNX_PROTOBUF_LIMIT } from './bench-models.ts';
+import { ONNX_DATA_MANIFEST, parseOnnxDataManifest } from '../src/reference/onnx-data-manifest.ts';
+import { brokenExport, brokenOnnx, estimatedOnnxBytes, ONNX_PROTOBUF_LIMIT, onnxExportArgs } from './bench-models.ts';
 
 const dirs: string[] = [];
 function folder(files: Record<string, number>): string {
@@ -34,5 +35,48 @@ describe('the ONNX export checks of the benchmark', () => {
     expect(brokenOnnx(path.join(dir, 'empty.onnx'), 651_000)).toMatch(/0 bytes/);
     expect(brokenOnnx(path.join(dir, 'short.onnx'), 1_000_000)).toMatch(/truncated/);
     expect(brokenOnnx(path.join(dir, 'whole.onnx'), 651_000)).toBeUndefined();
+  });
+
+  it('exports over the limit with our external-data exporter, the rest with the shared torch_llama.py', () => {
+    const small = onnxExportArgs(ONNX_PROTOBUF_LIMIT, '/m', '/o');
+    expect(path.basename(small[0])).toBe('torch_llama.py');
+    expect(small.slice(1)).toEqual(['export', '/m', '/o']);
+    const big = onnxExportArgs(ONNX_PROTOBUF_LIMIT + 1, '/m', '/o');
+    expect(path.relative(path.dirname(big[0]), big[0])).toBe('onnx-export-external.py');
+    expect(path.basename(path.dirname(big[0]))).toBe('tools');
+    expect(big.slice(1, 3)).toEqual(['/m', '/o']);
+    expect(path.basename(big[3])).toBe('tools'); // where torch_llama.py is imported from
+  });
+
+  it('checks an external-data export against its manifest: every listed file, at its size, and enough weight bytes', () => {
+    const manifest = (files: [string, number][]) => JSON.stringify({ files: files.map(([p, bytes]) => ({ path: p, bytes })), bytes: files.reduce((n, [, b]) => n + b, 0) });
+    const dir = folder({ 'model.onnx': 500, 'model.onnx_data': 3000, 'model.onnx_data_1': 2000 });
+    fs.writeFileSync(path.join(dir, ONNX_DATA_MANIFEST), manifest([['model.onnx_data', 3000], ['model.onnx_data_1', 2000]]));
+    // The 500-byte graph file is no sign of truncation here: the weights are in the listed files.
+    expect(brokenExport(dir, 5200)).toBeUndefined();
+    expect(brokenExport(dir, 20_000)).toMatch(/expected about 20000/);
+    fs.writeFileSync(path.join(dir, 'model.onnx_data_1'), Buffer.alloc(10));
+    expect(brokenExport(dir, 5200)).toMatch(/model.onnx_data_1 is 10 bytes, the manifest says 2000/);
+    fs.rmSync(path.join(dir, 'model.onnx_data_1'));
+    expect(brokenExport(dir, 5200)).toMatch(/missing/);
+    fs.writeFileSync(path.join(dir, ONNX_DATA_MANIFEST), '{');
+    expect(brokenExport(dir, 5200)).toMatch(/not JSON/);
+  });
+
+  it('checks an export without a manifest as one self-contained model.onnx', () => {
+    const dir = folder({ 'model.onnx': 650_000 });
+    expect(brokenExport(dir, 651_000)).toBeUndefined();
+    expect(brokenExport(dir, 2_000_000)).toMatch(/truncated/);
+    expect(brokenExport(folder({}), 100)).toMatch(/no model.onnx/);
+  });
+
+  it('reads the manifest strictly: plain file names inside the folder, positive sizes', () => {
+    const ok = parseOnnxDataManifest(JSON.stringify({ files: [{ path: 'model.onnx_data', bytes: 10 }], bytes: 10 }));
+    expect(ok).toEqual({ files: [{ path: 'model.onnx_data', bytes: 10 }], bytes: 10 });
+    expect(parseOnnxDataManifest(JSON.stringify({ files: [], bytes: 0 }))).toBeInstanceOf(Error);
+    expect(parseOnnxDataManifest(JSON.stringify({ files: [{ path: '../x', bytes: 1 }], bytes: 1 }))).toBeInstanceOf(Error);
+    expect(parseOnnxDataManifest(JSON.stringify({ files: [{ path: 'a/b', bytes: 1 }], bytes: 1 }))).toBeInstanceOf(Error);
+    expect(parseOnnxDataManifest(JSON.stringify({ files: [{ path: 'x', bytes: -1 }], bytes: 1 }))).toBeInstanceOf(Error);
+    expect(parseOnnxDataManifest(JSON.stringify({ files: [{ path: 'x', bytes: 1 }] }))).toBeInstanceOf(Error);
   });
 });

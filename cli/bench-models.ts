@@ -1,10 +1,12 @@
 // The benchmark's models: stories260K from ../shared, and seeded random-weight checkpoints (f16) of real configs,
-// generated once into .cache/bench-models, each with an ONNX export for the peer when python3-torch is installed.
+// generated once into .cache/bench-models, each with an ONNX export for the peer when python3-torch is installed
+// (with its weights in external files when they exceed protobuf's 2 GiB).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureRandomCheckpoint } from '../src/model/random-checkpoint.node.ts';
-import { SHARED_DIR, CACHE_DIR } from '../src/testing/node-paths.ts';
+import { ONNX_DATA_MANIFEST, parseOnnxDataManifest } from '../src/reference/onnx-data-manifest.ts';
+import { SHARED_DIR, CACHE_DIR, REPO_ROOT } from '../src/testing/node-paths.ts';
 
 export interface BenchModel {
   name: string;
@@ -24,7 +26,10 @@ function torchAvailable(): string | undefined {
   }
 }
 
-/** Protobuf's limit on one ONNX file: torch.onnx.export fails above it (the export keeps every weight inside). */
+/**
+ * Protobuf's limit on one ONNX file: ../shared/tools/torch_llama.py fails above it (it keeps every weight inside), so
+ * larger checkpoints go through tools/onnx-export-external.py (weights in external files).
+ */
 export const ONNX_PROTOBUF_LIMIT = 2 ** 31;
 
 /**
@@ -46,37 +51,67 @@ export function brokenOnnx(file: string, expectedBytes: number): string | undefi
   return undefined;
 }
 
+/**
+ * Why an export folder (model.onnx, and for an external-data export its manifest and weight files) cannot be what
+ * the peer should load (undefined: it looks whole).
+ */
+export function brokenExport(onnxDir: string, expectedBytes: number): string | undefined {
+  const file = path.join(onnxDir, 'model.onnx');
+  if (!fs.existsSync(file)) return `${onnxDir} has no model.onnx`;
+  const manifestFile = path.join(onnxDir, ONNX_DATA_MANIFEST);
+  if (!fs.existsSync(manifestFile)) return brokenOnnx(file, expectedBytes);
+  // External data: the .onnx is only the graph; the weights are in the files the manifest lists.
+  if (fs.statSync(file).size === 0) return `${file} is empty`;
+  const manifest = parseOnnxDataManifest(fs.readFileSync(manifestFile, 'utf8'));
+  if (manifest instanceof Error) return `${onnxDir}: ${manifest.message}`;
+  for (const f of manifest.files) {
+    const p = path.join(onnxDir, f.path);
+    const size = fs.existsSync(p) ? fs.statSync(p).size : -1;
+    if (size !== f.bytes) return `${p} is ${size < 0 ? 'missing' : `${size} bytes`}, the manifest says ${f.bytes}`;
+  }
+  if (manifest.bytes < 0.5 * expectedBytes) return `${onnxDir} holds ${manifest.bytes} bytes of weights, expected about ${expectedBytes}`;
+  return undefined;
+}
+
+/**
+ * The python3 command line exporting checkpoint `dir` to `out`: the shared exporter keeps every weight inside the
+ * protobuf, so an export over its limit goes through ours (same graph, weights in external files).
+ */
+export function onnxExportArgs(expectedBytes: number, dir: string, out: string): string[] {
+  const tools = path.join(SHARED_DIR, 'tools');
+  if (expectedBytes <= ONNX_PROTOBUF_LIMIT) return [path.join(tools, 'torch_llama.py'), 'export', dir, out];
+  return [path.join(REPO_ROOT, 'tools/onnx-export-external.py'), dir, out, tools];
+}
+
 const gb = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
 
 function exportOnnx(dir: string, config: Record<string, unknown>, log: (s: string) => void): string | undefined {
   const out = path.join(dir, 'onnx');
-  const file = path.join(out, 'model.onnx');
   const expected = estimatedOnnxBytes(dir, config);
-  if (expected > ONNX_PROTOBUF_LIMIT) {
-    // A leftover from an export that failed on the size limit is not a model: remove it.
-    if (fs.existsSync(file)) fs.rmSync(file);
-    return `the f32 ONNX export would be ${gb(expected)}, above protobuf's 2 GiB limit for one file, so torch_llama.py cannot export it`;
-  }
-  if (fs.existsSync(file)) {
-    const broken = brokenOnnx(file, expected);
+  if (fs.existsSync(out)) {
+    const broken = brokenExport(out, expected);
     if (!broken) return undefined;
+    // A leftover (an export that failed, an older one over the size limit): not a model.
     log(`removing a broken ONNX export: ${broken}`);
-    fs.rmSync(file);
+    fs.rmSync(out, { recursive: true, force: true });
   }
   const why = torchAvailable();
   if (why) return why;
-  log(`exporting ${dir} to ONNX with ../shared/tools/torch_llama.py …`);
-  // Export into a scratch folder and move the file into place only when it is whole: a failed export leaves nothing.
+  // Export into a scratch folder and move it into place only when it is whole: a failed export leaves nothing.
   const tmp = `${out}.tmp-${process.pid}`;
+  const argv = onnxExportArgs(expected, dir, tmp);
+  const how = expected > ONNX_PROTOBUF_LIMIT ? ` (${gb(expected)} of f32 weights: external data files)` : '';
+  log(`exporting ${dir} to ONNX with ${path.basename(argv[0])}${how} …`);
   fs.rmSync(tmp, { recursive: true, force: true });
   try {
-    execFileSync('/usr/bin/python3', [path.join(SHARED_DIR, 'tools/torch_llama.py'), 'export', dir, tmp], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30 * 60_000 });
-    const written = path.join(tmp, 'model.onnx');
-    if (!fs.existsSync(written)) return 'the ONNX export wrote no model.onnx';
-    const broken = brokenOnnx(written, expected);
+    execFileSync('/usr/bin/python3', argv, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 30 * 60_000,
+      maxBuffer: 64 * 2 ** 20, // torch prints many tracer warnings on stderr
+    });
+    const broken = brokenExport(tmp, expected);
     if (broken) return `the ONNX export is broken: ${broken}`;
-    fs.mkdirSync(out, { recursive: true });
-    fs.renameSync(written, file);
+    fs.renameSync(tmp, out);
     return undefined;
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);

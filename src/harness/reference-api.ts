@@ -1,9 +1,12 @@
 /** Harness functions running the independent reference runtime (onnxruntime-web). Plain-JSON arguments and results. */
+import type { ModelFiles } from '../model/model-files.ts';
 import { resolveModelSource } from '../model/resolve-source.ts';
-import { OnnxLlm, type OnnxEp, type OnnxLlmConfig } from '../reference/onnx-llm.ts';
+import { ONNX_DATA_MANIFEST, parseOnnxDataManifest } from '../reference/onnx-data-manifest.ts';
+import { OnnxLlm, type OnnxEp, type OnnxExternalFile, type OnnxLlmConfig } from '../reference/onnx-llm.ts';
 
 /** Where the ONNX export sits inside a model folder (transformers.js layout). */
-const ONNX_FILE = 'onnx/model.onnx';
+const ONNX_DIR = 'onnx/';
+const ONNX_FILE = `${ONNX_DIR}model.onnx`;
 
 const sessions = new Map<string, Promise<OnnxLlm>>();
 
@@ -16,7 +19,23 @@ async function loadOnnx(modelId: string, ep: OnnxEp): Promise<OnnxLlm> {
   const configText = await files.text('config.json');
   const config = configText ? (JSON.parse(configText) as OnnxLlmConfig) : undefined;
   const bytes = await readAll(await files.stream(ONNX_FILE, 0));
-  return OnnxLlm.load(bytes, { ep, config });
+  return OnnxLlm.load(bytes, { ep, config, externalData: await externalData(files) });
+}
+
+/** The external weight files an export over 2 GiB lists in its manifest (none: the weights are inside the .onnx). */
+async function externalData(files: ModelFiles): Promise<OnnxExternalFile[] | undefined> {
+  const text = await files.text(ONNX_DIR + ONNX_DATA_MANIFEST);
+  if (text === null) return undefined;
+  const manifest = parseOnnxDataManifest(text);
+  if (manifest instanceof Error) throw new Error(`${files.id}: ${manifest.message}`);
+  const out: OnnxExternalFile[] = [];
+  // One file at a time: each is up to 1 GiB, read through the same source as the .onnx (dev server, hub or picked folder).
+  for (const f of manifest.files) {
+    const data = await readAll(await files.stream(ONNX_DIR + f.path, 0));
+    if (data.byteLength !== f.bytes) throw new Error(`${files.id}: ${ONNX_DIR}${f.path} is ${data.byteLength} bytes, the manifest says ${f.bytes}`);
+    out.push({ path: f.path, data });
+  }
+  return out;
 }
 
 function session(modelId: string, ep: OnnxEp = 'wasm'): Promise<OnnxLlm> {

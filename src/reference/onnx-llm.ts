@@ -21,9 +21,17 @@ export interface OnnxLlmConfig {
   head_dim?: number;
 }
 
+/** One external weight file of the model: `path` as the .onnx names it (its `location`), `data` its bytes or URL. */
+export interface OnnxExternalFile {
+  path: string;
+  data: Uint8Array | string;
+}
+
 export interface OnnxLlmOptions {
   ep?: OnnxEp;
   config?: OnnxLlmConfig;
+  /** The weights of a model saved with external data (an .onnx over protobuf's 2 GiB keeps its tensors outside). */
+  externalData?: OnnxExternalFile[];
 }
 
 export interface OnnxKvShape {
@@ -118,6 +126,7 @@ export class OnnxLlm {
       throw new Error('the webgpu execution provider needs navigator.gpu (WebGPU is not available in this browser)');
     }
     const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: [ep], graphOptimizationLevel: 'all' };
+    if (opts.externalData?.length) sessionOptions.externalData = opts.externalData;
     const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
     return new OnnxLlm(session, ep, kvShape(session, opts.config), session.inputNames.includes('position_ids'));
   }
