@@ -35,7 +35,12 @@ export interface GenerateResult {
   /** Gate values per prompt token and per generated token (rows of `hooks.length`). */
   promptStrengths: number[][];
   strengths: number[][];
-  timings: { prefillMs: number; decodeMs: number; decodeTokensPerSecond: number };
+  /**
+   * decodeSteps: one-token forward steps after the prefill (one per generated token but the last; with gated hooks
+   * the last token is fed too, for its strengths). decodeTokensPerSecond is decodeSteps per second: the decoder's
+   * rate, which a gated run's extra step would otherwise skew by 1/tokens.
+   */
+  timings: { prefillMs: number; decodeMs: number; decodeSteps: number; decodeTokensPerSecond: number };
 }
 
 export async function generate(m: LoadedModel, promptIds: number[], o: GenerateOptions): Promise<GenerateResult> {
@@ -70,6 +75,7 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
   const t1 = performance.now();
   let next = o.maxNewTokens > 0 ? pick(first) : -1;
   let pos = promptIds.length;
+  let decodeSteps = 0;
   while (out.length < o.maxNewTokens) {
     if (o.signal?.aborted) {
       stopReason = 'aborted';
@@ -86,6 +92,7 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
     if (!done || needStrengthsOnly) {
       const r = await step([next], pos, !done);
       pos += 1;
+      decodeSteps += 1;
       strengths.push(r.strengths[0] ? Array.from(r.strengths[0]) : []);
       if (!done) next = pick(r);
     } else {
@@ -112,6 +119,6 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
     hooks: [...model.gatedHooks],
     promptStrengths,
     strengths,
-    timings: { prefillMs: t1 - t0, decodeMs, decodeTokensPerSecond: out.length > 1 ? ((out.length - 1) * 1000) / decodeMs : 0 },
+    timings: { prefillMs: t1 - t0, decodeMs, decodeSteps, decodeTokensPerSecond: decodeSteps > 0 ? (decodeSteps * 1000) / decodeMs : 0 },
   };
 }
