@@ -25,6 +25,12 @@ interface RunRow {
 
 type Timings = { prefillMs: number; decodeTokensPerSecond: number };
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const models = (str(flags, 'models') ?? BENCH_MODELS.join(',')).split(',').map((m) => m.trim());
   const promptTokens = num(flags, 'prompt-tokens', 128)!;
@@ -91,6 +97,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
       }
       await steer(false);
       const best = (ts: Timings[]) => ({ prefillMs: Math.min(...ts.map((t) => t.prefillMs)), decodeTokensPerSecond: Math.max(...ts.map((t) => t.decodeTokensPerSecond)) });
+      const roundRatios = plainRuns.map((p, i) => p.decodeTokensPerSecond / steeredRuns[i].decodeTokensPerSecond);
       const plain = best(plainRuns);
       const steered = best(steeredRuns);
       runs.push({ model: m.name, engine: 'steerscope', steered: false, prefillTokensPerSecond: (promptTokens * 1000) / plain.prefillMs, decodeTokensPerSecond: plain.decodeTokensPerSecond, rounds: plainRuns.length });
@@ -98,9 +105,11 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
       steering.push({
         model: m.name,
         hooks: maps.size,
-        steeredDecodeTimeOverUnsteered: plain.decodeTokensPerSecond / steered.decodeTokensPerSecond,
-        // Per round (same order): the spread shows the machine's noise.
-        roundRatios: plainRuns.map((p, i) => p.decodeTokensPerSecond / steeredRuns[i].decodeTokensPerSecond),
+        // The median over rounds of steered/unsteered decode time of the two runs of a round (back to back, so they
+        // share the machine's load of the moment); the fastest runs of each, which may come from different moments,
+        // are in `runs`.
+        steeredDecodeTimeOverUnsteered: median(roundRatios),
+        roundRatios,
       });
       memory.push({ model: m.name, gpuBytes: loaded.memory.gpuBytes, weightBytes: loaded.memory.weightBytes, kvBytes: loaded.memory.kvBytes, gpuOverWeightsPlusKv: loaded.memory.gpuBytes / (loaded.memory.weightBytes + loaded.memory.kvBytes) });
       if (m.peerSkipped || flags['skip-peer']) {
@@ -129,7 +138,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
     date: new Date().toISOString(),
     command: `npm run bench -- --models ${models.join(',')} --sections ${[...sections].join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000} --train-batch ${trainBatch} --train-tokens ${trainTokens} --train-reps ${trainReps}`,
     machine: { adapter, browser: adapter?.userAgent, cpu, cores: os.cpus().length, memoryBytes: os.totalmem() },
-    settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'fastest run of each configuration', training: { batch: trainBatch, promptTokens: trainTokens, reps: trainReps, reported: 'median step / median forward after one warm-up' } },
+    settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'runs: fastest run of each configuration; steering: median over rounds of the paired ratio', training: { batch: trainBatch, promptTokens: trainTokens, reps: trainReps, reported: 'median step / median forward after one warm-up' } },
     runs,
     ratios,
     steering,
