@@ -4,11 +4,11 @@
 // With hasMap = 0 it is the plain residual add. Gate values go to strengths[t·nSlots + slot];
 // with record = 1 the pre-map activation goes to rec[(recordSlot·maxTokens + t)·dim + j].
 // One dispatch per hook, two entry points (steer-residual.ts renames the chosen one to `main`):
-//   perToken (few tokens, decode): one workgroup of WG threads per token (workgroup_id.x = t): thread i owns neurons
+//   perToken (decode on GPUs): one workgroup of WG threads per token (workgroup_id.x = t): thread i owns neurons
 //     i, i + WG, …; when gated, each thread parks its part of aᵀz in workgroup memory, one barrier, and every thread
 //     adds the WG parts in the same order (so all threads hold the same s, no second barrier); then each thread maps
 //     and writes its neurons. An ungated hook has no barrier (hasGate is uniform).
-//   perThread (prefill): one thread per token does the whole row (gate, then map), no workgroup memory or barrier:
+//   perThread (prefill, and decode on CPU implementations): one thread per token does the whole row (gate, then map), no workgroup memory or barrier:
 //     many tokens give the parallelism, and CPU implementations of WebGPU pay for every barrier of every workgroup.
 struct Params {
   dim: u32, mode: u32, hasMap: u32, hasGate: u32,

@@ -301,7 +301,7 @@ export class GpuModel {
     const build = (decode: boolean): { layers: Dispatch[]; head: Dispatch[] } => {
       const variants = decode ? [1] : [1, 2];
       const list: Dispatch[] = [];
-      /** A hook's own dispatch: a workgroup per token for one-token steps, a thread per token for several. */
+      /** A hook's own dispatch: a thread per token (several tokens, or any on CPU adapters), else a workgroup per token. */
       const steerDispatches = (hs: HookSite): Dispatch[] =>
         variants.map((tokens) => {
           const pass = steerPass(tokens, this.barrierFree);
