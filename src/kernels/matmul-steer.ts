@@ -30,8 +30,8 @@ export function matmulSteerFits(site: SteerSite): boolean {
 }
 
 /**
- * CPU twin: z = the matmul (matmulCpu); the gate logit over the matmul's input with the projected gate vector
- * (Wᵀa, as the kernel sums it); then the map with k = λ·s on the residual y (steerCpu, mode 0). Returns s.
+ * CPU twin: z = the matmul (matmulCpu); the gate logit as a one-row matmul of the projected gate vector (Wᵀa) over
+ * the same input, as the kernel sums it; then the map with k = λ·s on the residual y (steerCpu, mode 0). Returns s.
  */
 export function matmulSteerCpu(input: MatmulSteerInput, site: SteerSite, shape: MatmulShape, x: Float32Array, W: Float32Array, y: Float32Array, packed: Float32Array): number {
   const dim = site.dim;
@@ -39,17 +39,9 @@ export function matmulSteerCpu(input: MatmulSteerInput, site: SteerSite, shape: 
   let s = 1;
   if (site.hasGate) {
     const gproj = matmulTCpu({ rows: dim, cols: shape.cols, inStride: dim, outStride: shape.cols, accumulate: false }, packed.subarray(2 * dim, 3 * dim), W, 1);
-    let logit = packed[3 * dim];
-    for (let j = 0; j < shape.cols; j++) logit += gproj[j] * matmulInput(input, x, shape.cols, j);
+    const logit = packed[3 * dim] + matmulCpu(input, { ...shape, rows: 1, outStride: 1 }, x, null, gproj, null, 1)[0];
     s = 1 / (1 + Math.exp(-logit));
   }
   steerCpu({ ...site, hasGate: false, lambda: site.lambda * s }, z, y, packed, 1);
   return s;
-}
-
-/** Column j of the matmul's (one-token) input: x[j], or silu(x[j])·x[cols + j]. */
-function matmulInput(input: MatmulSteerInput, x: Float32Array, cols: number, j: number): number {
-  if (input === 'plain') return x[j];
-  const g = x[j];
-  return (g / (1 + Math.exp(-g))) * x[cols + j];
 }
