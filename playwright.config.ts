@@ -11,7 +11,9 @@ export default defineConfig({
   expect: { timeout: 60_000 },
   workers: 1,
   fullyParallel: false,
-  retries: 0,
+  // One retry in CI only: a red run blocks everything, and a load once hung there without a trace (Nov 2026) that no
+  // local run reproduces. A retried pass is reported as "flaky" in the log, so it stays visible.
+  retries: process.env.CI ? 1 : 0,
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   outputDir: 'test-results',
   use: {
