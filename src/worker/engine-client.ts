@@ -9,6 +9,9 @@ import type {
   EngineErrorKind,
   EngineEvent,
   EngineRequest,
+  EvalDone,
+  EvalParams,
+  EvalProgressEvent,
   FitDone,
   FitParams,
   FitProgressEvent,
@@ -49,6 +52,7 @@ interface Pending {
   onToken?: (t: TokenEvent) => void;
   onFitProgress?: (p: FitProgressEvent) => void;
   onTrainProgress?: (p: TrainProgressEvent) => void;
+  onEvalProgress?: (p: EvalProgressEvent) => void;
 }
 
 export interface EngineClientOptions {
@@ -128,6 +132,11 @@ export class EngineClient {
     return this.call('train', { params }, { onTrainProgress: onProgress });
   }
 
+  /** Evaluates the active intervention over a λ sweep; `stop('eval')` ends it early with the finished points. */
+  evaluate(params: EvalParams, onProgress?: (p: EvalProgressEvent) => void): Promise<EvalDone> {
+    return this.call('evaluate', { params }, { onEvalProgress: onProgress });
+  }
+
   /** Sets (null: clears) the active intervention. The tensors are copied, not transferred: the caller keeps them. */
   setIntervention(intervention: EncodedIntervention | null, opts: SteeringOptions): Promise<SteeringState> {
     return this.call('setIntervention', { intervention, ...opts });
@@ -143,7 +152,7 @@ export class EngineClient {
   }
 
   /** Stops the running call (only a generation or only a fit, with `what`). */
-  stop(what?: 'generate' | 'fit'): Promise<{ stopped: boolean }> {
+  stop(what?: 'generate' | 'fit' | 'eval'): Promise<{ stopped: boolean }> {
     return this.call('stop', { what });
   }
 
@@ -156,7 +165,7 @@ export class EngineClient {
     this.fail(new EngineError('internal', 'The engine was shut down.'));
   }
 
-  private call<T extends RequestType>(type: T, body: Body<T>, handlers: Pick<Pending, 'onProgress' | 'onToken' | 'onFitProgress' | 'onTrainProgress'> = {}): Promise<ResultOf[T]> {
+  private call<T extends RequestType>(type: T, body: Body<T>, handlers: Pick<Pending, 'onProgress' | 'onToken' | 'onFitProgress' | 'onTrainProgress' | 'onEvalProgress'> = {}): Promise<ResultOf[T]> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise<ResultOf[T]>((resolve, reject) => {
@@ -189,6 +198,9 @@ export class EngineClient {
         break;
       case 'train-progress':
         p.onTrainProgress?.(ev.progress);
+        break;
+      case 'eval-progress':
+        p.onEvalProgress?.(ev.progress);
         break;
       case 'done':
         this.pending.delete(ev.id);

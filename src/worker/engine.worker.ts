@@ -69,7 +69,7 @@ let loadedFiles: ModelFiles | null = null;
 let cpuWeights: { of: LoadedModel; weights: Promise<CpuWeights> } | null = null;
 let running: AbortController | null = null;
 /** What `running` belongs to. */
-let runningKind: 'generate' | 'fit' | null = null;
+let runningKind: 'generate' | 'fit' | 'eval' | null = null;
 /** The active intervention and how it is applied (cleared when a model loads). */
 let steer: { iv: Intervention; strength: number; useGate: boolean; hooks: HookName[] } | null = null;
 /** λ kept while no intervention is set, so the next one starts at it. */
@@ -569,7 +569,7 @@ function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
 }
 
 /** Aborts the running generation or fit (only that kind when given). */
-function stopRunning(kind?: 'generate' | 'fit'): boolean {
+function stopRunning(kind?: 'generate' | 'fit' | 'eval'): boolean {
   if (!running || (kind && runningKind !== kind)) return false;
   running.abort();
   return true;
@@ -611,6 +611,8 @@ async function handle(req: EngineRequest): Promise<void> {
       case 'train':
         result = await runTrain(req.id, req.params);
         break;
+      case 'evaluate':
+        throw new EngineFailure('internal', 'Evaluation is not built yet.');
       case 'setIntervention':
         result = await setIntervention(req.intervention, { strength: req.strength, useGate: req.useGate, hooks: req.hooks });
         break;

@@ -7,6 +7,7 @@
  *                                       { id, type: 'fit-progress' } fitting progress (per hook, then DSAS)
  *                                       { id, type: 'train-progress' } LinEAS training progress (throttled, the
  *                                                                     last step always sent)
+ *                                       { id, type: 'eval-progress' } evaluation progress (one per continuation)
  *                                       { id, type: 'token' }        one per generated token
  *                                       { id, type: 'done', result } the call's result, exactly one of done / error
  *                                       { id, type: 'error', error } a user-readable failure
@@ -85,6 +86,66 @@ export interface TrainParams {
   trainer?: TrainerChoice;
 }
 
+/**
+ * A λ sweep of the active intervention (spec section 7, scaled to the browser): for each gate setting and λ, sampled
+ * continuations of `prompts` scored by the lexicon (the effect) and two perplexities (the utility).
+ */
+export interface EvalParams {
+  /** Prompts whose continuations are scored (the effect). Usually the dataset's source prompts. */
+  prompts: string[];
+  /** Neutral texts whose perplexity under the steered model is one utility measure. Usually the control prompts. */
+  neutral: string[];
+  /** Word lists; a continuation is source-like when it has more source words than target words (see src/eval/lexicon.ts). */
+  lexicon: { source: string[]; target: string[] };
+  /** λ values, each in [0, 4], evaluated in this order. */
+  lambdas: number[];
+  /** Sweep with the DSAS gates on, off, or both ('on' and 'both' need an intervention with gates). */
+  gates: 'on' | 'off' | 'both';
+  /** New tokens per continuation (1–256). */
+  maxNewTokens: number;
+  /** How the continuations are sampled; prompt i uses seed `sampling.seed + i` at every λ, so the curves are paired. */
+  sampling: SamplingSettings;
+  /** Render prompts with the chat template (as in GenerateParams). */
+  chat: boolean;
+}
+
+/** One point of a sweep. */
+export interface EvalPoint {
+  lambda: number;
+  /** Whether the gates were used. */
+  gated: boolean;
+  /** Share of continuations scored source-like, 0–1 (lower: stronger effect). */
+  effect: number;
+  /** Share scored target-like, 0–1. */
+  targetShare: number;
+  /** Perplexity of the neutral texts under the steered model (token-weighted over all texts). */
+  neutralPerplexity: number;
+  /** Perplexity of the continuations under the unsteered model (token-weighted), given their prompts. */
+  generationPerplexity: number;
+  /** Mean gate value over the continuations' tokens and gated hooks; null when not gated. */
+  meanStrength: number | null;
+  /** The continuations (generated text only), in prompt order. */
+  continuations: string[];
+}
+
+export interface EvalProgressEvent {
+  /** Continuations and neutral-text scorings done / to do, over the whole sweep. */
+  done: number;
+  total: number;
+  lambda: number;
+  gated: boolean;
+}
+
+export interface EvalDone {
+  /** What was evaluated: the active intervention at the time. */
+  intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean };
+  /** In sweep order: gate settings (gated first when both), then λ. */
+  points: EvalPoint[];
+  /** Stopped early: `points` holds the finished ones. */
+  aborted: boolean;
+  evalMs: number;
+}
+
 export interface SteeringOptions {
   /** λ, the steering strength. */
   strength: number;
@@ -103,7 +164,7 @@ export type EngineRequest =
    * stopReason 'aborted'; a fit call fails with kind 'aborted'; a train call resolves with what it has trained so far
    * (see 'train'). With `what`, only that kind of call is stopped ('fit' covers training).
    */
-  | { id: number; type: 'stop'; what?: 'generate' | 'fit' }
+  | { id: number; type: 'stop'; what?: 'generate' | 'fit' | 'eval' }
   | { id: number; type: 'unload' }
   /** Fits Mean-AcT / Linear-AcT (± DSAS) on the loaded model; the result becomes the active intervention. Stop cancels it. */
   | { id: number; type: 'fit'; params: FitParams }
@@ -113,6 +174,12 @@ export type EngineRequest =
    * fails with kind 'aborted' only when stopped before the first step.
    */
   | { id: number; type: 'train'; params: TrainParams }
+  /**
+   * Evaluates the active intervention over a λ sweep (EvalParams). The steering settings in force before the call are
+   * restored after it. Stop (what: 'eval') ends it after the current continuation; the call then resolves with the
+   * finished points (`aborted: true`).
+   */
+  | { id: number; type: 'evaluate'; params: EvalParams }
   /** Sets (null: clears) the active intervention and how it is applied. */
   | ({ id: number; type: 'setIntervention'; intervention: EncodedIntervention | null } & SteeringOptions)
   /** Changes how the active intervention is applied, keeping it (cheaper than setIntervention: no files). */
@@ -264,6 +331,7 @@ export interface ResultOf {
   unload: { unloaded: boolean };
   fit: FitDone;
   train: TrainDone;
+  evaluate: EvalDone;
   setIntervention: SteeringState;
   updateSteering: SteeringState;
   setStrength: SteeringState;
@@ -289,6 +357,7 @@ export type EngineEvent =
   | { id: number; type: 'progress'; progress: LoadProgressEvent }
   | { id: number; type: 'fit-progress'; progress: FitProgressEvent }
   | { id: number; type: 'train-progress'; progress: TrainProgressEvent }
+  | { id: number; type: 'eval-progress'; progress: EvalProgressEvent }
   | { id: number; type: 'token'; token: TokenEvent }
   | { [K in RequestType]: { id: number; type: 'done'; request: K; result: ResultOf[K] } }[RequestType]
   | { id: number; type: 'error'; error: EngineErrorInfo }
