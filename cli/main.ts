@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { cleanError } from './browser-session.ts';
 import { runBench } from './bench.ts';
+import { runEval } from './eval.ts';
 import { runFit } from './fit.ts';
 import { runGenerate } from './generate.ts';
 import type { Flags } from './args.ts';
@@ -19,20 +20,24 @@ commands:
            [--train-batch 4] [--train-tokens 16] [--train-reps 3] [--out file.json]
   fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>
   fit      --model <m> --dataset <file.json> --method lineas [--steps n] [--lr x] [--batch b] [--l1 x] [--group x] [--dsas e2e] [--seed s] [--trainer auto|gpu|cpu]
-           [--hooks …] --out <folder>`;
+           [--hooks …] --out <folder>
+  eval     --model <m> --intervention <folder> --dataset <file.json> [--lambdas 0,0.5,1] [--gates on|off|both]
+           [--max-new-tokens 32] [--prompts n] [--neutral n] [--seed s] [--temperature 1 --top-p 0.3 --top-k 0
+           --repetition-penalty 1.2 | --greedy] [--chat] [--max-context n]`;
 
 const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer'];
 const STRING_FLAGS = [
   'model', 'prompt', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
   'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps',
-  'trainer',
+  'trainer', 'lambdas', 'gates', 'prompts', 'neutral',
 ];
 
 const commands: Record<string, (flags: Flags) => Promise<Record<string, unknown>>> = {
   generate: runGenerate,
   fit: runFit,
   bench: runBench,
+  eval: runEval,
 };
 
 async function main(): Promise<number> {

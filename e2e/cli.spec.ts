@@ -115,3 +115,78 @@ test('fit --method lineas trains, reports curve and support, and a large group p
   expect(supportOf(sparse)).toEqual({ activeNeurons: gs.activeNeurons, activeHooks: gs.activeHooks });
   fs.rmSync(out, { recursive: true, force: true });
 });
+
+test('eval sweeps λ and gates, prints points and Pareto fronts; λ = 0 is the same gated or not', async () => {
+  test.setTimeout(30 * 60_000);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'steerscope-eval-'));
+  const data = JSON.parse(fs.readFileSync(path.join(shared, 'data/prompts/sad_to_happy.json'), 'utf8')) as Record<string, string[]>;
+  const dataset = path.join(out, 'small.json');
+  fs.writeFileSync(dataset, JSON.stringify({ name: 'small', source: data.source.slice(0, 8), target: data.target.slice(0, 8), control: data.control.slice(0, 8), lexicon: data.lexicon }));
+  const iv = path.join(out, 'iv');
+  const fit = await cli(['fit', '--model', STORIES, '--dataset', dataset, '--method', 'mean', '--hooks', 'all', '--dsas', '--out', iv, '--json']);
+  expect(fit.code, JSON.stringify(fit.json)).toBe(0);
+
+  const r = await cli(['eval', '--model', STORIES, '--intervention', iv, '--dataset', dataset, '--lambdas', '0,1,2', '--gates', 'both', '--max-new-tokens', '8', '--prompts', '3', '--neutral', '2', '--seed', '5', '--json']);
+  expect(r.code, JSON.stringify(r.json)).toBe(0);
+  const j = r.json as {
+    model: string;
+    intervention: { folder: string; method: string; hooks: string[]; hasGates: boolean };
+    params: { prompts: string[]; neutral: string[]; lambdas: number[]; gates: string; maxNewTokens: number; sampling: Record<string, number | boolean> };
+    points: { lambda: number; gated: boolean; effect: number; targetShare: number; neutralPerplexity: number; generationPerplexity: number; meanStrength: number | null; continuations: string[] }[];
+    front: { gated: boolean; points: number[] }[];
+    evalMs: number;
+  };
+  expect(j.model).toBe(STORIES);
+  expect(j.intervention).toEqual({ folder: iv, method: 'mean', hooks: fit.json.hooks, hasGates: true });
+  expect(j.params.prompts).toEqual(data.source.slice(0, 3));
+  expect(j.params.neutral).toEqual(data.control.slice(0, 2));
+  // The spec's sampling by default.
+  expect(j.params.sampling).toEqual({ greedy: false, temperature: 1, topP: 0.3, topK: 0, repetitionPenalty: 1.2, seed: 5 });
+  expect(j.points.map((p) => [p.gated, p.lambda])).toEqual([[true, 0], [true, 1], [true, 2], [false, 0], [false, 1], [false, 2]]);
+  for (const p of j.points) {
+    expect(p.continuations).toHaveLength(3);
+    expect([0, 1 / 3, 2 / 3, 1]).toContainEqual(p.effect);
+    expect(p.effect + p.targetShare).toBeLessThanOrEqual(1);
+    expect(p.neutralPerplexity).toBeGreaterThan(1);
+    expect(p.generationPerplexity).toBeGreaterThan(1);
+    if (p.gated) expect(p.meanStrength).toBeGreaterThan(0), expect(p.meanStrength).toBeLessThan(1);
+    else expect(p.meanStrength).toBeNull();
+  }
+  // With λ = 0 the maps do nothing, so the gates cannot matter: the same continuations and perplexities.
+  const [on0, off0] = [j.points[0], j.points[3]];
+  expect(off0.continuations).toEqual(on0.continuations);
+  expect([off0.effect, off0.targetShare, off0.neutralPerplexity, off0.generationPerplexity]).toEqual([on0.effect, on0.targetShare, on0.neutralPerplexity, on0.generationPerplexity]);
+  // λ = 2 without gates changes the neutral perplexity (the sweep is not a no-op).
+  expect(Math.abs(j.points[5].neutralPerplexity - off0.neutralPerplexity)).toBeGreaterThan(1e-3);
+  // Fronts: per gate setting, exactly the points no other point of that setting beats in both effect and perplexity.
+  expect(j.front.map((f) => f.gated)).toEqual([true, false]);
+  for (const f of j.front) {
+    const mine = j.points.map((p, i) => ({ p, i })).filter(({ p }) => p.gated === f.gated);
+    const undominated = mine
+      .filter(({ p }) => !mine.some(({ p: q }) => q.effect <= p.effect && q.neutralPerplexity <= p.neutralPerplexity && (q.effect < p.effect || q.neutralPerplexity < p.neutralPerplexity)))
+      .map(({ i }) => i);
+    expect([...f.points].sort()).toEqual(undominated.sort());
+  }
+  expect(j.evalMs).toBeGreaterThan(0);
+  fs.rmSync(out, { recursive: true, force: true });
+});
+
+test('eval refuses a dataset without a lexicon and bad sweep settings', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'steerscope-eval-bad-'));
+  const dataset = path.join(out, 'nolex.json');
+  fs.writeFileSync(dataset, JSON.stringify({ source: ['Lily was sad.'], target: ['Lily was happy.'], control: ['Tom saw a tree.'] }));
+  const noLex = await cli(['eval', '--model', STORIES, '--intervention', path.join(out, 'iv'), '--dataset', dataset, '--json']);
+  expect(noLex.code).not.toBe(0);
+  expect(noLex.json.error).toMatch(/needs a "lexicon" with "source" and "target"/);
+  const badLambdas = await cli(['eval', '--model', STORIES, '--intervention', path.join(out, 'iv'), '--dataset', path.join(shared, 'data/prompts/sad_to_happy.json'), '--lambdas', '0,x', '--json']);
+  expect(badLambdas.code).not.toBe(0);
+  expect(badLambdas.json.error).toMatch(/--lambdas/);
+  // An engine-side refusal (λ out of range) comes back in the engine's words.
+  const { encode, intervention, randomMap } = await import('./fixtures/interventions.ts');
+  const { writeInterventionFolder } = await import('../cli/intervention-folder.ts');
+  writeInterventionFolder(path.join(out, 'iv'), encode(intervention('stories260K', new Map([['1.mlp', randomMap(64, 3)]]))));
+  const outOfRange = await cli(['eval', '--model', STORIES, '--intervention', path.join(out, 'iv'), '--dataset', path.join(shared, 'data/prompts/sad_to_happy.json'), '--lambdas', '0,5', '--json']);
+  expect(outOfRange.code).not.toBe(0);
+  expect(outOfRange.json.error).toBe('lambdas[1] is 5; each λ must be a number from 0 to 4.');
+  fs.rmSync(out, { recursive: true, force: true });
+});

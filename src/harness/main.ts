@@ -1,10 +1,12 @@
 import { api } from './api.ts';
+import { evalApi } from './eval-api.ts';
 import { kernelChecksApi } from './kernel-checks-api.ts';
 import { lineasApi } from './lineas-api.ts';
 import { referenceApi } from './reference-api.ts';
 import { steeringApi } from './steering-api.ts';
+import { workerApi } from './worker-api.ts';
 
-const steerscope = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi };
+const steerscope = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi, ...evalApi, ...workerApi };
 export type SteerscopeHarness = typeof steerscope;
 
 declare global {

@@ -92,7 +92,8 @@ export class GpuModel {
   private readonly cache: PipelineCache;
   private readonly shape: AttentionShape;
   private readonly qkvStride: number;
-  private readonly logitRows: number;
+  /** Most tokens one run may ask every logits row of (logits 'all'): the chunk size, or 1 for large vocabularies. */
+  readonly logitRows: number;
   private readonly buf: Record<
     'step' | 'ids' | 'x' | 'z' | 'qkv' | 'attnOut' | 'attnPart' | 'gateUp' | 'logits' | 'result' | 'kCache' | 'vCache' | 'ropeTable' | 'dummy' | 'dummyRw' | 'penaltyIds' | 'lmHeadParams' | 'lmHeadCount' | 'argmaxParams' | 'penaltyParams' | 'sampleParams',
     GPUBuffer

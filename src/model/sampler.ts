@@ -7,6 +7,16 @@
  */
 import type { Rng } from './seeded-random.ts';
 
+/** Sampling as the page and the protocol state it (every field present; `greedy` overrides the rest). */
+export interface SamplingSettings {
+  greedy: boolean;
+  temperature: number;
+  topP: number;
+  topK: number;
+  repetitionPenalty: number;
+  seed: number;
+}
+
 export interface SamplingOptions {
   greedy?: boolean;
   temperature?: number;

@@ -31,6 +31,7 @@ import type {
   EngineErrorKind,
   EngineEvent,
   EngineRequest,
+  EvalParams,
   FitParams,
   FitProgressEvent,
   GenerateParams,
@@ -46,6 +47,7 @@ import type {
   TrainProgressEvent,
 } from './protocol.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
+import { runEvaluation } from './run-eval.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (e: EngineEvent) => scope.postMessage(e);
@@ -129,7 +131,7 @@ function describe(e: unknown, during: RequestType): EngineErrorInfo {
   if (e instanceof InterventionFileError) return { kind: 'input', message: sentence };
   if (/^GPU error|out of memory|device (was )?lost/i.test(message)) return { kind: 'gpu', message: `The GPU failed: ${message}` };
   if (during === 'load') return { kind: 'model', message: `The model could not be loaded: ${message}` };
-  if (during === 'generate' || during === 'fit' || during === 'train' || during === 'setIntervention' || during === 'updateSteering' || during === 'setStrength') {
+  if (during === 'generate' || during === 'fit' || during === 'train' || during === 'evaluate' || during === 'setIntervention' || during === 'updateSteering' || during === 'setStrength') {
     return { kind: 'input', message: sentence };
   }
   return { kind: 'internal', message: `Something went wrong in the engine: ${message}` };
@@ -568,6 +570,36 @@ function runTrain(id: number, p: TrainParams): Promise<ResultOf['train']> {
   });
 }
 
+/**
+ * A λ sweep of the active intervention (run-eval.ts), queued like the other calls; stop('eval') ends it with the
+ * finished points. The model's steering is put back to the active settings afterwards, whatever happens.
+ */
+function runEvaluate(id: number, p: EvalParams): Promise<ResultOf['evaluate']> {
+  return serial(async () => {
+    const m = loaded;
+    if (!m) throw new EngineFailure('no-model', 'Load a model first.');
+    const config = steeringConfig();
+    if (!steer || !config) throw new EngineFailure('input', 'Fit, train or load an intervention first: evaluation sweeps the active one.');
+    const controller = new AbortController();
+    running = controller;
+    runningKind = 'eval';
+    try {
+      return await runEvaluation(m, steer.iv, config.maps, p, {
+        signal: controller.signal,
+        onProgress: (progress) => post({ id, type: 'eval-progress', progress }),
+        inputError: (message) => new EngineFailure('input', message),
+      });
+    } finally {
+      if (running === controller) running = null;
+      try {
+        apply();
+      } catch {
+        // The device is gone or the model changed: the call's own outcome is what gets reported.
+      }
+    }
+  });
+}
+
 /** Aborts the running generation or fit (only that kind when given). */
 function stopRunning(kind?: 'generate' | 'fit' | 'eval'): boolean {
   if (!running || (kind && runningKind !== kind)) return false;
@@ -612,7 +644,8 @@ async function handle(req: EngineRequest): Promise<void> {
         result = await runTrain(req.id, req.params);
         break;
       case 'evaluate':
-        throw new EngineFailure('internal', 'Evaluation is not built yet.');
+        result = await runEvaluate(req.id, req.params);
+        break;
       case 'setIntervention':
         result = await setIntervention(req.intervention, { strength: req.strength, useGate: req.useGate, hooks: req.hooks });
         break;

@@ -7,7 +7,7 @@
  *                                       { id, type: 'fit-progress' } fitting progress (per hook, then DSAS)
  *                                       { id, type: 'train-progress' } LinEAS training progress (throttled, the
  *                                                                     last step always sent)
- *                                       { id, type: 'eval-progress' } evaluation progress (one per continuation)
+ *                                       { id, type: 'eval-progress' } evaluation progress (one per continuation, one per λ's neutral texts)
  *                                       { id, type: 'token' }        one per generated token
  *                                       { id, type: 'done', result } the call's result, exactly one of done / error
  *                                       { id, type: 'error', error } a user-readable failure
@@ -15,21 +15,17 @@
  */
 import type { HookName } from '../model/spec.ts';
 import type { Trainer, TrainerChoice } from '../steering/lineas/choose-trainer.ts';
+import type { SamplingSettings } from '../model/sampler.ts';
+import type { EvalDone, EvalParams, EvalProgressEvent } from '../eval/types.ts';
+
+export type { SamplingSettings } from '../model/sampler.ts';
+export type { EvalDone, EvalParams, EvalPoint, EvalProgressEvent } from '../eval/types.ts';
 
 /** Where a model comes from: a name the app resolves (dev-server folder, hub id, URL), or files the user picked. */
 export type ModelSource =
   | { kind: 'ref'; ref: string }
   /** `files[i].path` is the File's webkitRelativePath (the picked folder's name first). */
   | { kind: 'files'; id: string; files: { path: string; file: File }[] };
-
-export interface SamplingSettings {
-  greedy: boolean;
-  temperature: number;
-  topP: number;
-  topK: number;
-  repetitionPenalty: number;
-  seed: number;
-}
 
 export interface GenerateParams {
   prompt: string;
@@ -84,66 +80,6 @@ export interface TrainParams {
   strength?: number;
   /** Where the gradients are computed; 'auto' (default) as chooseTrainer decides. */
   trainer?: TrainerChoice;
-}
-
-/**
- * A λ sweep of the active intervention (spec section 7, scaled to the browser): for each gate setting and λ, sampled
- * continuations of `prompts` scored by the lexicon (the effect) and two perplexities (the utility).
- */
-export interface EvalParams {
-  /** Prompts whose continuations are scored (the effect). Usually the dataset's source prompts. */
-  prompts: string[];
-  /** Neutral texts whose perplexity under the steered model is one utility measure. Usually the control prompts. */
-  neutral: string[];
-  /** Word lists; a continuation is source-like when it has more source words than target words (see src/eval/lexicon.ts). */
-  lexicon: { source: string[]; target: string[] };
-  /** λ values, each in [0, 4], evaluated in this order. */
-  lambdas: number[];
-  /** Sweep with the DSAS gates on, off, or both ('on' and 'both' need an intervention with gates). */
-  gates: 'on' | 'off' | 'both';
-  /** New tokens per continuation (1–256). */
-  maxNewTokens: number;
-  /** How the continuations are sampled; prompt i uses seed `sampling.seed + i` at every λ, so the curves are paired. */
-  sampling: SamplingSettings;
-  /** Render prompts with the chat template (as in GenerateParams). */
-  chat: boolean;
-}
-
-/** One point of a sweep. */
-export interface EvalPoint {
-  lambda: number;
-  /** Whether the gates were used. */
-  gated: boolean;
-  /** Share of continuations scored source-like, 0–1 (lower: stronger effect). */
-  effect: number;
-  /** Share scored target-like, 0–1. */
-  targetShare: number;
-  /** Perplexity of the neutral texts under the steered model (token-weighted over all texts). */
-  neutralPerplexity: number;
-  /** Perplexity of the continuations under the unsteered model (token-weighted), given their prompts. */
-  generationPerplexity: number;
-  /** Mean gate value over the continuations' tokens and gated hooks; null when not gated. */
-  meanStrength: number | null;
-  /** The continuations (generated text only), in prompt order. */
-  continuations: string[];
-}
-
-export interface EvalProgressEvent {
-  /** Continuations and neutral-text scorings done / to do, over the whole sweep. */
-  done: number;
-  total: number;
-  lambda: number;
-  gated: boolean;
-}
-
-export interface EvalDone {
-  /** What was evaluated: the active intervention at the time. */
-  intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean };
-  /** In sweep order: gate settings (gated first when both), then λ. */
-  points: EvalPoint[];
-  /** Stopped early: `points` holds the finished ones. */
-  aborted: boolean;
-  evalMs: number;
 }
 
 export interface SteeringOptions {

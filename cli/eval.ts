@@ -1,0 +1,95 @@
+// `eval`: a λ sweep of an intervention folder on a model (spec section 7): for each gate setting and λ, the share of
+// the dataset's source prompts continued source-like by its lexicon (effect), the perplexity of its control prompts
+// under the steered model and of the continuations under the unsteered one, and the Pareto fronts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { paretoFront } from '../src/eval/pareto.ts';
+import { parseDataset } from '../src/steering/dataset.ts';
+import { decodeIntervention } from '../src/steering/intervention-file.ts';
+import type { EvalParams, EvalPoint } from '../src/worker/protocol.ts';
+import { modelRef, openBrowserSession } from './browser-session.ts';
+import { num, required, str, type Flags } from './args.ts';
+import { readInterventionFolder } from './intervention-folder.ts';
+
+/** The sampling the papers evaluate with (spec section 7). */
+export const EVAL_SAMPLING = { temperature: 1, topP: 0.3, topK: 0, repetitionPenalty: 1.2 };
+
+function lambdaList(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const values = parts.map(Number);
+  const bad = parts.findIndex((p, i) => p === '' || !Number.isFinite(values[i]));
+  if (bad >= 0) throw new Error(`--lambdas needs numbers separated by commas, got "${text}"`);
+  return values;
+}
+
+function count(flags: Flags, name: string, available: number): number {
+  const n = num(flags, name, available)!;
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--${name} must be a whole number ≥ 1, got ${n}`);
+  return Math.min(n, available);
+}
+
+/** Per gate setting, the indexes (into `points`) of its Pareto front of effect against neutral perplexity. */
+export function frontsOf(points: EvalPoint[]): { gated: boolean; points: number[] }[] {
+  return [true, false]
+    .map((gated) => {
+      const idx = points.map((p, i) => (p.gated === gated ? i : -1)).filter((i) => i >= 0);
+      if (idx.length === 0) return null;
+      const front = paretoFront(idx.map((i) => ({ x: points[i].effect, y: points[i].neutralPerplexity })));
+      return { gated, points: front.map((k) => idx[k]) };
+    })
+    .filter((f): f is { gated: boolean; points: number[] } => f !== null);
+}
+
+export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
+  const mounts: Record<string, string> = {};
+  const model = modelRef(required(flags, 'model'), mounts);
+  const ivDir = required(flags, 'intervention');
+  const datasetPath = required(flags, 'dataset');
+  if (!fs.existsSync(datasetPath)) throw new Error(`no dataset file ${datasetPath}`);
+  const dataset = parseDataset(fs.readFileSync(datasetPath, 'utf8'), path.basename(datasetPath));
+  const lex = dataset.lexicon;
+  if (!lex || !Array.isArray(lex.source) || !Array.isArray(lex.target)) {
+    throw new Error(`${datasetPath}: the dataset needs a "lexicon" with "source" and "target" word lists to score the continuations`);
+  }
+  if (dataset.control.length === 0) throw new Error(`${datasetPath}: the dataset needs "control" prompts (the neutral texts whose perplexity is measured)`);
+  const lambdas = lambdaList(str(flags, 'lambdas') ?? '0,0.5,1');
+  const enc = readInterventionFolder(ivDir);
+  const iv = decodeIntervention(enc.manifest, Buffer.from(enc.tensorsBase64, 'base64'));
+  const hasGates = [...iv.hooks.values()].some((m) => m.gate !== undefined);
+  const gates = str(flags, 'gates') ?? (hasGates ? 'both' : 'off');
+  if (gates !== 'on' && gates !== 'off' && gates !== 'both') throw new Error(`--gates must be on, off or both, got "${gates}"`);
+  const greedy = Boolean(flags.greedy);
+  const params: EvalParams = {
+    prompts: dataset.source.slice(0, count(flags, 'prompts', dataset.source.length)),
+    neutral: dataset.control.slice(0, count(flags, 'neutral', dataset.control.length)),
+    lexicon: { source: lex.source, target: lex.target },
+    lambdas,
+    gates,
+    maxNewTokens: num(flags, 'max-new-tokens', 32)!,
+    sampling: {
+      greedy,
+      temperature: num(flags, 'temperature', EVAL_SAMPLING.temperature)!,
+      topP: num(flags, 'top-p', EVAL_SAMPLING.topP)!,
+      topK: num(flags, 'top-k', EVAL_SAMPLING.topK)!,
+      repetitionPenalty: num(flags, 'repetition-penalty', EVAL_SAMPLING.repetitionPenalty)!,
+      seed: num(flags, 'seed', 0)!,
+    },
+    chat: Boolean(flags.chat),
+  };
+  const session = await openBrowserSession(mounts);
+  try {
+    await session.api.load(model, { maxContext: num(flags, 'max-context') });
+    await session.api.setIntervention(enc, { strength: 1, useGate: true, checkModel: false });
+    const r = await session.api.evaluate(params);
+    return {
+      model: str(flags, 'model'),
+      intervention: { folder: ivDir, method: r.intervention.method, hooks: r.intervention.hooks, hasGates: r.intervention.hasGates },
+      params: { ...params, dataset: datasetPath },
+      points: r.points,
+      front: frontsOf(r.points),
+      evalMs: r.evalMs,
+    };
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * A λ sweep of an intervention (spec section 7, scaled to the browser). For each gate setting (gated first) and each
+ * λ, with the maps applied at that λ:
+ * - effect: prompt i is continued with the sampling settings and seed `seed + i` (the same at every λ, so the curves
+ *   are paired), and each continuation is labelled by the lexicon;
+ * - utility: the perplexity of the neutral texts under the steered model (every token after the first, BOS included
+ *   as context), and of the continuations under the unsteered model given their prompts (every generated token, an
+ *   end-of-sequence token included).
+ * The caller owns the engine's steering state: the sweep leaves the model unsteered or at its last point, and the
+ * caller restores its own settings afterwards (also after an error or a stop).
+ */
+import type { GpuModel, SteeringConfig } from '../model/gpu-model.ts';
+import { generate } from '../model/generate.ts';
+import type { LoadedModel } from '../model/load-model.ts';
+import type { HookName } from '../model/spec.ts';
+import type { HookMap } from '../steering/intervention.ts';
+import type { EvalParams, EvalPoint, EvalProgressEvent } from './types.ts';
+import { EvalParamsError } from './eval-params.ts';
+import { lexiconScorer } from './lexicon.ts';
+import { modelNll } from './model-nll.ts';
+import { pooledPerplexity, type NllSum } from './perplexity.ts';
+
+export interface SweepOptions {
+  /** The maps to sweep (the active intervention's steered hooks). */
+  maps: Map<HookName, HookMap>;
+  /** Stops after the current continuation; the unfinished point is dropped. */
+  signal?: AbortSignal;
+  /** One event per continuation and one per point's neutral texts. */
+  onProgress?: (p: EvalProgressEvent) => void;
+}
+
+export interface SweepResult {
+  points: EvalPoint[];
+  aborted: boolean;
+}
+
+/** Gate settings in sweep order. */
+export function gateSettings(gates: EvalParams['gates']): boolean[] {
+  return gates === 'both' ? [true, false] : [gates === 'on'];
+}
+
+/** Runs the sweep; `checkEvalParams` must have passed. */
+export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): Promise<SweepResult> {
+  const model = m.model;
+  const promptIds = p.prompts.map((text) => (p.chat ? m.tokenizer.encodeChat([{ role: 'user', content: text }]) : m.tokenizer.encode(text)));
+  const neutralIds = p.neutral.map((text) => m.tokenizer.encode(text));
+  checkFits(model, promptIds, neutralIds, p.maxNewTokens);
+  const score = lexiconScorer(p.lexicon);
+  const gates = gateSettings(p.gates);
+  const total = gates.length * p.lambdas.length * (p.prompts.length + p.neutral.length);
+  let done = 0;
+  const points: EvalPoint[] = [];
+  const stopped = () => o.signal?.aborted === true;
+  const s = p.sampling;
+
+  for (const gated of gates) {
+    for (const lambda of p.lambdas) {
+      const progress = () => o.onProgress?.({ done, total, lambda, gated });
+      const steering: SteeringConfig = { maps: o.maps, lambda, useGate: gated };
+      model.setSteering(steering);
+      const continuations: string[] = [];
+      const tokenIds: number[][] = [];
+      let effectCount = 0;
+      let targetCount = 0;
+      let strengthSum = 0;
+      let strengthCount = 0;
+      for (let i = 0; i < promptIds.length; i++) {
+        if (stopped()) return { points, aborted: true };
+        const r = await generate(m, promptIds[i], {
+          maxNewTokens: p.maxNewTokens,
+          greedy: s.greedy,
+          ...(s.greedy ? {} : { temperature: s.temperature, topP: s.topP, topK: s.topK, seed: s.seed + i }),
+          repetitionPenalty: s.repetitionPenalty,
+          signal: o.signal,
+        });
+        if (r.stopReason === 'aborted') return { points, aborted: true };
+        continuations.push(r.text);
+        tokenIds.push(r.tokenIds);
+        const label = score(r.text).label;
+        if (label === 'source') effectCount++;
+        if (label === 'target') targetCount++;
+        for (const row of r.strengths) for (const v of row) (strengthSum += v), strengthCount++;
+        done++;
+        progress();
+      }
+      const neutral: NllSum[] = [];
+      for (const ids of neutralIds) {
+        if (stopped()) return { points, aborted: true };
+        neutral.push(await modelNll(model, ids, 1));
+      }
+      done += neutralIds.length;
+      progress();
+      model.setSteering(null);
+      const generated: NllSum[] = [];
+      for (let i = 0; i < promptIds.length; i++) generated.push(await modelNll(model, [...promptIds[i], ...tokenIds[i]], promptIds[i].length));
+      points.push({
+        lambda,
+        gated,
+        effect: effectCount / promptIds.length,
+        targetShare: targetCount / promptIds.length,
+        neutralPerplexity: pooledPerplexity(neutral),
+        generationPerplexity: pooledPerplexity(generated),
+        meanStrength: gated && strengthCount > 0 ? strengthSum / strengthCount : null,
+        continuations,
+      });
+    }
+  }
+  return { points, aborted: false };
+}
+
+/** Every prompt plus the new tokens, and every neutral text, must fit the model's context. */
+function checkFits(model: GpuModel, prompts: number[][], neutral: number[][], maxNewTokens: number): void {
+  prompts.forEach((ids, i) => {
+    if (ids.length + maxNewTokens > model.maxContext) {
+      throw new EvalParamsError('prompts', `prompts[${i}] is ${ids.length} tokens; with ${maxNewTokens} new tokens it exceeds this model's context of ${model.maxContext}.`);
+    }
+  });
+  neutral.forEach((ids, i) => {
+    if (ids.length > model.maxContext) throw new EvalParamsError('neutral', `neutral[${i}] is ${ids.length} tokens, over this model's context of ${model.maxContext}.`);
+  });
+}

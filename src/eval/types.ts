@@ -1,0 +1,63 @@
+// The evaluation's request and result types (spec section 7); the worker protocol re-exports them.
+import type { SamplingSettings } from '../model/sampler.ts';
+import type { HookName } from '../model/spec.ts';
+
+/**
+ * A λ sweep of the active intervention (spec section 7, scaled to the browser): for each gate setting and λ, sampled
+ * continuations of `prompts` scored by the lexicon (the effect) and two perplexities (the utility).
+ */
+export interface EvalParams {
+  /** Prompts whose continuations are scored (the effect). Usually the dataset's source prompts. */
+  prompts: string[];
+  /** Neutral texts whose perplexity under the steered model is one utility measure. Usually the control prompts. */
+  neutral: string[];
+  /** Word lists; a continuation is source-like when it has more source words than target words (see src/eval/lexicon.ts). */
+  lexicon: { source: string[]; target: string[] };
+  /** λ values, each in [0, 4], evaluated in this order. */
+  lambdas: number[];
+  /** Sweep with the DSAS gates on, off, or both ('on' and 'both' need an intervention with gates). */
+  gates: 'on' | 'off' | 'both';
+  /** New tokens per continuation (1–256). */
+  maxNewTokens: number;
+  /** How the continuations are sampled; prompt i uses seed `sampling.seed + i` at every λ, so the curves are paired. */
+  sampling: SamplingSettings;
+  /** Render prompts with the chat template (as in GenerateParams). */
+  chat: boolean;
+}
+
+/** One point of a sweep. */
+export interface EvalPoint {
+  lambda: number;
+  /** Whether the gates were used. */
+  gated: boolean;
+  /** Share of continuations scored source-like, 0–1 (lower: stronger effect). */
+  effect: number;
+  /** Share scored target-like, 0–1. */
+  targetShare: number;
+  /** Perplexity of the neutral texts under the steered model (token-weighted over all texts). */
+  neutralPerplexity: number;
+  /** Perplexity of the continuations under the unsteered model (token-weighted), given their prompts. */
+  generationPerplexity: number;
+  /** Mean gate value over the continuations' tokens and gated hooks; null when not gated. */
+  meanStrength: number | null;
+  /** The continuations (generated text only), in prompt order. */
+  continuations: string[];
+}
+
+export interface EvalProgressEvent {
+  /** Continuations and neutral-text scorings done / to do, over the whole sweep. */
+  done: number;
+  total: number;
+  lambda: number;
+  gated: boolean;
+}
+
+export interface EvalDone {
+  /** What was evaluated: the active intervention at the time. */
+  intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean };
+  /** In sweep order: gate settings (gated first when both), then λ. */
+  points: EvalPoint[];
+  /** Stopped early: `points` holds the finished ones. */
+  aborted: boolean;
+  evalMs: number;
+}
