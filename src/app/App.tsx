@@ -1,3 +1,4 @@
+import { EvalPanel } from './EvalPanel.tsx';
 import { FitPanel } from './FitPanel.tsx';
 import { GpuNotice } from './GpuNotice.tsx';
 import { LibraryPanel } from './LibraryPanel.tsx';
@@ -43,6 +44,7 @@ export function App() {
           <PromptPanel />
           <OutputPanel />
           <FitPanel />
+          <EvalPanel />
           <LibraryPanel />
         </div>
       </main>

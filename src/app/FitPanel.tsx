@@ -4,6 +4,7 @@ import { checkDraft, defaultFitHooks, fitProblems, METHOD_LABEL, useLibrary, typ
 import { PRESETS } from './presets.ts';
 import { formatBytes, formatSeconds, plural } from './format.ts';
 import { hookName, type HookName } from '../model/spec.ts';
+import { useEval } from './eval-store.ts';
 import { useApp } from './store.ts';
 import { TrainMonitor, TrainSettingsFields } from './TrainPanel.tsx';
 import { formatLoss } from './loss-chart.ts';
@@ -215,6 +216,7 @@ export function FitPanel() {
   const dsas = useLibrary((s) => s.fitDsas);
   const fitHooks = useLibrary((s) => s.fitHooks);
   const fit = useLibrary((s) => s.fit);
+  const evaluating = useEval((s) => s.run.status === 'running' || s.run.status === 'stopping');
   const { setFitMethod, setFitDsas, setFitHooks, runFit, stopFit, exportIntervention } = useLibrary.getState();
   const check = useMemo(() => checkDraft(draft), [draft]);
   const problems = fitProblems(check, method, dsas);
@@ -223,7 +225,13 @@ export function FitPanel() {
   const verb = lineas ? 'Train' : 'Fit';
   const allHooks: HookName[] = model ? Array.from({ length: model.numLayers }, (_, l) => [hookName(l, 'attn'), hookName(l, 'mlp'), hookName(l, 'resid')]).flat() : [];
   const chosen = model ? (fitHooks ?? defaultFitHooks(model.numLayers)) : [];
-  const blocked = !model ? 'Load a model first.' : !check.dataset ? 'Fix the dataset first.' : problems[0] ?? (chosen.length === 0 ? 'Choose at least one hook.' : null);
+  const blocked = !model
+    ? 'Load a model first.'
+    : evaluating
+      ? 'An evaluation is running: wait for it (or stop it).'
+      : !check.dataset
+        ? 'Fix the dataset first.'
+        : (problems[0] ?? (chosen.length === 0 ? 'Choose at least one hook.' : null));
 
   return (
     <section className="panel fit" id="fit-panel" aria-labelledby="fit-h">

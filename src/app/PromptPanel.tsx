@@ -1,3 +1,4 @@
+import { useEval } from './eval-store.ts';
 import { useLibrary } from './library-store.ts';
 import { isBusy, useApp } from './store.ts';
 
@@ -9,6 +10,8 @@ export function PromptPanel() {
   const busy = useApp((s) => isBusy(s.gen) || isBusy(s.base));
   const error = useApp((s) => s.gen.error);
   const fitting = useLibrary((s) => s.fit.status === 'running' || s.fit.status === 'stopping');
+  const evaluating = useEval((s) => s.run.status === 'running' || s.run.status === 'stopping');
+  const waitFor = fitting ? 'Fitting an intervention' : evaluating ? 'Evaluating the intervention' : null;
   const { setPrompt, setChat, generate, stop } = useApp.getState();
   const running = busy;
   const hasTemplate = Boolean(model?.hasChatTemplate);
@@ -53,16 +56,16 @@ export function PromptPanel() {
           </span>
         </div>
         <div className="actions">
-          <button type="submit" disabled={!model || running || fitting} aria-describedby={fitting ? 'generate-wait' : undefined}>
+          <button type="submit" disabled={!model || running || waitFor !== null} aria-describedby={waitFor ? 'generate-wait' : undefined}>
             Generate
           </button>
           <button type="button" className="secondary" disabled={!busy || status === 'stopping'} onClick={() => void stop()}>
             Stop
           </button>
         </div>
-        {fitting && (
+        {waitFor && (
           <p id="generate-wait" className="hint">
-            Fitting an intervention: generation waits until it is done.
+            {waitFor}: generation waits until it is done.
           </p>
         )}
         {error && status === 'error' && (

@@ -14,13 +14,27 @@ import { defaultPresetFor, PRESETS } from './presets.ts';
 import * as db from './storage/db.ts';
 import type { DatasetRecord, InterventionRecord } from './storage/db.ts';
 import { readZip, writeZip } from './storage/zip.ts';
-import { getEngine, setFittingCheck, useApp, type ActiveIntervention } from './store.ts';
+import { engineBusyWith, getEngine, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
 import type { TrainerChoice } from '../steering/lineas/choose-trainer.ts';
 import { DEFAULT_TRAIN_SETTINGS, parseTrainSettings, type TrainField, type TrainSettingsDraft } from './train-settings.ts';
+import { download } from './download.ts';
 
 export const METHOD_LABEL: Record<string, string> = { mean: 'Mean-AcT', 'linear-act': 'Linear-AcT', lineas: 'LinEAS', imported: 'Imported' };
 
 export type SetName = 'source' | 'target' | 'control';
+
+/** Word lists for the evaluation's lexicon scorer (see presets.ts). */
+export interface Lexicon {
+  source: string[];
+  target: string[];
+}
+
+/** The `source` and `target` lists of a dataset file's lexicon (null when it has none, or they are empty). */
+export function lexiconOf(lex: Record<string, string[]> | undefined): Lexicon | undefined {
+  const source = lex?.source?.map((w) => w.trim()).filter(Boolean) ?? [];
+  const target = lex?.target?.map((w) => w.trim()).filter(Boolean) ?? [];
+  return source.length || target.length ? { source, target } : undefined;
+}
 
 /** The closed-form methods fit; LinEAS trains. */
 export type FitChoice = FitMethod | 'lineas';
@@ -34,6 +48,8 @@ export interface Draft {
   source: string;
   target: string;
   control: string;
+  /** Word lists for evaluating interventions fitted on it (from the preset or the dataset file; editable in Evaluate). */
+  lexicon?: Lexicon;
   /** Changed since it was opened, saved or chosen. */
   edited: boolean;
 }
@@ -92,7 +108,7 @@ interface LibraryState {
 
   init(): Promise<void>;
   refresh(): Promise<void>;
-  setDraft(change: Partial<Pick<Draft, 'name' | 'description' | SetName>>): void;
+  setDraft(change: Partial<Pick<Draft, 'name' | 'description' | SetName | 'lexicon'>>): void;
   /** Replaces the draft (asks first when it has unsaved edits). False when the user kept the draft. */
   replaceDraft(next: Omit<Draft, 'edited'>, confirmed?: boolean): boolean;
   choosePreset(id: string): boolean;
@@ -137,7 +153,7 @@ export function lines(text: string): string[] {
 
 function presetDraft(id: string): Omit<Draft, 'edited'> {
   const p = PRESETS.find((x) => x.id === id) ?? PRESETS[0];
-  return { origin: { kind: 'preset', id: p.id }, name: p.name, description: p.description, source: p.source.join('\n'), target: p.target.join('\n'), control: p.control.join('\n') };
+  return { origin: { kind: 'preset', id: p.id }, name: p.name, description: p.description, source: p.source.join('\n'), target: p.target.join('\n'), control: p.control.join('\n'), lexicon: p.lexicon };
 }
 
 function loadStoredDraft(): Draft {
@@ -206,17 +222,6 @@ function slug(name: string): string {
   );
 }
 
-function download(name: string, data: BlobPart, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 function bytesOf(buf: ArrayBuffer): Uint8Array {
   return new Uint8Array(buf);
@@ -276,7 +281,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
     importFrom: 'library',
 
     async init() {
-      setFittingCheck(() => get().fit.status === 'running' || get().fit.status === 'stopping');
+      setBusyCheck('fit', () => get().fit.status === 'running' || get().fit.status === 'stopping');
       await get().refresh();
       // A new model with an untouched preset draft: offer the preset that suits it.
       useApp.subscribe((s, prev) => {
@@ -320,7 +325,15 @@ export const useLibrary = create<LibraryState>()((set, get) => {
     openDataset(id) {
       const r = get().datasets.find((x) => x.id === id);
       if (!r) return false;
-      return get().replaceDraft({ origin: { kind: 'saved', id }, name: r.name, description: r.description, source: r.source.join('\n'), target: r.target.join('\n'), control: r.control.join('\n') });
+      return get().replaceDraft({
+        origin: { kind: 'saved', id },
+        name: r.name,
+        description: r.description,
+        source: r.source.join('\n'),
+        target: r.target.join('\n'),
+        control: r.control.join('\n'),
+        lexicon: r.lexicon,
+      });
     },
 
     readDatasetText(text, fileName, into) {
@@ -333,7 +346,17 @@ export const useLibrary = create<LibraryState>()((set, get) => {
           const set = into ?? 'source';
           commitDraft({ ...d, [set]: ds[set].join('\n'), edited: true });
         } else {
-          commitDraft({ ...d, name: ds.name, description: ds.description ?? '', source: ds.source.join('\n'), target: ds.target.join('\n'), control: ds.control.join('\n'), origin: { kind: 'new' }, edited: true });
+          commitDraft({
+            ...d,
+            name: ds.name,
+            description: ds.description ?? '',
+            source: ds.source.join('\n'),
+            target: ds.target.join('\n'),
+            control: ds.control.join('\n'),
+            lexicon: lexiconOf(ds.lexicon),
+            origin: { kind: 'new' },
+            edited: true,
+          });
         }
         return null;
       } catch (e) {
@@ -351,6 +374,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
       const id = d.origin.kind === 'saved' ? d.origin.id : db.newId();
       const name = d.name.trim() || 'My dataset';
       const rec: DatasetRecord = { id, name, description: d.description, source: check.dataset.source, target: check.dataset.target, control: check.dataset.control, saved: new Date().toISOString() };
+      if (d.lexicon) rec.lexicon = d.lexicon;
       try {
         await db.put('datasets', rec);
         commitDraft({ ...d, name, origin: { kind: 'saved', id }, edited: false });
@@ -392,7 +416,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
     exportDataset(id) {
       const r = get().datasets.find((x) => x.id === id);
       if (!r) return;
-      const body = { name: r.name, description: r.description, source: r.source, target: r.target, control: r.control };
+      const body = { name: r.name, description: r.description, source: r.source, target: r.target, control: r.control, ...(r.lexicon ? { lexicon: r.lexicon } : {}) };
       download(`${slug(r.name)}.json`, JSON.stringify(body, null, 2), 'application/json');
     },
 
@@ -413,6 +437,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
       const st = get();
       if (!engine || st.fit.status === 'running' || st.fit.status === 'stopping') return;
       const fitFail = (error: string, issues: string[] = []) => set({ fit: { ...get().fit, status: 'error', error, issues, progress: null } });
+      if (engineBusyWith() === 'eval') return fitFail('An evaluation is running: fit when it is done (or stop it).');
       if (!model) return fitFail('Load a model first: the intervention is fitted on its activations.');
       const check = checkDraft(st.draft);
       if (!check.dataset) return fitFail('The dataset has problems (see above).', check.issues);

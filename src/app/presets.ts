@@ -12,6 +12,11 @@ export interface PresetDataset {
   source: string[];
   target: string[];
   control: string[];
+  /**
+   * Word lists for the evaluation's lexicon scorer: a continuation counts as source-like when it has more source words
+   * than target words (lower-case words, matched whole).
+   */
+  lexicon?: { source: string[]; target: string[] };
 }
 
 const sadToHappy: PresetDataset = {
@@ -19,6 +24,10 @@ const sadToHappy: PresetDataset = {
   name: 'Sad → happy (stories)',
   description: 'Short children’s-story sentences, from sad to happy, for the TinyStories models (stories260K).',
   audience: 'stories',
+  lexicon: {
+    source: ['sad', 'cry', 'cried', 'crying', 'cries', 'tears', 'lonely', 'alone', 'angry', 'scared', 'afraid', 'lost', 'broken', 'broke', 'hurt', 'mad', 'upset'],
+    target: ['happy', 'smile', 'smiled', 'smiling', 'laugh', 'laughed', 'laughing', 'glad', 'fun', 'loved', 'hug', 'hugged', 'excited', 'play', 'played', 'yummy', 'cheered'],
+  },
   source: [
     'Lily sat under the tree and cried all day.',
     'Tim dropped his ice cream and felt very sad.',
@@ -92,6 +101,10 @@ const toxicToPolite: PresetDataset = {
   name: 'Toxic → polite',
   description: 'Rude, insulting replies to polite ones saying the same thing. For instruction-tuned models.',
   audience: 'instruct',
+  lexicon: {
+    source: ['idiot', 'idiots', 'stupid', 'fool', 'fools', 'moron', 'dumb', 'dumbest', 'shut', 'useless', 'pathetic', 'trash', 'garbage', 'hate', 'worthless', 'lazy', 'annoying', 'ridiculous', 'brainless', 'nonsense', 'whining', 'whiny'],
+    target: ['please', 'thank', 'thanks', 'sorry', 'appreciate', 'kindly', 'help', 'glad', 'respect', 'respectfully', 'understand', 'welcome', 'happy', 'interesting', 'suggestions', 'could', 'would'],
+  },
   source: [
     'Shut up, nobody cares what you think.',
     'You are an idiot and your idea is stupid.',
@@ -153,6 +166,10 @@ const negativeToPositive: PresetDataset = {
   name: 'Negative → positive sentiment',
   description: 'Negative reviews to positive ones about the same things. For instruction-tuned models.',
   audience: 'instruct',
+  lexicon: {
+    source: ['bad', 'boring', 'terrible', 'awful', 'hated', 'hate', 'worst', 'dirty', 'noisy', 'dull', 'useless', 'disappointing', 'disaster', 'confusing', 'unhelpful', 'broke', 'broken', 'late', 'damaged', 'worse', 'slower', 'regret', 'overpriced', 'bitter', 'waste'],
+    target: ['good', 'great', 'excellent', 'wonderful', 'loved', 'love', 'best', 'clean', 'quiet', 'perfect', 'perfectly', 'enjoyed', 'amazing', 'delightful', 'helpful', 'useful', 'better', 'faster', 'exciting', 'gripping', 'glad', 'comfortable', 'joy', 'smooth', 'worth'],
+  },
   source: [
     'The movie was boring and far too long.',
     'This phone broke after two days. Terrible.',
@@ -214,6 +231,10 @@ const formalToCasual: PresetDataset = {
   name: 'Formal → casual',
   description: 'Formal letter style to casual chat saying the same thing. For instruction-tuned models.',
   audience: 'instruct',
+  lexicon: {
+    source: ['regret', 'inform', 'kindly', 'sincere', 'sincerely', 'request', 'requested', 'regarding', 'convenience', 'assistance', 'appreciated', 'grateful', 'pleased', 'unable', 'shall', 'hesitate', 'gratitude', 'cooperation', 'furthermore', 'hereby', 'attached', 'ensure'],
+    target: ['hey', 'hi', 'thanks', 'okay', 'ok', 'yeah', 'cool', 'guess', 'gonna', 'wanna', 'stuff', 'awesome', 'sorry', 'yep', 'ping', 'mind', 'just', 'boss', 'got'],
+  },
   source: [
     'I would like to inform you that the meeting has been postponed.',
     'Please find attached the requested documents.',
@@ -275,6 +296,10 @@ const englishToFrench: PresetDataset = {
   name: 'English → French style',
   description: 'English sentences to their French versions; control is language-neutral text (numbers, code). For instruction-tuned models.',
   audience: 'instruct',
+  lexicon: {
+    source: ['the', 'is', 'are', 'and', 'of', 'to', 'in', 'with', 'this', 'that', 'you', 'we', 'it', 'he', 'she', 'my', 'please', 'thank', 'where', 'not'],
+    target: ['le', 'la', 'les', 'et', 'est', 'sont', 'de', 'des', 'du', 'un', 'une', 'je', 'vous', 'nous', 'il', 'elle', 'dans', 'avec', 'pour', 'ce', 'ne', 'pas', 'merci', 'où'],
+  },
   source: [
     'The weather is nice today.',
     'I would like a cup of coffee, please.',

@@ -172,11 +172,19 @@ let regenFrom: { prompt: string; chat: boolean } | undefined;
 /** The user pressed Stop: skip the rest of a compare run. */
 let stopRequested = false;
 let regenTimer: ReturnType<typeof setTimeout> | null = null;
-let fitting: () => boolean = () => false;
+/** Long engine jobs that generation waits for: a fit or training (the library store) and an evaluation (eval-store). */
+export type EngineJob = 'fit' | 'eval';
+const busyChecks: Partial<Record<EngineJob, () => boolean>> = {};
 
-/** Tells the generation side whether a fit is running (the library store owns fitting). */
-export function setFittingCheck(fn: () => boolean): void {
-  fitting = fn;
+/** Tells the generation side how to see whether a fit / an evaluation is running (their stores own them). */
+export function setBusyCheck(job: EngineJob, fn: () => boolean): void {
+  busyChecks[job] = fn;
+}
+
+/** The long job the engine is running now (generation and the other jobs must not start meanwhile), or null. */
+export function engineBusyWith(): EngineJob | null {
+  for (const job of ['fit', 'eval'] as const) if (busyChecks[job]?.()) return job;
+  return null;
 }
 let strengthTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -324,8 +332,8 @@ export const useApp = create<AppState>()((set, get) => ({
       void engine.stop('generate');
       return;
     }
-    // While a fit runs, generation would only queue behind it; the fit re-generates when it is done.
-    if (fitting()) return;
+    // While a fit or an evaluation runs, generation would only queue behind it; a fit re-generates when it is done.
+    if (engineBusyWith() !== null) return;
     const model = s.load.model;
     const parsed = parseSettings(s.settings, model?.maxContext ?? null);
     if (!parsed.ok) {

@@ -29,6 +29,8 @@ export interface DatasetRecord {
   source: string[];
   target: string[];
   control: string[];
+  /** Word lists for the evaluation (absent in datasets saved before there was one). */
+  lexicon?: { source: string[]; target: string[] };
   saved: string;
 }
 

@@ -1,0 +1,92 @@
+/** Evaluation results in the page (pure, tested in Node): runs, the curves they make, and what makes runs comparable. */
+import type { EvalPoint, SamplingSettings } from '../worker/protocol.ts';
+import type { GateChoice } from './eval-settings.ts';
+
+/** One Evaluate press: the intervention and settings it ran with, and its points. */
+export interface EvalRun {
+  /** 1, 2, … in the session. */
+  id: number;
+  /** The intervention's name (as the Steer panel showed it) and method. */
+  name: string;
+  method: string;
+  modelId: string;
+  hasGates: boolean;
+  datasetName: string;
+  /** The prompts continued (their order is the continuations' order). */
+  prompts: string[];
+  neutralCount: number;
+  lexicon: { source: string[]; target: string[] };
+  lambdas: number[];
+  gates: GateChoice;
+  maxNewTokens: number;
+  sampling: SamplingSettings;
+  chat: boolean;
+  points: EvalPoint[];
+  /** Stopped before the end (the points are those finished). */
+  aborted: boolean;
+  evalMs: number;
+  /** When it finished (ISO). */
+  at: string;
+}
+
+/** One curve of the plot: a run's points with one gate setting, in λ order. */
+export interface EvalCurve {
+  key: string;
+  run: EvalRun;
+  gated: boolean;
+  label: string;
+  /** Index of its run among the runs shown (its colour). */
+  runIndex: number;
+  points: EvalPoint[];
+}
+
+export type UtilityChoice = 'neutral' | 'generation';
+
+export const UTILITY_LABEL: Record<UtilityChoice, string> = {
+  neutral: 'Perplexity of neutral text (steered model)',
+  generation: 'Perplexity of the continuations (unsteered model)',
+};
+
+export function utilityOf(p: EvalPoint, u: UtilityChoice): number {
+  return u === 'neutral' ? p.neutralPerplexity : p.generationPerplexity;
+}
+
+/** The name a run goes by: its intervention's, with the run number when another run has the same name. */
+export function runName(run: EvalRun, runs: readonly EvalRun[]): string {
+  return runs.some((r) => r !== run && r.name === run.name) ? `${run.name} (run ${run.id})` : run.name;
+}
+
+/** Curves in run order, gated before ungated (as the engine sweeps); runs with no points make none. */
+export function curvesOf(runs: readonly EvalRun[]): EvalCurve[] {
+  const out: EvalCurve[] = [];
+  runs.forEach((run, runIndex) => {
+    for (const gated of [true, false]) {
+      const points = run.points.filter((p) => p.gated === gated).sort((a, b) => a.lambda - b.lambda);
+      if (points.length === 0) continue;
+      const label = `${runName(run, runs)} · ${gated ? 'gated' : 'ungated'}`;
+      out.push({ key: `${run.id}:${gated ? 'g' : 'u'}`, run, gated, label, runIndex, points });
+    }
+  });
+  return out;
+}
+
+/** What differs between the runs shown, so a comparison on one plot can be read with care ([] when nothing does). */
+export function runDifferences(runs: readonly EvalRun[]): string[] {
+  if (runs.length < 2) return [];
+  const aspects: [string, (r: EvalRun) => string][] = [
+    ['model', (r) => r.modelId],
+    ['dataset', (r) => r.datasetName],
+    ['prompts', (r) => JSON.stringify(r.prompts)],
+    ['neutral texts', (r) => String(r.neutralCount)],
+    ['lexicon', (r) => JSON.stringify(r.lexicon)],
+    ['new tokens', (r) => String(r.maxNewTokens)],
+    ['sampling', (r) => JSON.stringify(r.sampling)],
+    ['chat template', (r) => String(r.chat)],
+  ];
+  return aspects.filter(([, f]) => new Set(runs.map(f)).size > 1).map(([name]) => name);
+}
+
+/** The runs as one JSON document (to keep them: the page forgets them on reload). */
+export function runsJson(runs: readonly EvalRun[]): string {
+  return JSON.stringify({ kind: 'steerscope-evaluation', version: 1, runs }, null, 2);
+}

@@ -1,0 +1,202 @@
+/**
+ * The Evaluate panel's state: its settings, the evaluation in progress, and the runs of this session (kept in memory
+ * so several interventions can be compared on one plot; they can be downloaded as JSON, and are gone on reload).
+ * While an evaluation runs, generation and fitting wait (store.ts engineBusyWith).
+ */
+import { create } from 'zustand';
+import { EngineError } from '../worker/engine-client.ts';
+import type { EvalParams, EvalProgressEvent } from '../worker/protocol.ts';
+import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSettingsDraft, type GateChoice } from './eval-settings.ts';
+import type { EvalRun, UtilityChoice } from './eval-results.ts';
+import { checkDraft, METHOD_LABEL, useLibrary, type Draft } from './library-store.ts';
+import { engineBusyWith, getEngine, isBusy, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
+
+export interface EvalRunState {
+  status: 'idle' | 'running' | 'stopping' | 'done' | 'error';
+  progress: EvalProgressEvent | null;
+  startedAt: number;
+  error: string | null;
+  /** The last run finished early (Stop): how many points it kept of how many. */
+  stopped: { kept: number; planned: number } | null;
+}
+
+interface EvalState {
+  settings: EvalSettingsDraft;
+  errors: Partial<Record<EvalField, string>>;
+  /** null: the default (both when the intervention has gates, else off). */
+  gates: GateChoice | null;
+  /** null: the default (the chat template when the model has one). */
+  chat: boolean | null;
+  run: EvalRunState;
+  runs: EvalRun[];
+  /** Which perplexity the plot's y axis shows. */
+  utility: UtilityChoice;
+
+  setSetting(field: EvalField, value: string): void;
+  setGates(g: GateChoice): void;
+  setChat(c: boolean): void;
+  setUtility(u: UtilityChoice): void;
+  evaluate(): Promise<void>;
+  stop(): Promise<void>;
+  clear(): void;
+}
+
+const IDLE: EvalRunState = { status: 'idle', progress: null, startedAt: 0, error: null, stopped: null };
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A method as people read it, with "+ DSAS" when the intervention has gates. */
+export function methodLabel(method: string, hasGates: boolean): string {
+  return `${METHOD_LABEL[method] ?? method}${hasGates ? ' + DSAS' : ''}`;
+}
+
+export interface BlockerInput {
+  modelReady: boolean;
+  active: ActiveIntervention | null;
+  steerBusy: boolean;
+  fitting: boolean;
+  draft: Draft;
+}
+
+/** An intervention's name with its method in brackets, unless the name already says it. */
+export function nameWithMethod(name: string, method: string, hasGates: boolean): string {
+  const label = methodLabel(method, hasGates);
+  return name.includes(label) ? name : `${name} (${label})`;
+}
+
+/** Why Evaluate cannot start (null: it can), in words. */
+export function evalBlocker(i: BlockerInput): string | null {
+  if (!i.modelReady) return 'Load a model first.';
+  if (!i.active) return 'Choose an intervention to evaluate (Steer), or fit one.';
+  if (i.steerBusy) return 'Wait until the steering change is applied.';
+  if (i.fitting) return 'Wait for the fit or training to finish.';
+  const check = checkDraft(i.draft);
+  if (!check.dataset) return 'Fix the dataset first (Make an intervention).';
+  const lex = i.draft.lexicon;
+  if (!lex || lex.source.length === 0 || lex.target.length === 0) return `The dataset “${i.draft.name}” has no lexicon: list source and target words above.`;
+  if (check.dataset.control.length === 0) return `The dataset “${i.draft.name}” has no control prompts: the neutral-text perplexity needs some.`;
+  return null;
+}
+
+function currentBlocker(): string | null {
+  const app = useApp.getState();
+  return evalBlocker({
+    modelReady: app.load.status === 'ready' && app.load.model !== null,
+    active: app.steer.active,
+    steerBusy: app.steer.busy,
+    fitting: engineBusyWith() === 'fit',
+    draft: useLibrary.getState().draft,
+  });
+}
+
+let nextRunId = 1;
+
+export const useEval = create<EvalState>()((set, get) => ({
+  settings: DEFAULT_EVAL_SETTINGS,
+  errors: {},
+  gates: null,
+  chat: null,
+  run: IDLE,
+  runs: [],
+  utility: 'neutral',
+
+  setSetting(field, value) {
+    const errors = { ...get().errors };
+    delete errors[field];
+    set({ settings: { ...get().settings, [field]: value }, errors });
+  },
+  setGates: (gates) => set({ gates }),
+  setChat: (chat) => set({ chat }),
+  setUtility: (utility) => set({ utility }),
+
+  async evaluate() {
+    const engine = getEngine();
+    const st = get();
+    if (!engine || st.run.status === 'running' || st.run.status === 'stopping') return;
+    const fail = (error: string) => set({ run: { ...IDLE, status: 'error', error } });
+    const blocker = currentBlocker();
+    if (blocker) return fail(blocker);
+    const app = useApp.getState();
+    const model = app.load.model!;
+    const active = app.steer.active!;
+    const draft = useLibrary.getState().draft;
+    const ds = checkDraft(draft).dataset!;
+    const lexicon = draft.lexicon!;
+    const parsed = parseEvalSettings(st.settings, { sourceCount: ds.source.length, maxContext: model.maxContext });
+    if (!parsed.ok) {
+      set({ errors: parsed.errors });
+      return fail('Some evaluation settings need fixing (see above).');
+    }
+    const v = parsed.value;
+    const gates: GateChoice = active.hasGates ? (st.gates ?? 'both') : 'off';
+    const chat = model.hasChatTemplate && (st.chat ?? true);
+    const params: EvalParams = {
+      prompts: ds.source.slice(0, v.promptCount),
+      neutral: ds.control,
+      lexicon,
+      lambdas: v.lambdas,
+      gates,
+      maxNewTokens: v.maxNewTokens,
+      sampling: v.sampling,
+      chat,
+    };
+    // A generation on screen would hold the engine: stop it (evaluation runs after it in the worker's queue).
+    if (isBusy(app.gen) || isBusy(app.base)) await app.stop();
+    set({ errors: {}, run: { ...IDLE, status: 'running', startedAt: performance.now() } });
+    try {
+      const r = await engine.evaluate(params, (progress) => set({ run: { ...get().run, progress } }));
+      const planned = v.lambdas.length * (gates === 'both' ? 2 : 1);
+      if (r.points.length > 0) {
+        const run: EvalRun = {
+          id: nextRunId++,
+          name: active.name,
+          method: r.intervention.method,
+          modelId: r.intervention.modelId,
+          hasGates: r.intervention.hasGates,
+          datasetName: ds.name,
+          prompts: params.prompts,
+          neutralCount: params.neutral.length,
+          lexicon,
+          lambdas: v.lambdas,
+          gates,
+          maxNewTokens: v.maxNewTokens,
+          sampling: v.sampling,
+          chat,
+          points: r.points,
+          aborted: r.aborted,
+          evalMs: r.evalMs,
+          at: new Date().toISOString(),
+        };
+        set({ runs: [...get().runs, run] });
+      }
+      set({ run: { ...get().run, status: 'done', progress: null, stopped: r.aborted ? { kept: r.points.length, planned } : null } });
+    } catch (e) {
+      const kind = e instanceof EngineError ? e.kind : 'internal';
+      if (kind === 'aborted') set({ run: { ...get().run, status: 'done', progress: null, stopped: { kept: 0, planned: 0 } } });
+      else fail(`The evaluation failed: ${message(e)}`);
+    }
+  },
+
+  async stop() {
+    const r = get().run;
+    if (r.status !== 'running') return;
+    set({ run: { ...r, status: 'stopping' } });
+    try {
+      await getEngine()?.stop('eval');
+    } catch (e) {
+      set({ run: { ...get().run, error: message(e) } });
+    }
+  },
+
+  clear() {
+    if (get().run.status === 'running' || get().run.status === 'stopping') return;
+    set({ runs: [], run: IDLE });
+  },
+}));
+
+setBusyCheck('eval', () => {
+  const s = useEval.getState().run.status;
+  return s === 'running' || s === 'stopping';
+});
