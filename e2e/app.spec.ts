@@ -62,12 +62,12 @@ test.describe('with WebGPU', () => {
 
     // A bad setting is reported at its field; the prompt and the last output stay.
     await page.getByRole('radio', { name: 'Sample' }).check();
-    await page.getByRole('textbox', { name: 'Top-p' }).fill('2');
+    await page.getByRole('region', { name: 'Settings', exact: true }).getByRole('textbox', { name: 'Top-p' }).fill('2');
     await generateButton.click();
     await expect(page.getByText('Top-p must be above 0 and at most 1.')).toBeVisible();
     await expect(page.getByRole('alert')).toContainText('Some settings need fixing');
     await expect(page.getByRole('textbox', { name: 'Prompt', exact: true })).toHaveValue('Once upon a time');
-    await page.getByRole('textbox', { name: 'Top-p' }).fill('0.95');
+    await page.getByRole('region', { name: 'Settings', exact: true }).getByRole('textbox', { name: 'Top-p' }).fill('0.95');
 
     // A long generation stops when asked.
     await page.getByRole('radio', { name: 'Greedy' }).check();

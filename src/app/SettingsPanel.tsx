@@ -46,8 +46,8 @@ export function SettingsPanel() {
   const greedy = useApp((s) => s.settings.greedy);
   const setSetting = useApp.getState().setSetting;
   return (
-    <section className="panel settings">
-      <h2>Settings</h2>
+    <section className="panel settings" aria-labelledby="settings-h">
+      <h2 id="settings-h">Settings</h2>
       <div className="grid2">
         <NumberField field="maxNewTokens" label="Max new tokens" integer />
         <NumberField field="repetitionPenalty" label="Repetition penalty" hint="1 = none" />
