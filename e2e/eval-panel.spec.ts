@@ -1,6 +1,8 @@
 // The Evaluate panel: load stories260K, fit Mean-AcT + DSAS on the sad → happy preset, sweep λ with and without the
 // gates (progress, Stop keeps the finished points, Clear), read the plot and the table (λ = 0 is the unsteered model
-// whatever the gates), switch the utility axis, then fit Linear-AcT and evaluate it onto the same plot.
+// whatever the gates), switch the utility axis; reload (the run is kept in the browser), then fit Linear-AcT and
+// evaluate it onto the same plot while the browser refuses to save it (said in words, saved on Try again); reload
+// again, delete one run, Clear, and reload: gone. Also: a database from before evaluations were kept upgrades.
 import fs from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { loadStories } from './fixtures/app-page.ts';
@@ -190,12 +192,45 @@ test('evaluate: λ sweep with and without gates, progress and Stop, plot, table,
   expect(after).not.toEqual(before);
   await panel(page).getByRole('radio', { name: 'Neutral text' }).check();
 
-  // ---- A second method on the same plot: Linear-AcT, no gates (evaluated ungated) ----
+  // ---- Kept in this browser: after a reload run 2 is back, number for number (run 1 was cleared: not back) ----
+  await page.reload();
+  await expect(panel(page)).toHaveAttribute('data-saved-runs', 'ready');
+  await expect(tables(page)).toHaveCount(1);
+  await expect(tables(page).locator('caption')).toContainText(`Run 2: ${MEAN} on stories260K, 3 prompts × 8 tokens, 20 neutral texts`);
+  const restored = tables(page).locator('tbody tr');
+  await expect(restored).toHaveCount(6);
+  expect(await Promise.all([0, 1, 2, 3, 4, 5].map((i) => cells(restored.nth(i))))).toEqual(all);
+  await expect(plot(page)).toHaveAttribute('data-curves', '2');
+  await expect(plot(page)).toHaveAttribute('data-points', '6');
+  await expect(plot(page).locator('.pt[data-front="true"]')).toHaveCount(fronts);
+  await expect(legend.getByRole('listitem')).toHaveText([`${MEAN} · gated`, `${MEAN} · ungated`, /^Pareto front/]);
+  await expect(panel(page).getByText('Runs are kept in this browser until you delete them.')).toBeVisible();
+  await loadStories(page);
+
+  // ---- A second method on the same plot: Linear-AcT, no gates (evaluated ungated), numbered after the kept run ----
   await fit(page, 'Linear-AcT', false, LINEAR);
   await expect(panel(page).getByRole('group', { name: 'DSAS gates' })).toHaveCount(0);
   await expect(panel(page).getByText('This intervention has no DSAS gates: it is evaluated ungated.')).toBeVisible();
+  await setSettings(page, { lambdas: '0, 0.5, 1', prompts: '3', tokens: '8' }); // the settings are not kept
+  // The browser refuses to save it: the run is shown, the problem said in words, and Try saving again saves it.
+  await page.evaluate(() => {
+    const w = window as unknown as { realPut: typeof IDBObjectStore.prototype.put };
+    w.realPut = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = () => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+  });
   await evaluate.click();
   await expect(panel(page).getByRole('status').filter({ hasText: /^Evaluated run 3: 3 points in / })).toBeVisible({ timeout: 120_000 });
+  const unsaved = panel(page).getByRole('alert');
+  await expect(unsaved).toContainText("Could not save run 3 in this browser: this browser's storage for the site is full.");
+  await expect(unsaved).toContainText('Run 3 is shown here but not kept in this browser: download the results as JSON to keep it, or try again.');
+  await expect(tables(page)).toHaveCount(2);
+  await page.evaluate(() => {
+    IDBObjectStore.prototype.put = (window as unknown as { realPut: typeof IDBObjectStore.prototype.put }).realPut;
+  });
+  await unsaved.getByRole('button', { name: 'Try saving again' }).click();
+  await expect(unsaved).toHaveCount(0);
   await expect(plot(page)).toHaveAttribute('data-curves', '3');
   await expect(plot(page)).toHaveAttribute('data-points', '9');
   await expect(legend.getByRole('listitem')).toHaveText([`${MEAN} · gated`, `${MEAN} · ungated`, `${LINEAR} · ungated`, /^Pareto front/]);
@@ -208,5 +243,102 @@ test('evaluate: λ sweep with and without gates, progress and Stop, plot, table,
 
   await panel(page).screenshot({ path: `${SHOTS}/eval-panel.png` });
   await plot(page).screenshot({ path: `${SHOTS}/eval-panel-plot.png` });
+
+  // ---- Both runs come back after a reload: the same tables, curves and legend ----
+  const captions = await tables(page).locator('caption').allInnerTexts();
+  expect(captions.map((c) => c.slice(0, 6))).toEqual(['Run 2:', 'Run 3:']);
+  await page.reload();
+  await expect(tables(page)).toHaveCount(2);
+  await expect(tables(page).locator('caption')).toHaveText(captions);
+  await expect(tables(page).nth(0).locator('tbody tr')).toHaveCount(6);
+  await expect(tables(page).nth(1).locator('tbody tr')).toHaveCount(3);
+  await expect(plot(page)).toHaveAttribute('data-curves', '3');
+  await expect(plot(page)).toHaveAttribute('data-points', '9');
+  await expect(legend.getByRole('listitem')).toHaveText([`${MEAN} · gated`, `${MEAN} · ungated`, `${LINEAR} · ungated`, /^Pareto front/]);
+
+  // ---- Delete one run: asks first (Keep keeps); deleted, it stays deleted after a reload ----
+  const deleteRun3 = panel(page).getByRole('button', { name: 'Delete run 3' });
+  await deleteRun3.click();
+  await expect(panel(page).getByRole('group', { name: 'Delete run 3?' })).toContainText(`Delete run 3 (${LINEAR})?`);
+  await panel(page).getByRole('button', { name: 'Keep it' }).click();
+  await expect(tables(page)).toHaveCount(2);
+  await deleteRun3.click();
+  await panel(page).getByRole('button', { name: 'Delete it' }).click();
+  await expect(tables(page)).toHaveCount(1);
+  await expect(plot(page)).toHaveAttribute('data-curves', '2');
+  await page.reload();
+  await expect(tables(page)).toHaveCount(1);
+  await expect(tables(page).locator('caption')).toHaveText(captions[0]);
+  await expect(plot(page)).toHaveAttribute('data-points', '6');
+
+  // ---- Clear deletes them from the browser: nothing comes back after a reload ----
+  await panel(page).getByRole('button', { name: 'Clear', exact: true }).click();
+  await panel(page).getByRole('button', { name: 'Clear them' }).click();
+  await expect(tables(page)).toHaveCount(0);
+  await page.reload();
+  await expect(panel(page)).toHaveAttribute('data-saved-runs', 'ready'); // the saved runs have been read
+  await expect(tables(page)).toHaveCount(0);
+  await expect(plot(page)).toHaveCount(0);
+  await expect(panel(page).getByRole('heading', { name: 'Results' })).toHaveCount(0);
+  await expect(panel(page).getByRole('alert')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('a library saved before evaluations were kept (database version 1) upgrades with its data', async ({ page }) => {
+  const errors = watchErrors(page);
+  // A blank page on the app's origin (the app itself would open the library at the new version).
+  await page.route('**/v1-setup', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>v1</title>' }));
+  await page.goto('/v1-setup');
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open('steerscope', 1);
+        req.onupgradeneeded = () => {
+          req.result.createObjectStore('interventions', { keyPath: 'id' });
+          req.result.createObjectStore('datasets', { keyPath: 'id' });
+        };
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const tx = db.transaction('datasets', 'readwrite');
+          tx.objectStore('datasets').put({
+            id: 'old-moods',
+            name: 'Old moods',
+            description: 'Saved by version 1.',
+            source: ['I am sad.', 'The day is grey.'],
+            target: ['I am happy.', 'The day is bright.'],
+            control: ['The cat sat on the mat.'],
+            saved: '2026-01-01T00:00:00.000Z',
+          });
+          tx.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+  );
+  await page.goto('/');
+  await expect(page.getByRole('region', { name: 'Library' }).getByRole('article', { name: 'Old moods' })).toBeVisible();
+  await expect(panel(page)).toHaveAttribute('data-saved-runs', 'ready');
+  const after = await page.evaluate(
+    () =>
+      new Promise<{ version: number; stores: string[]; datasets: number; evaluations: number }>((resolve, reject) => {
+        const req = indexedDB.open('steerscope');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const tx = db.transaction(['datasets', 'evaluations'], 'readonly');
+          const ds = tx.objectStore('datasets').count();
+          const ev = tx.objectStore('evaluations').count();
+          tx.oncomplete = () => {
+            resolve({ version: db.version, stores: [...db.objectStoreNames], datasets: ds.result, evaluations: ev.result });
+            db.close();
+          };
+        };
+      }),
+  );
+  expect(after).toEqual({ version: 2, stores: ['datasets', 'evaluations', 'interventions'], datasets: 1, evaluations: 0 });
+  await expect(panel(page).getByRole('alert')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

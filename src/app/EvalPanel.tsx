@@ -4,7 +4,7 @@
  * shows one curve per run and gate setting with the Pareto front of all of them; the tables below give every number.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { curvesOf, runDifferences, runsJson, type UtilityChoice } from './eval-results.ts';
+import { curvesOf, runDifferences, runsJson, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { EVAL_FIELDS, type GateChoice } from './eval-settings.ts';
 import { evalBlocker, nameWithMethod, useEval } from './eval-store.ts';
 import { formatSeconds, plural } from './format.ts';
@@ -107,13 +107,13 @@ function ClearButton({ count, disabled }: { count: number; disabled: boolean }) 
     );
   return (
     <div className="confirm" role="group" aria-label="Clear the results?">
-      <p>Clear {plural(count, 'evaluation run')}? They are not saved anywhere else (download them first to keep them).</p>
+      <p>Clear {plural(count, 'evaluation run')}? They are deleted from this browser too (download them first to keep them).</p>
       <div className="row">
         <button
           type="button"
           className="danger small"
           onClick={() => {
-            useEval.getState().clear();
+            void useEval.getState().clear();
             setAsking(false);
           }}
         >
@@ -123,6 +123,58 @@ function ClearButton({ count, disabled }: { count: number; disabled: boolean }) 
           Keep them
         </button>
       </div>
+    </div>
+  );
+}
+
+/** Deletes one run, after asking (as Clear does). */
+function DeleteRunButton({ run, disabled }: { run: EvalRun; disabled: boolean }) {
+  const [asking, setAsking] = useState(false);
+  const keep = useRef<HTMLButtonElement | null>(null);
+  useEffect(() => {
+    if (asking) keep.current?.focus();
+  }, [asking]);
+  if (!asking)
+    return (
+      <button type="button" className="secondary small danger-outline" disabled={disabled} aria-label={`Delete run ${run.number}`} onClick={() => setAsking(true)}>
+        Delete
+      </button>
+    );
+  return (
+    <div className="confirm" role="group" aria-label={`Delete run ${run.number}?`}>
+      <p>Delete run {run.number} ({run.name})? It is deleted from this browser (download the results first to keep it).</p>
+      <div className="row">
+        <button
+          type="button"
+          className="danger small"
+          onClick={() => {
+            void useEval.getState().deleteRun(run.id);
+            setAsking(false);
+          }}
+        >
+          Delete it
+        </button>
+        <button type="button" className="secondary small" ref={keep} onClick={() => setAsking(false)}>
+          Keep it
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** A storage problem (reading, saving or deleting runs) in words, with Try again when runs are unsaved. */
+function StorageProblem() {
+  const error = useEval((s) => s.storageError);
+  const unsaved = useEval((s) => s.unsaved.length);
+  if (!error) return null;
+  return (
+    <div role="alert" className="error" data-testid="eval-storage-error">
+      <p>{error}</p>
+      {unsaved > 0 && (
+        <button type="button" className="secondary small" onClick={() => void useEval.getState().saveAgain()}>
+          Try saving again
+        </button>
+      )}
     </div>
   );
 }
@@ -160,7 +212,7 @@ function EvalResults() {
         {utility === 'neutral'
           ? 'How well the steered model still predicts the dataset’s control prompts.'
           : 'How natural the unsteered model finds the steered continuations (given their prompts).'}{' '}
-        Both axes are costs: points toward the lower left are better. Results stay until the page is reloaded.
+        Both axes are costs: points toward the lower left are better. Runs are kept in this browser until you delete them.
       </p>
       {differences.length > 0 && (
         <p className="warn" data-testid="eval-differences">
@@ -172,6 +224,7 @@ function EvalResults() {
       {runs.map((run) => (
         <div key={run.id} className="eval-run">
           <RunTable run={run} runs={runs} front={front} curves={curves} />
+          <DeleteRunButton run={run} disabled={running} />
           <Continuations run={run} />
         </div>
       ))}
@@ -192,6 +245,7 @@ export function EvalPanel() {
   const chatChoice = useEval((s) => s.chat);
   const run = useEval((s) => s.run);
   const lastRun = useEval((s) => s.runs.at(-1));
+  const savedRuns = useEval((s) => s.savedRuns);
   const { setSetting, setGates, setChat, evaluate, stop } = useEval.getState();
   const check = useMemo(() => checkDraft(draft), [draft]);
   const running = run.status === 'running' || run.status === 'stopping';
@@ -206,7 +260,7 @@ export function EvalPanel() {
   }, [noLexicon]);
 
   return (
-    <section className="panel eval" id="eval-panel" aria-labelledby="eval-h">
+    <section className="panel eval" id="eval-panel" aria-labelledby="eval-h" data-saved-runs={savedRuns}>
       <h2 id="eval-h">Evaluate</h2>
       <p className="hint intro">
         Sweeps the steering strength λ and measures, at each λ, the effect (how many sampled continuations of the source prompts still read source-like, by the
@@ -311,10 +365,10 @@ export function EvalPanel() {
         <p role="status" className="ok">
           {run.stopped
             ? run.stopped.kept > 0
-              ? `Stopped: kept ${plural(run.stopped.kept, 'point')} of ${run.stopped.planned}${lastRun ? ` as run ${lastRun.id}` : ''}.`
+              ? `Stopped: kept ${plural(run.stopped.kept, 'point')} of ${run.stopped.planned}${lastRun ? ` as run ${lastRun.number}` : ''}.`
               : 'Stopped before the first point: nothing to show.'
             : lastRun
-              ? `Evaluated run ${lastRun.id}: ${plural(lastRun.points.length, 'point')} in ${formatSeconds(lastRun.evalMs)}.`
+              ? `Evaluated run ${lastRun.number}: ${plural(lastRun.points.length, 'point')} in ${formatSeconds(lastRun.evalMs)}.`
               : 'Evaluated.'}
         </p>
       )}
@@ -323,6 +377,7 @@ export function EvalPanel() {
           {run.error}
         </p>
       )}
+      <StorageProblem />
       <EvalResults />
     </section>
   );

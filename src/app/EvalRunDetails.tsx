@@ -13,7 +13,7 @@ export function RunTable({ run, runs, front, curves }: { run: EvalRun; runs: Eva
     <div className="table-scroll eval-table-wrap">
       <table className="values-table eval-table" id={id} data-testid="eval-table">
         <caption>
-          Run {run.id}: {nameWithMethod(runName(run, runs), run.method, run.hasGates)} on {run.modelId}, {plural(run.prompts.length, 'prompt')} × {run.maxNewTokens}{' '}
+          Run {run.number}: {nameWithMethod(runName(run, runs), run.method, run.hasGates)} on {run.modelId}, {plural(run.prompts.length, 'prompt')} × {run.maxNewTokens}{' '}
           tokens, {plural(run.neutralCount, 'neutral text')}, {formatSeconds(run.evalMs)}
           {run.aborted ? ', stopped early' : ''}
         </caption>
@@ -63,7 +63,7 @@ export function Continuations({ run }: { run: EvalRun }) {
   const prompts = all ? run.prompts : run.prompts.slice(0, SHOWN_PROMPTS);
   return (
     <details className="continuations">
-      <summary>Read run {run.id}’s continuations</summary>
+      <summary>Read run {run.number}’s continuations</summary>
       {settings.length > 1 && (
         <fieldset className="segmented">
           <legend>Gates</legend>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalPoint } from '../worker/protocol.ts';
-import { curvesOf, runDifferences, runName, runsJson, utilityOf, type EvalRun } from './eval-results.ts';
+import { curvesOf, mergeRuns, nextRunNumber, runDifferences, runName, runsJson, utilityOf, type EvalRun } from './eval-results.ts';
 import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, parseLambdas } from './eval-settings.ts';
 
 const point = (lambda: number, gated: boolean, effect: number): EvalPoint => ({
@@ -14,8 +14,9 @@ const point = (lambda: number, gated: boolean, effect: number): EvalPoint => ({
   continuations: [`c${lambda}`],
 });
 
-const run = (id: number, name: string, points: EvalPoint[], change: Partial<EvalRun> = {}): EvalRun => ({
-  id,
+const run = (number: number, name: string, points: EvalPoint[], change: Partial<EvalRun> = {}): EvalRun => ({
+  id: `key-${number}`,
+  number,
   name,
   method: 'mean',
   modelId: 'stories260K',
@@ -78,6 +79,25 @@ describe('utility and JSON', () => {
     const doc = JSON.parse(runsJson([run(1, 'A', [p])])) as { kind: string; runs: EvalRun[] };
     expect(doc.kind).toBe('steerscope-evaluation');
     expect(doc.runs[0].points[0]).toEqual(p);
+    expect([doc.runs[0].id, doc.runs[0].number]).toEqual(['key-1', 1]);
+  });
+});
+
+describe('saved runs', () => {
+  it('merges the saved runs with those on screen once each, in run-number order', () => {
+    const saved = [run(4, 'D', []), run(2, 'B', [])];
+    const shown = [run(7, 'G', []), { ...saved[0] }];
+    expect(mergeRuns(saved, shown).map((r) => r.id)).toEqual(['key-2', 'key-4', 'key-7']);
+    expect(mergeRuns([], shown).map((r) => r.number)).toEqual([4, 7]);
+    expect(mergeRuns(saved, [])).toHaveLength(2);
+  });
+
+  it('numbers a new run after every run kept and every number handed out before (never reused)', () => {
+    expect(nextRunNumber([], 0)).toBe(1);
+    expect(nextRunNumber([run(2, 'B', []), run(5, 'E', [])], 0)).toBe(6);
+    // After Clear and a reload: nothing kept, but numbers up to 5 were handed out.
+    expect(nextRunNumber([], 5)).toBe(6);
+    expect(nextRunNumber([run(3, 'C', [])], 9)).toBe(10);
   });
 });
 

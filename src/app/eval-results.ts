@@ -2,10 +2,12 @@
 import type { EvalPoint, SamplingSettings } from '../worker/protocol.ts';
 import type { GateChoice } from './eval-settings.ts';
 
-/** One Evaluate press: the intervention and settings it ran with, and its points. */
+/** One Evaluate press: the intervention and settings it ran with, and its points (kept in IndexedDB, storage/db.ts). */
 export interface EvalRun {
-  /** 1, 2, … in the session. */
-  id: number;
+  /** Its key in the browser's storage (unique, never reused). */
+  id: string;
+  /** "Run 3": 1, 2, … in this browser (never reused, also after reloads and Clear). */
+  number: number;
   /** The intervention's name (as the Steer panel showed it) and method. */
   name: string;
   method: string;
@@ -53,7 +55,7 @@ export function utilityOf(p: EvalPoint, u: UtilityChoice): number {
 
 /** The name a run goes by: its intervention's, with the run number when another run has the same name. */
 export function runName(run: EvalRun, runs: readonly EvalRun[]): string {
-  return runs.some((r) => r !== run && r.name === run.name) ? `${run.name} (run ${run.id})` : run.name;
+  return runs.some((r) => r !== run && r.name === run.name) ? `${run.name} (run ${run.number})` : run.name;
 }
 
 /** Curves in run order, gated before ungated (as the engine sweeps); runs with no points make none. */
@@ -86,7 +88,18 @@ export function runDifferences(runs: readonly EvalRun[]): string[] {
   return aspects.filter(([, f]) => new Set(runs.map(f)).size > 1).map(([name]) => name);
 }
 
-/** The runs as one JSON document (to keep them: the page forgets them on reload). */
+/** The runs as one JSON document (to keep them elsewhere). Version 2: a run's `id` is a string key, `number` its run number. */
 export function runsJson(runs: readonly EvalRun[]): string {
-  return JSON.stringify({ kind: 'steerscope-evaluation', version: 1, runs }, null, 2);
+  return JSON.stringify({ kind: 'steerscope-evaluation', version: 2, runs }, null, 2);
+}
+
+/** The saved runs with those in memory that are not among them, in run-number order. */
+export function mergeRuns(saved: readonly EvalRun[], shown: readonly EvalRun[]): EvalRun[] {
+  const ids = new Set(saved.map((r) => r.id));
+  return [...saved, ...shown.filter((r) => !ids.has(r.id))].sort((a, b) => a.number - b.number || a.at.localeCompare(b.at));
+}
+
+/** The next run number: after every run shown and every number handed out before (`taken`, 0 when none). */
+export function nextRunNumber(runs: readonly EvalRun[], taken: number): number {
+  return Math.max(taken, ...runs.map((r) => r.number)) + 1;
 }

@@ -1,14 +1,16 @@
 /**
- * The Evaluate panel's state: its settings, the evaluation in progress, and the runs of this session (kept in memory
- * so several interventions can be compared on one plot; they can be downloaded as JSON, and are gone on reload).
- * While an evaluation runs, generation and fitting wait (store.ts engineBusyWith).
+ * The Evaluate panel's state: its settings, the evaluation in progress, and the runs (compared on one plot; kept in
+ * this browser's IndexedDB until deleted, and downloadable as JSON). A run that could not be saved stays on screen with
+ * the problem in words and a way to try again. While an evaluation runs, generation and fitting wait (store.ts
+ * engineBusyWith).
  */
 import { create } from 'zustand';
 import { EngineError } from '../worker/engine-client.ts';
 import type { EvalParams, EvalProgressEvent } from '../worker/protocol.ts';
 import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSettingsDraft, type GateChoice } from './eval-settings.ts';
-import type { EvalRun, UtilityChoice } from './eval-results.ts';
+import { mergeRuns, nextRunNumber, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { checkDraft, METHOD_LABEL, useLibrary, type Draft } from './library-store.ts';
+import * as db from './storage/db.ts';
 import { engineBusyWith, getEngine, isBusy, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
 
 export interface EvalRunState {
@@ -29,8 +31,17 @@ interface EvalState {
   chat: boolean | null;
   run: EvalRunState;
   runs: EvalRun[];
+  /** Reading the saved runs (at start): loading, read, or failed (storageError says why). */
+  savedRuns: 'loading' | 'ready' | 'error';
+  /** Runs shown but not in the browser's storage (their save failed). */
+  unsaved: string[];
+  /** The last storage problem (loading, saving, deleting) in words; null when there is none. */
+  storageError: string | null;
   /** Which perplexity the plot's y axis shows. */
   utility: UtilityChoice;
+
+  /** Loads the saved runs (once, when the app starts). */
+  init(): Promise<void>;
 
   setSetting(field: EvalField, value: string): void;
   setGates(g: GateChoice): void;
@@ -38,7 +49,11 @@ interface EvalState {
   setUtility(u: UtilityChoice): void;
   evaluate(): Promise<void>;
   stop(): Promise<void>;
-  clear(): void;
+  /** Deletes every run shown (from the browser's storage too). */
+  clear(): Promise<void>;
+  deleteRun(id: string): Promise<void>;
+  /** Saves the runs whose save failed. */
+  saveAgain(): Promise<void>;
 }
 
 const IDLE: EvalRunState = { status: 'idle', progress: null, startedAt: 0, error: null, stopped: null };
@@ -91,7 +106,63 @@ function currentBlocker(): string | null {
   });
 }
 
-let nextRunId = 1;
+/** The highest run number handed out in this browser (so numbers are not reused after Clear and a reload). */
+const TAKEN_KEY = 'steerscope.eval.lastRunNumber';
+
+function storedTaken(): number {
+  try {
+    const n = Number(localStorage.getItem(TAKEN_KEY));
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+let taken = 0;
+
+function takeRunNumber(runs: readonly EvalRun[]): number {
+  const n = nextRunNumber(runs, Math.max(taken, storedTaken()));
+  taken = n;
+  try {
+    localStorage.setItem(TAKEN_KEY, String(n));
+  } catch {
+    // Storage refused: the number is still unique among the runs kept (they are part of nextRunNumber's input).
+  }
+  return n;
+}
+
+const plainList = (numbers: number[]) => (numbers.length === 1 ? `Run ${numbers[0]} is` : `Runs ${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)} are`);
+
+/** Resolves when the saved runs have been read (or failed to be): new runs are numbered after them. */
+let loaded: Promise<void> = Promise.resolve();
+/** Why the saved runs could not be read (it stays shown when other problems are solved). */
+let loadError: string | null = null;
+
+/** Saves runs; on failure keeps them on screen, marked unsaved, with the problem in words. */
+async function saveRuns(runs: EvalRun[]): Promise<void> {
+  const failed: EvalRun[] = [];
+  let problem = '';
+  for (const r of runs) {
+    try {
+      await db.put('evaluations', r, `save run ${r.number} in this browser`);
+    } catch (e) {
+      failed.push(r);
+      problem ||= message(e);
+    }
+  }
+  const st = useEval.getState();
+  const ids = new Set(runs.map((r) => r.id));
+  const unsaved = [...st.unsaved.filter((id) => !ids.has(id)), ...failed.map((r) => r.id)];
+  const numbers = st.runs.filter((r) => unsaved.includes(r.id)).map((r) => r.number);
+  useEval.setState({
+    unsaved,
+    storageError: failed.length
+      ? `${problem} ${plainList(numbers)} shown here but not kept in this browser: download the results as JSON to keep ${numbers.length === 1 ? 'it' : 'them'}, or try again.`
+      : unsaved.length
+        ? st.storageError
+        : loadError,
+  });
+}
 
 export const useEval = create<EvalState>()((set, get) => ({
   settings: DEFAULT_EVAL_SETTINGS,
@@ -100,7 +171,23 @@ export const useEval = create<EvalState>()((set, get) => ({
   chat: null,
   run: IDLE,
   runs: [],
+  savedRuns: 'loading',
+  unsaved: [],
+  storageError: null,
   utility: 'neutral',
+
+  init() {
+    loaded = (async () => {
+      try {
+        const saved = await db.listAll('evaluations');
+        set({ runs: mergeRuns(saved, get().runs), savedRuns: 'ready' });
+      } catch (e) {
+        loadError = `${message(e)} Earlier evaluation runs cannot be shown; new ones still can (download them as JSON to keep them).`;
+        set({ storageError: loadError, savedRuns: 'error' });
+      }
+    })();
+    return loaded;
+  },
 
   setSetting(field, value) {
     const errors = { ...get().errors };
@@ -149,8 +236,10 @@ export const useEval = create<EvalState>()((set, get) => ({
       const r = await engine.evaluate(params, (progress) => set({ run: { ...get().run, progress } }));
       const planned = v.lambdas.length * (gates === 'both' ? 2 : 1);
       if (r.points.length > 0) {
+        await loaded;
         const run: EvalRun = {
-          id: nextRunId++,
+          id: db.newId(),
+          number: takeRunNumber(get().runs),
           name: active.name,
           method: r.intervention.method,
           modelId: r.intervention.modelId,
@@ -170,6 +259,7 @@ export const useEval = create<EvalState>()((set, get) => ({
           at: new Date().toISOString(),
         };
         set({ runs: [...get().runs, run] });
+        await saveRuns([run]);
       }
       set({ run: { ...get().run, status: 'done', progress: null, stopped: r.aborted ? { kept: r.points.length, planned } : null } });
     } catch (e) {
@@ -190,9 +280,36 @@ export const useEval = create<EvalState>()((set, get) => ({
     }
   },
 
-  clear() {
+  async clear() {
     if (get().run.status === 'running' || get().run.status === 'stopping') return;
-    set({ runs: [], run: IDLE });
+    const runs = get().runs;
+    try {
+      await db.removeMany('evaluations', runs.map((r) => r.id), 'clear the evaluation runs');
+    } catch (e) {
+      set({ storageError: `${message(e)} The runs are still kept in this browser.` });
+      return;
+    }
+    const ids = new Set(runs.map((r) => r.id));
+    set({ runs: get().runs.filter((r) => !ids.has(r.id)), unsaved: [], storageError: loadError, run: IDLE });
+  },
+
+  async deleteRun(id) {
+    const r = get().runs.find((x) => x.id === id);
+    if (!r || get().run.status === 'running' || get().run.status === 'stopping') return;
+    try {
+      await db.remove('evaluations', id, `run ${r.number}`);
+    } catch (e) {
+      set({ storageError: `${message(e)} Run ${r.number} is still kept in this browser.` });
+      return;
+    }
+    const unsaved = get().unsaved.filter((x) => x !== id);
+    // The finished-run message may name this run: drop it.
+    set({ runs: get().runs.filter((x) => x.id !== id), unsaved, storageError: unsaved.length ? get().storageError : loadError, run: IDLE });
+  },
+
+  async saveAgain() {
+    const ids = new Set(get().unsaved);
+    await saveRuns(get().runs.filter((r) => ids.has(r.id)));
   },
 }));
 

@@ -1,8 +1,10 @@
 /**
- * The library on this computer: interventions and user datasets in IndexedDB (database `steerscope`). A small typed
- * wrapper: every call is a promise that rejects with a StorageError in plain words (quota, private mode, blocked).
+ * The library on this computer: interventions, user datasets and evaluation runs in IndexedDB (database `steerscope`).
+ * A small typed wrapper: every call is a promise that rejects with a StorageError in plain words (quota, private mode,
+ * blocked).
  */
 import type { HookName } from '../../model/spec.ts';
+import type { EvalRun } from '../eval-results.ts';
 
 export interface InterventionRecord {
   id: string;
@@ -34,14 +36,22 @@ export interface DatasetRecord {
   saved: string;
 }
 
+/** One evaluation run as the Evaluate panel shows it (a string id; `number` is the "run 3" people read). */
+export type EvaluationRecord = EvalRun;
+
 interface Stores {
   interventions: InterventionRecord;
   datasets: DatasetRecord;
+  evaluations: EvaluationRecord;
 }
 export type StoreName = keyof Stores;
 
 const DB_NAME = 'steerscope';
-const DB_VERSION = 1;
+/** 1: interventions, datasets. 2: + evaluations. An upgrade only adds the stores missing, so data already saved stays. */
+const DB_VERSION = 2;
+const STORES: readonly StoreName[] = ['interventions', 'datasets', 'evaluations'];
+/** How long to wait for other tabs to let go of an older version of the database before saying so. */
+const BLOCKED_MS = 5000;
 
 export class StorageError extends Error {
   override name = 'StorageError';
@@ -72,13 +82,15 @@ function open(): Promise<IDBDatabase> {
       reject(explain(e, 'open the library'));
       return;
     }
+    let blocked: ReturnType<typeof setTimeout> | undefined;
     req.onupgradeneeded = () => {
       const db = req.result;
-      for (const store of ['interventions', 'datasets'] as const) {
+      for (const store of STORES) {
         if (!db.objectStoreNames.contains(store)) db.createObjectStore(store, { keyPath: 'id' });
       }
     };
     req.onsuccess = () => {
+      clearTimeout(blocked);
       const db = req.result;
       // Another tab upgrading the database: close so it can, and reopen next time.
       db.onversionchange = () => {
@@ -87,8 +99,18 @@ function open(): Promise<IDBDatabase> {
       };
       resolve(db);
     };
-    req.onerror = () => reject(explain(req.error, 'open the library'));
-    req.onblocked = () => reject(new StorageError('Could not open the library: another Steerscope tab is holding it. Close the other tabs and reload.'));
+    req.onerror = () => {
+      clearTimeout(blocked);
+      reject(explain(req.error, 'open the library'));
+    };
+    // Other tabs hold the older version: they close it on `versionchange` (above), and then the upgrade goes on.
+    req.onblocked = () => {
+      clearTimeout(blocked);
+      blocked = setTimeout(
+        () => reject(new StorageError('Could not open the library: another Steerscope tab is holding it. Close the other tabs and reload.')),
+        BLOCKED_MS,
+      );
+    };
   });
   dbPromise.catch(() => (dbPromise = null));
   return dbPromise;
@@ -121,12 +143,19 @@ export function get<S extends StoreName>(store: S, id: string): Promise<Stores[S
   return run(store, 'readonly', `read from the library`, (s) => s.get(id) as IDBRequest<Stores[S] | undefined>);
 }
 
-export async function put<S extends StoreName>(store: S, record: Stores[S]): Promise<void> {
-  await run(store, 'readwrite', `save “${record.name}” to the library`, (s) => s.put(record));
+/** `what` completes "Could not …" in the error (default: save “name” to the library). */
+export async function put<S extends StoreName>(store: S, record: Stores[S], what = `save “${record.name}” to the library`): Promise<void> {
+  await run(store, 'readwrite', what, (s) => s.put(record));
 }
 
 export async function remove(store: StoreName, id: string, name: string): Promise<void> {
   await run(store, 'readwrite', `delete “${name}”`, (s) => s.delete(id));
+}
+
+/** Deletes several records in one transaction (all or none); `what` completes "Could not …". */
+export async function removeMany(store: StoreName, ids: readonly string[], what: string): Promise<void> {
+  if (ids.length === 0) return;
+  await run(store, 'readwrite', what, (s) => ids.map((id) => s.delete(id)).at(-1)!);
 }
 
 export async function rename<S extends StoreName>(store: S, id: string, name: string): Promise<Stores[S]> {
