@@ -3,13 +3,14 @@
  * continuations of the dataset's source prompts that the lexicon scores source-like; utility = a perplexity. The plot
  * shows one curve per run and gate setting with the Pareto front of all of them; the tables below give every number.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { curvesOf, runDifferences, runsJson, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { EVAL_FIELDS, type GateChoice } from './eval-settings.ts';
 import { evalBlocker, nameWithMethod, useEval } from './eval-store.ts';
 import { formatSeconds, plural } from './format.ts';
 import { checkDraft, useLibrary, type Lexicon } from './library-store.ts';
 import { isBusy, useApp } from './store.ts';
+import { ConfirmButton } from './ConfirmButton.tsx';
 import { download } from './download.ts';
 import { Legend, ParetoPlot, useGeometry } from './EvalPlot.tsx';
 import { Continuations, RunTable } from './EvalRunDetails.tsx';
@@ -94,71 +95,27 @@ function EvalProgress() {
 }
 
 function ClearButton({ count, disabled }: { count: number; disabled: boolean }) {
-  const [asking, setAsking] = useState(false);
-  const keep = useRef<HTMLButtonElement | null>(null);
-  useEffect(() => {
-    if (asking) keep.current?.focus();
-  }, [asking]);
-  if (!asking)
-    return (
-      <button type="button" className="secondary small danger-outline" disabled={disabled} onClick={() => setAsking(true)}>
-        Clear
-      </button>
-    );
   return (
-    <div className="confirm" role="group" aria-label="Clear the results?">
-      <p>Clear {plural(count, 'evaluation run')}? They are deleted from this browser too (download them first to keep them).</p>
-      <div className="row">
-        <button
-          type="button"
-          className="danger small"
-          onClick={() => {
-            void useEval.getState().clear();
-            setAsking(false);
-          }}
-        >
-          Clear them
-        </button>
-        <button type="button" className="secondary small" ref={keep} onClick={() => setAsking(false)}>
-          Keep them
-        </button>
-      </div>
-    </div>
+    <ConfirmButton label="Clear" question="Clear the results?" confirmLabel="Clear them" keepLabel="Keep them" onConfirm={() => void useEval.getState().clear()} disabled={disabled}>
+      Clear {plural(count, 'evaluation run')}? They are deleted from this browser too (download them first to keep them).
+    </ConfirmButton>
   );
 }
 
 /** Deletes one run, after asking (as Clear does). */
 function DeleteRunButton({ run, disabled }: { run: EvalRun; disabled: boolean }) {
-  const [asking, setAsking] = useState(false);
-  const keep = useRef<HTMLButtonElement | null>(null);
-  useEffect(() => {
-    if (asking) keep.current?.focus();
-  }, [asking]);
-  if (!asking)
-    return (
-      <button type="button" className="secondary small danger-outline" disabled={disabled} aria-label={`Delete run ${run.number}`} onClick={() => setAsking(true)}>
-        Delete
-      </button>
-    );
   return (
-    <div className="confirm" role="group" aria-label={`Delete run ${run.number}?`}>
-      <p>Delete run {run.number} ({run.name})? It is deleted from this browser (download the results first to keep it).</p>
-      <div className="row">
-        <button
-          type="button"
-          className="danger small"
-          onClick={() => {
-            void useEval.getState().deleteRun(run.id);
-            setAsking(false);
-          }}
-        >
-          Delete it
-        </button>
-        <button type="button" className="secondary small" ref={keep} onClick={() => setAsking(false)}>
-          Keep it
-        </button>
-      </div>
-    </div>
+    <ConfirmButton
+      label="Delete"
+      ariaLabel={`Delete run ${run.number}`}
+      question={`Delete run ${run.number}?`}
+      confirmLabel="Delete it"
+      keepLabel="Keep it"
+      onConfirm={() => void useEval.getState().deleteRun(run.id)}
+      disabled={disabled}
+    >
+      Delete run {run.number} ({run.name})? It is deleted from this browser (download the results first to keep it).
+    </ConfirmButton>
   );
 }
 
