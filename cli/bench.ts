@@ -11,6 +11,7 @@ import { randomMap } from '../src/testing/random-maps.ts';
 import { num, str, type Flags } from './args.ts';
 import { benchModel, BENCH_MODELS } from './bench-models.ts';
 import { openBrowserSession, REPO_ROOT } from './browser-session.ts';
+import { median } from '../src/testing/median.ts';
 
 interface RunRow {
   model: string;
@@ -24,12 +25,6 @@ interface RunRow {
 }
 
 type Timings = { prefillMs: number; decodeTokensPerSecond: number };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const models = (str(flags, 'models') ?? BENCH_MODELS.join(',')).split(',').map((m) => m.trim());

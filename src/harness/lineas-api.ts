@@ -19,6 +19,7 @@ import { fitLinearAct } from '../steering/fit-linear-act.ts';
 import { sortedW2Average } from '../steering/sorted-w2.ts';
 import { api } from './api.ts';
 import { current, gpu, session } from './session.ts';
+import { median } from '../testing/median.ts';
 
 export interface GradientCheckRequest {
   /** Model to load first (default: the loaded one). */
@@ -210,7 +211,6 @@ export const lineasApi = {
     const batch: TrainBatch = { source: prompts.map((_, i) => i), control: [] };
     // Targets: the same prompts' unsteered rows (the loss value does not matter for timing).
     const fn = await makeGpuGradientFn({ device: (await gpu()).device, spec: m.spec, weights: m.model.weights, source: prompts, target: prompts, lossHooks: hooks });
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     try {
       await fn(maps, batch); // warm-up (pipelines compile, buffers are made)
       const stepTimes: number[] = [];
