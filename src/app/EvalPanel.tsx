@@ -9,7 +9,7 @@ import { EVAL_FIELDS, type GateChoice } from './eval-settings.ts';
 import { evalBlocker, nameWithMethod, useEval } from './eval-store.ts';
 import { formatSeconds, plural } from './format.ts';
 import { checkDraft, useLibrary, type Lexicon } from './library-store.ts';
-import { isBusy, useApp } from './store.ts';
+import { isBusy, isRunning, useApp } from './store.ts';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import { download } from './download.ts';
 import { Legend, ParetoPlot, useGeometry } from './EvalPlot.tsx';
@@ -139,7 +139,7 @@ function StorageProblem() {
 function EvalResults() {
   const runs = useEval((s) => s.runs);
   const utility = useEval((s) => s.utility);
-  const running = useEval((s) => s.run.status === 'running' || s.run.status === 'stopping');
+  const running = useEval((s) => isRunning(s.run));
   const { setUtility } = useEval.getState();
   const curves = useMemo(() => curvesOf(runs), [runs]);
   const { g, front } = useGeometry({ curves, utility });
@@ -195,7 +195,7 @@ export function EvalPanel() {
   const steerBusy = useApp((s) => s.steer.busy);
   const generating = useApp((s) => isBusy(s.gen) || isBusy(s.base));
   const draft = useLibrary((s) => s.draft);
-  const fitting = useLibrary((s) => s.fit.status === 'running' || s.fit.status === 'stopping');
+  const fitting = useLibrary((s) => isRunning(s.fit));
   const settings = useEval((s) => s.settings);
   const errors = useEval((s) => s.errors);
   const gatesChoice = useEval((s) => s.gates);
@@ -205,7 +205,7 @@ export function EvalPanel() {
   const savedRuns = useEval((s) => s.savedRuns);
   const { setSetting, setGates, setChat, evaluate, stop } = useEval.getState();
   const check = useMemo(() => checkDraft(draft), [draft]);
-  const running = run.status === 'running' || run.status === 'stopping';
+  const running = isRunning(run);
   const blocked = evalBlocker({ modelReady: model !== null, active, steerBusy, fitting, draft });
   const gates: GateChoice = active?.hasGates ? (gatesChoice ?? 'both') : 'off';
   const lexicon = draft.lexicon;

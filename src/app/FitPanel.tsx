@@ -5,7 +5,7 @@ import { PRESETS } from './presets.ts';
 import { formatBytes, formatSeconds, plural } from './format.ts';
 import { hookName, type HookName } from '../model/spec.ts';
 import { useEval } from './eval-store.ts';
-import { useApp } from './store.ts';
+import { isRunning, useApp } from './store.ts';
 import { TrainMonitor, TrainSettingsFields } from './TrainPanel.tsx';
 import { formatLoss } from './loss-chart.ts';
 
@@ -216,11 +216,11 @@ export function FitPanel() {
   const dsas = useLibrary((s) => s.fitDsas);
   const fitHooks = useLibrary((s) => s.fitHooks);
   const fit = useLibrary((s) => s.fit);
-  const evaluating = useEval((s) => s.run.status === 'running' || s.run.status === 'stopping');
+  const evaluating = useEval((s) => isRunning(s.run));
   const { setFitMethod, setFitDsas, setFitHooks, runFit, stopFit, exportIntervention } = useLibrary.getState();
   const check = useMemo(() => checkDraft(draft), [draft]);
   const problems = fitProblems(check, method, dsas);
-  const running = fit.status === 'running' || fit.status === 'stopping';
+  const running = isRunning(fit);
   const lineas = method === 'lineas';
   const verb = lineas ? 'Train' : 'Fit';
   const allHooks: HookName[] = model ? Array.from({ length: model.numLayers }, (_, l) => [hookName(l, 'attn'), hookName(l, 'mlp'), hookName(l, 'resid')]).flat() : [];

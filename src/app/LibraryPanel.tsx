@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { METHOD_LABEL, useLibrary } from './library-store.ts';
+import { methodLabel, useLibrary } from './library-store.ts';
 import { curveOf, plannedSteps } from './train-data.ts';
 import { formatBytes, formatSeconds, plural } from './format.ts';
 import { ImportButton } from './ImportButton.tsx';
@@ -116,8 +116,7 @@ function InterventionItem({ rec }: { rec: InterventionRecord }) {
       meta={
         <>
           <p className="meta">
-            {rec.modelId} · {METHOD_LABEL[rec.method] ?? rec.method}
-            {rec.dsas ? ' + DSAS' : ''} · {plural(rec.hooks.length, 'hook')} · {when(rec.created)}
+            {rec.modelId} · {methodLabel(rec.method, rec.dsas)} · {plural(rec.hooks.length, 'hook')} · {when(rec.created)}
             {rec.datasetName ? ` · dataset ${rec.datasetName}` : ''}
           </p>
           <p className="meta">

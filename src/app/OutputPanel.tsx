@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Heatmap } from './Heatmap.tsx';
 import { plural } from './format.ts';
-import { isBusy, useApp, type GenState } from './store.ts';
+import { isBusy, isRunning, useApp, type GenState } from './store.ts';
 import { SCALE_GRADIENT } from './strength-scale.ts';
 import { TokenText } from './TokenText.tsx';
 
@@ -26,7 +26,7 @@ function started(g: GenState): boolean {
 }
 
 function Generation({ g, testId, title, highlight, onActive }: { g: GenState; testId: string; title?: string; highlight: number | null; onActive?: (i: number | null) => void }) {
-  const running = g.status === 'running' || g.status === 'stopping';
+  const running = isRunning(g);
   return (
     <div className="generation">
       {title && <h3>{title}</h3>}

@@ -1,6 +1,6 @@
 import { useEval } from './eval-store.ts';
 import { useLibrary } from './library-store.ts';
-import { isBusy, useApp } from './store.ts';
+import { isBusy, isRunning, useApp } from './store.ts';
 
 export function PromptPanel() {
   const prompt = useApp((s) => s.prompt);
@@ -9,8 +9,8 @@ export function PromptPanel() {
   const status = useApp((s) => s.gen.status);
   const busy = useApp((s) => isBusy(s.gen) || isBusy(s.base));
   const error = useApp((s) => s.gen.error);
-  const fitting = useLibrary((s) => s.fit.status === 'running' || s.fit.status === 'stopping');
-  const evaluating = useEval((s) => s.run.status === 'running' || s.run.status === 'stopping');
+  const fitting = useLibrary((s) => isRunning(s.fit));
+  const evaluating = useEval((s) => isRunning(s.run));
   const waitFor = fitting ? 'Fitting an intervention' : evaluating ? 'Evaluating the intervention' : null;
   const { setPrompt, setChat, generate, stop } = useApp.getState();
   const running = busy;

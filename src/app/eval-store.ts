@@ -9,9 +9,9 @@ import { EngineError } from '../worker/engine-client.ts';
 import type { EvalParams, EvalProgressEvent } from '../worker/protocol.ts';
 import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSettingsDraft, type GateChoice } from './eval-settings.ts';
 import { mergeRuns, nextRunNumber, type EvalRun, type UtilityChoice } from './eval-results.ts';
-import { checkDraft, METHOD_LABEL, useLibrary, type Draft } from './library-store.ts';
+import { checkDraft, methodLabel, useLibrary, type Draft } from './library-store.ts';
 import * as db from './storage/db.ts';
-import { engineBusyWith, getEngine, isBusy, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
+import { engineBusyWith, getEngine, isBusy, isRunning, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
 
 export interface EvalRunState {
   status: 'idle' | 'running' | 'stopping' | 'done' | 'error';
@@ -60,11 +60,6 @@ const IDLE: EvalRunState = { status: 'idle', progress: null, startedAt: 0, error
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** A method as people read it, with "+ DSAS" when the intervention has gates. */
-export function methodLabel(method: string, hasGates: boolean): string {
-  return `${METHOD_LABEL[method] ?? method}${hasGates ? ' + DSAS' : ''}`;
 }
 
 export interface BlockerInput {
@@ -201,7 +196,7 @@ export const useEval = create<EvalState>()((set, get) => ({
   async evaluate() {
     const engine = getEngine();
     const st = get();
-    if (!engine || st.run.status === 'running' || st.run.status === 'stopping') return;
+    if (!engine || isRunning(st.run)) return;
     const fail = (error: string) => set({ run: { ...IDLE, status: 'error', error } });
     const blocker = currentBlocker();
     if (blocker) return fail(blocker);
@@ -281,7 +276,7 @@ export const useEval = create<EvalState>()((set, get) => ({
   },
 
   async clear() {
-    if (get().run.status === 'running' || get().run.status === 'stopping') return;
+    if (isRunning(get().run)) return;
     const runs = get().runs;
     try {
       await db.removeMany('evaluations', runs.map((r) => r.id), 'clear the evaluation runs');
@@ -295,7 +290,7 @@ export const useEval = create<EvalState>()((set, get) => ({
 
   async deleteRun(id) {
     const r = get().runs.find((x) => x.id === id);
-    if (!r || get().run.status === 'running' || get().run.status === 'stopping') return;
+    if (!r || isRunning(get().run)) return;
     try {
       await db.remove('evaluations', id, `run ${r.number}`);
     } catch (e) {
@@ -313,7 +308,4 @@ export const useEval = create<EvalState>()((set, get) => ({
   },
 }));
 
-setBusyCheck('eval', () => {
-  const s = useEval.getState().run.status;
-  return s === 'running' || s === 'stopping';
-});
+setBusyCheck('eval', () => isRunning(useEval.getState().run));

@@ -14,12 +14,17 @@ import { defaultPresetFor, PRESETS } from './presets.ts';
 import * as db from './storage/db.ts';
 import type { DatasetRecord, InterventionRecord } from './storage/db.ts';
 import { readZip, writeZip } from './storage/zip.ts';
-import { engineBusyWith, getEngine, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
+import { engineBusyWith, getEngine, isRunning, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
 import type { TrainerChoice } from '../steering/lineas/choose-trainer.ts';
 import { DEFAULT_TRAIN_SETTINGS, parseTrainSettings, type TrainField, type TrainSettingsDraft } from './train-settings.ts';
 import { download } from './download.ts';
 
 export const METHOD_LABEL: Record<string, string> = { mean: 'Mean-AcT', 'linear-act': 'Linear-AcT', lineas: 'LinEAS', imported: 'Imported' };
+
+/** A method as people read it, with "+ DSAS" when the intervention has gates. */
+export function methodLabel(method: string, hasGates: boolean): string {
+  return `${METHOD_LABEL[method] ?? method}${hasGates ? ' + DSAS' : ''}`;
+}
 
 export type SetName = 'source' | 'target' | 'control';
 
@@ -281,7 +286,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
     importFrom: 'library',
 
     async init() {
-      setBusyCheck('fit', () => get().fit.status === 'running' || get().fit.status === 'stopping');
+      setBusyCheck('fit', () => isRunning(get().fit));
       await get().refresh();
       // A new model with an untouched preset draft: offer the preset that suits it.
       useApp.subscribe((s, prev) => {
@@ -435,7 +440,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
       const app = useApp.getState();
       const model = app.load.model;
       const st = get();
-      if (!engine || st.fit.status === 'running' || st.fit.status === 'stopping') return;
+      if (!engine || isRunning(st.fit)) return;
       const fitFail = (error: string, issues: string[] = []) => set({ fit: { ...get().fit, status: 'error', error, issues, progress: null } });
       if (engineBusyWith() === 'eval') return fitFail('An evaluation is running: fit when it is done (or stop it).');
       if (!model) return fitFail('Load a model first: the intervention is fitted on its activations.');
@@ -457,7 +462,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
       const hookList = [...hooks].sort((a, b) => hookOrder(a) - hookOrder(b)).join(',');
       set({ fit: { status: 'running', progress: null, train: null, stopped: false, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
       try {
-        let name = `${ds.name} · ${METHOD_LABEL[method]}${dsas ? ' + DSAS' : ''}`;
+        let name = `${ds.name} · ${methodLabel(method, dsas)}`;
         let r: FitDone;
         if (settings) {
           const t = await engine.train({ dataset, hooks: hookList, ...settings.value, dsas, strength: app.steer.strength, trainer: st.trainer }, (p) =>
@@ -603,7 +608,7 @@ export const useLibrary = create<LibraryState>()((set, get) => {
         } catch (e) {
           throw new Error(`${message(e).replace(/^cannot load intervention: /, 'This is not a usable intervention: ')}.`);
         }
-        rec.name = zipName ?? `${rec.datasetName ?? 'Intervention'} · ${METHOD_LABEL[rec.method] ?? rec.method}${rec.dsas ? ' + DSAS' : ''} (imported)`;
+        rec.name = zipName ?? `${rec.datasetName ?? 'Intervention'} · ${methodLabel(rec.method, rec.dsas)} (imported)`;
         const saved = (await get().saveInterventionRecord(rec)) === null;
         set({ importing: false, notice: { kind: 'ok', text: saved ? `Imported “${rec.name}” into the library.` : `Imported “${rec.name}” (not saved, see above).` } });
         if (opts.activate && useApp.getState().load.model) await useApp.getState().activate(activeFrom(rec, saved ? rec.id : null));

@@ -77,7 +77,9 @@ export interface SteerState {
   error: string | null;
 }
 
-export const isBusy = (g: GenState) => g.status === 'running' || g.status === 'stopping' || g.status === 'queued';
+/** A job (generation, fit, evaluation) that is running or stopping. */
+export const isRunning = (job: { status: string }) => job.status === 'running' || job.status === 'stopping';
+export const isBusy = (g: GenState) => isRunning(g) || g.status === 'queued';
 
 export interface AppState {
   gpu: { status: 'checking' | 'ready' | 'unavailable' | 'error'; adapter: AdapterInfo | null; message: string | null };
