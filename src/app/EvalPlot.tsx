@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { UTILITY_LABEL, utilityOf, type EvalCurve, type UtilityChoice } from './eval-results.ts';
 import { plural } from './format.ts';
 import { formatPerplexity, formatShare, paretoPlotGeometry, type ChartBox } from './pareto-plot.ts';
+import { ChartYGrid } from './ChartYGrid.tsx';
 
 /** Okabe–Ito colours (distinguishable with colour-blindness); one per run, its gated curve solid, ungated dashed. */
 const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'];
@@ -51,14 +52,7 @@ export function ParetoPlot({ curves, utility, g }: PlotProps & { g: ReturnType<t
       preserveAspectRatio="xMidYMid meet"
     >
       <title>{summary}</title>
-      {g.yTicks.map((t) => (
-        <g key={`y${t.label}`} className="tick">
-          <line x1={x0} x2={x1} y1={t.at} y2={t.at} className="grid" />
-          <text x={x0 - 5} y={t.at} dy="0.32em" textAnchor="end">
-            {t.label}
-          </text>
-        </g>
-      ))}
+      <ChartYGrid ticks={g.yTicks} x0={x0} x1={x1} gap={5} />
       {g.xTicks.map((t) => (
         <g key={`x${t.label}`} className="tick">
           <line x1={t.at} x2={t.at} y1={BOX.top} y2={yb} className="grid" />

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { lossChartGeometry, lossChartLabel, type ChartBox, type LossPoint } from './loss-chart.ts';
+import { ChartYGrid } from './ChartYGrid.tsx';
 
 const FULL: ChartBox = { width: 480, height: 170, left: 52, right: 12, top: 10, bottom: 26 };
 const SMALL: ChartBox = { width: 320, height: 90, left: 46, right: 8, top: 6, bottom: 18 };
@@ -23,14 +24,7 @@ export function LossChart({ points, totalSteps, small = false, id }: { points: L
       preserveAspectRatio="xMidYMid meet"
     >
       <title>{label}</title>
-      {g.yTicks.map((t) => (
-        <g key={`y${t.label}`} className="tick">
-          <line x1={x0} x2={x1} y1={t.at} y2={t.at} className="grid" />
-          <text x={x0 - 4} y={t.at} dy="0.32em" textAnchor="end">
-            {t.label}
-          </text>
-        </g>
-      ))}
+      <ChartYGrid ticks={g.yTicks} x0={x0} x1={x1} gap={4} />
       {g.xTicks.map((t) => (
         <text key={`x${t.label}`} className="tick" x={t.at} y={yb + (small ? 12 : 16)} textAnchor="middle">
           {t.label}

@@ -71,7 +71,8 @@ export function thinPoints(points: LossPoint[], columns: number, x: (step: numbe
   return out;
 }
 
-function niceStep(span: number, count: number): number {
+/** A tick step of 1, 2, 5 or 10 × 10^k giving about `count` steps over `span`. */
+export function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;

@@ -4,7 +4,7 @@
  * of all plotted points (both coordinates are costs: lower-left is better).
  */
 import { paretoFront } from '../eval/pareto.ts';
-import type { ChartBox, Tick } from './loss-chart.ts';
+import { niceStep, type ChartBox, type Tick } from './loss-chart.ts';
 
 export type { ChartBox, Tick };
 
@@ -99,10 +99,7 @@ export function formatShare(v: number): string {
 /** Ticks at 1, 2, 5 × 10^k (linear): about `count` of them covering [lo, hi]. */
 export function linearTicks(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const f = raw / mag;
-  const step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  const step = niceStep(hi - lo, count);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
