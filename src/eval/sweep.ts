@@ -6,7 +6,8 @@
  * - utility: the perplexity of the neutral texts under the steered model (every token after the first, BOS included
  *   as context), and of the continuations under the unsteered model given their prompts (every generated token, an
  *   end-of-sequence token included).
- * The caller owns the engine's steering state: the sweep leaves the model unsteered or at its last point, and the
+ * The maps are set once per gate setting and λ is changed in place (GpuModel.setLambda: no rebuild, no new gate
+ * projection). The caller owns the engine's steering state: the sweep leaves the model unsteered or steered, and the
  * caller restores its own settings afterwards (also after an error or a stop).
  */
 import type { GpuModel, SteeringConfig } from '../model/gpu-model.ts';
@@ -53,57 +54,78 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
   const stopped = () => o.signal?.aborted === true;
   const s = p.sampling;
 
-  for (const gated of gates) {
-    for (const lambda of p.lambdas) {
-      const progress = () => o.onProgress?.({ done, total, lambda, gated });
-      const steering: SteeringConfig = { maps: o.maps, lambda, useGate: gated };
-      model.setSteering(steering);
-      const continuations: string[] = [];
-      const tokenIds: number[][] = [];
-      let effectCount = 0;
-      let targetCount = 0;
-      let strengthSum = 0;
-      let strengthCount = 0;
-      for (let i = 0; i < promptIds.length; i++) {
-        if (stopped()) return { points, aborted: true };
-        const r = await generate(m, promptIds[i], {
-          maxNewTokens: p.maxNewTokens,
-          greedy: s.greedy,
-          ...(s.greedy ? {} : { temperature: s.temperature, topP: s.topP, topK: s.topK, seed: s.seed + i }),
-          repetitionPenalty: s.repetitionPenalty,
-          signal: o.signal,
-        });
-        if (r.stopReason === 'aborted') return { points, aborted: true };
-        continuations.push(r.text);
-        tokenIds.push(r.tokenIds);
-        const label = score(r.text).label;
-        if (label === 'source') effectCount++;
-        if (label === 'target') targetCount++;
-        for (const row of r.strengths) for (const v of row) (strengthSum += v), strengthCount++;
-        done++;
-        progress();
-      }
-      const neutral: NllSum[] = [];
-      for (const ids of neutralIds) {
-        if (stopped()) return { points, aborted: true };
-        neutral.push(await modelNll(model, ids, 1));
-      }
-      done += neutralIds.length;
+  /** One λ's continuations (labelled) and neutral perplexity under the steering set now; null when stopped. */
+  const steeredPoint = async (lambda: number, gated: boolean): Promise<{ point: EvalPoint; tokenIds: number[][] } | null> => {
+    const progress = () => o.onProgress?.({ done, total, lambda, gated });
+    const continuations: string[] = [];
+    const tokenIds: number[][] = [];
+    let effectCount = 0;
+    let targetCount = 0;
+    let strengthSum = 0;
+    let strengthCount = 0;
+    for (let i = 0; i < promptIds.length; i++) {
+      if (stopped()) return null;
+      const r = await generate(m, promptIds[i], {
+        maxNewTokens: p.maxNewTokens,
+        greedy: s.greedy,
+        ...(s.greedy ? {} : { temperature: s.temperature, topP: s.topP, topK: s.topK, seed: s.seed + i }),
+        repetitionPenalty: s.repetitionPenalty,
+        signal: o.signal,
+      });
+      if (r.stopReason === 'aborted') return null;
+      continuations.push(r.text);
+      tokenIds.push(r.tokenIds);
+      const label = score(r.text).label;
+      if (label === 'source') effectCount++;
+      if (label === 'target') targetCount++;
+      for (const row of r.strengths) for (const v of row) (strengthSum += v), strengthCount++;
+      done++;
       progress();
-      model.setSteering(null);
+    }
+    const neutral: NllSum[] = [];
+    for (const ids of neutralIds) {
+      if (stopped()) return null;
+      neutral.push(await modelNll(model, ids, 1));
+    }
+    done += neutralIds.length;
+    progress();
+    const point: EvalPoint = {
+      lambda,
+      gated,
+      effect: effectCount / promptIds.length,
+      targetShare: targetCount / promptIds.length,
+      neutralPerplexity: pooledPerplexity(neutral),
+      generationPerplexity: NaN, // scored unsteered once the gate setting is done
+      meanStrength: gated && strengthCount > 0 ? strengthSum / strengthCount : null,
+      continuations,
+    };
+    return { point, tokenIds };
+  };
+
+  // Per gate setting: the maps are set once and λ changes in place (no rebuild); the continuations are scored under
+  // the unsteered model once the setting's λs are done (or the sweep stops), so steering is switched twice a setting.
+  for (const gated of gates) {
+    const steering: SteeringConfig = { maps: o.maps, lambda: p.lambdas[0], useGate: gated };
+    model.setSteering(steering);
+    const pending: { point: EvalPoint; tokenIds: number[][] }[] = [];
+    let aborted = false;
+    for (const lambda of p.lambdas) {
+      model.setLambda(lambda);
+      const r = await steeredPoint(lambda, gated);
+      if (!r) {
+        aborted = true;
+        break;
+      }
+      pending.push(r);
+    }
+    model.setSteering(null);
+    for (const { point, tokenIds } of pending) {
       const generated: NllSum[] = [];
       for (let i = 0; i < promptIds.length; i++) generated.push(await modelNll(model, [...promptIds[i], ...tokenIds[i]], promptIds[i].length));
-      points.push({
-        lambda,
-        gated,
-        effect: effectCount / promptIds.length,
-        targetShare: targetCount / promptIds.length,
-        neutralPerplexity: pooledPerplexity(neutral),
-        generationPerplexity: pooledPerplexity(generated),
-        meanStrength: gated && strengthCount > 0 ? strengthSum / strengthCount : null,
-        continuations,
-      });
+      point.generationPerplexity = pooledPerplexity(generated);
+      points.push(point);
     }
+    if (aborted) return { points, aborted: true };
   }
   return { points, aborted: false };
 }
