@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureRandomCheckpoint } from '../src/model/random-checkpoint.node.ts';
+import { ensureRandomCheckpoint } from '../src/testing/random-checkpoint.node.ts';
 import { ONNX_DATA_MANIFEST, parseOnnxDataManifest } from '../src/reference/onnx-data-manifest.ts';
 import { SHARED_DIR, CACHE_DIR, REPO_ROOT } from '../src/testing/node-paths.ts';
 

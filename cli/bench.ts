@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeRng } from '../src/model/seeded-random.ts';
+import { makeRng } from '../src/core/seeded-random.ts';
 import { hookName, type HookName } from '../src/model/spec.ts';
 import { encodeIntervention } from '../src/steering/intervention-file.ts';
-import type { HookMap } from '../src/steering/intervention.ts';
+import type { HookMap } from '../src/core/steer-map.ts';
 import { randomMap } from '../src/testing/random-maps.ts';
 import { num, str, type Flags } from './args.ts';
 import { benchModel, BENCH_MODELS } from './bench-models.ts';

@@ -2,10 +2,10 @@
 // and within a bounded time (never hang). Broken folders are copies of a valid random checkpoint, corrupted.
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import type { RandomCheckpointOptions } from '../src/model/random-checkpoint.ts';
-import { shardFileName } from '../src/model/random-checkpoint.ts';
-import { SHARD_INDEX_FILE } from '../src/model/shard-index.ts';
-import { tinyLlamaGqa } from '../src/model/test-configs.ts';
+import type { RandomCheckpointOptions } from '../src/testing/random-checkpoint.ts';
+import { shardFileName } from '../src/testing/random-checkpoint.ts';
+import { SHARD_INDEX_FILE } from '../src/model/formats/shard-index.ts';
+import { tinyLlamaGqa } from '../src/testing/test-configs.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
 import {
   brokenModel,

@@ -3,10 +3,10 @@
 // the gate values and greedy tokens of a generation (decode path) equal those of a prefill of the same tokens, and
 // the tokens equal the argmax of the CPU reference's steered logits.
 import { expect, test } from '@playwright/test';
-import type { gpuScratchBytes } from '../src/model/gpu-model.ts';
-import type { estimateGpuMemory } from '../src/model/memory-estimate.ts';
+import type { gpuScratchBytes } from '../src/model/gpu/gpu-model.ts';
+import type { estimateGpuMemory } from '../src/model/gpu/memory-estimate.ts';
 import { hookName, type HookName } from '../src/model/spec.ts';
-import type { HookMap } from '../src/steering/intervention.ts';
+import type { HookMap } from '../src/core/steer-map.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
 import { encode, intervention, randomMap } from './fixtures/interventions.ts';
 

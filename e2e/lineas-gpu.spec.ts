@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { GradientCheckResult } from '../src/harness/lineas-api.ts';
-import { tinyLlamaGqa, tinyQwen2 } from '../src/model/test-configs.ts';
+import { tinyLlamaGqa, tinyQwen2 } from '../src/testing/test-configs.ts';
 import { SAD_TO_HAPPY_PATH, SHARED_DIR } from '../src/testing/node-paths.ts';
 import { randomModel } from './fixtures/test-models.ts';
 import { openHarness } from './harness.ts';

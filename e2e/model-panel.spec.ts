@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { formatBytes } from '../src/app/format.ts';
 import { encodeIntervention } from '../src/steering/intervention-file.ts';
-import type { HookMap } from '../src/steering/intervention.ts';
+import type { HookMap } from '../src/core/steer-map.ts';
 import type { HookName } from '../src/model/spec.ts';
 import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
 

@@ -2,9 +2,9 @@
 // qwen2 with q/k/v biases and a tied head), file dtypes (F32, F16, BF16), sharded files, and a prompt longer than
 // one prefill chunk (128 tokens) and several attention chunks (64 positions). Plus greedy generation vs CPU argmax.
 import { expect, test } from '@playwright/test';
-import type { RandomCheckpointOptions } from '../src/model/random-checkpoint.ts';
-import { makeRng } from '../src/model/seeded-random.ts';
-import { tinyLlamaGqa, tinyQwen2 } from '../src/model/test-configs.ts';
+import type { RandomCheckpointOptions } from '../src/testing/random-checkpoint.ts';
+import { makeRng } from '../src/core/seeded-random.ts';
+import { tinyLlamaGqa, tinyQwen2 } from '../src/testing/test-configs.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
 import { randomModel } from './fixtures/test-models.ts';
 

@@ -1,7 +1,7 @@
 // Sampling, stopping and chat templates through the engine.
 import { expect, test } from '@playwright/test';
 import { openStableHarness } from './fixtures/stable-harness.ts';
-import { tinyLlamaGqa } from '../src/model/test-configs.ts';
+import { tinyLlamaGqa } from '../src/testing/test-configs.ts';
 import { brokenModel, editJson } from './fixtures/test-models.ts';
 
 test('seeded sampling is reproducible, seeds differ, stop strings and EOS stop', async ({ page }) => {

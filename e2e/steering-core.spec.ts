@@ -2,7 +2,7 @@
 // attn/mlp/resid hooks (gated and not), and file round trips through the harness.
 import { expect, test } from '@playwright/test';
 import { hookName, type HookName } from '../src/model/spec.ts';
-import type { HookMap } from '../src/steering/intervention.ts';
+import type { HookMap } from '../src/core/steer-map.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
 import { encode, identityMap, intervention, maxAbsDiff, randomMap, range } from './fixtures/interventions.ts';
 

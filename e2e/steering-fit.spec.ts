@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { HookName } from '../src/model/spec.ts';
 import { decodeIntervention } from '../src/steering/intervention-file.ts';
-import type { HookMap } from '../src/steering/intervention.ts';
+import type { HookMap } from '../src/core/steer-map.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
 import { encode, intervention } from './fixtures/interventions.ts';
 

@@ -1,4 +1,4 @@
-import { memoryBudget } from '../model/memory-estimate.ts';
+import { memoryBudget } from '../model/gpu/memory-estimate.ts';
 import type { AdapterInfo } from '../worker/protocol.ts';
 import { formatBytes } from './format.ts';
 import { useApp } from './store.ts';

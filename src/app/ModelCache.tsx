@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { CACHE_CHANNEL, deleteCachedModel, listCachedModels, type CachedModel } from '../model/model-files.ts';
+import { CACHE_CHANNEL, deleteCachedModel, listCachedModels, type CachedModel } from '../model/formats/model-files.ts';
 import { formatBytes, plural } from './format.ts';
 import { useApp } from './store.ts';
 

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import { catalogSpec, findCatalogModel } from '../model/catalog.ts';
-import { checkFit, estimateGpuMemory, type FitVerdict, type MemoryEstimate } from '../model/memory-estimate.ts';
-import { pickedModelFiles, urlModelFiles } from '../model/model-files.ts';
-import { probeModel, type ModelProbe } from '../model/model-probe.ts';
-import { resolveModelSource } from '../model/resolve-source.ts';
+import { checkFit, estimateGpuMemory, type FitVerdict, type MemoryEstimate } from '../model/gpu/memory-estimate.ts';
+import { pickedModelFiles, urlModelFiles } from '../model/formats/model-files.ts';
+import { probeModel, type ModelProbe } from '../model/formats/model-probe.ts';
+import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import type { WeightDType } from '../model/spec.ts';
 import { useAdapterFacts } from './AdapterInfo.tsx';
 import { formatBytes } from './format.ts';

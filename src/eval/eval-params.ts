@@ -2,7 +2,7 @@
  * Checks the parameters of a λ sweep (EvalParams) before anything runs. Each problem is reported in plain words that
  * start with the field's name (`lambdas[2] …`, `lexicon.source …`), so the page and the CLI can show them as they are.
  */
-import { validateSampling } from '../model/sampler.ts';
+import { validateSampling } from '../core/sampler.ts';
 import type { EvalParams } from './types.ts';
 import { compileList } from './lexicon.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuModel, RunOptions, RunResult } from '../model/gpu-model.ts';
+import type { GpuModel, RunOptions, RunResult } from '../model/gpu/gpu-model.ts';
 import { modelNll } from './model-nll.ts';
 import { sequenceNll } from './perplexity.ts';
 

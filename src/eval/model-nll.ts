@@ -3,7 +3,7 @@
  * forward pass from position 0 (the KV cache is rewritten from the start, as generate's prefill does), logits read
  * back only for the positions that predict a scored token.
  */
-import type { GpuModel } from '../model/gpu-model.ts';
+import type { GpuModel } from '../model/gpu/gpu-model.ts';
 import { sequenceNll, type NllSum } from './perplexity.ts';
 
 /**

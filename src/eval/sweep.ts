@@ -10,11 +10,11 @@
  * projection). The caller owns the engine's steering state: the sweep leaves the model unsteered or steered, and the
  * caller restores its own settings afterwards (also after an error or a stop).
  */
-import type { GpuModel, SteeringConfig } from '../model/gpu-model.ts';
+import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
 import { generate } from '../model/generate.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { HookName } from '../model/spec.ts';
-import type { HookMap } from '../steering/intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
 import type { EvalParams, EvalPoint, EvalProgressEvent } from './types.ts';
 import { EvalParamsError } from './eval-params.ts';
 import { lexiconScorer } from './lexicon.ts';

@@ -1,5 +1,5 @@
 // The evaluation's request and result types (spec section 7); the worker protocol re-exports them.
-import type { SamplingSettings } from '../model/sampler.ts';
+import type { SamplingSettings } from '../core/sampler.ts';
 import type { HookName } from '../model/spec.ts';
 
 /**

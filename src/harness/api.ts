@@ -2,12 +2,12 @@
  * The engine's scriptable surface, exposed on `window.steerscope` by harness.html. The CLI, the benchmark and the
  * browser tests drive the engine through it; every argument and result is plain JSON.
  */
-import { cpuForward } from '../model/cpu-forward.ts';
-import { cpuWeightsFromFiles } from '../model/cpu-weights-from-files.ts';
+import { cpuForward } from '../model/cpu/forward.ts';
+import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
 import { generate, type GenerateResult } from '../model/generate.ts';
 import { loadModel } from '../model/load-model.ts';
-import { resolveModelSource } from '../model/resolve-source.ts';
-import type { SamplingOptions } from '../model/sampler.ts';
+import { resolveModelSource } from '../model/formats/resolve-source.ts';
+import type { SamplingOptions } from '../core/sampler.ts';
 import { activeSteering, applySteering, current, gpu, session } from './session.ts';
 
 export interface GenerateRequest extends SamplingOptions {

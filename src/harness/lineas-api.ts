@@ -2,9 +2,9 @@
  * Harness functions for the GPU LinEAS trainer: its gradients against the float64 CPU ones (tests), and the time of
  * a training step against a forward of the same batch (benchmark). Plain JSON in and out.
  */
-import { cpuWeightsFromFiles } from '../model/cpu-weights-from-files.ts';
-import { resolveModelSource } from '../model/resolve-source.ts';
-import { makeRng } from '../model/seeded-random.ts';
+import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
+import { resolveModelSource } from '../model/formats/resolve-source.ts';
+import { makeRng } from '../core/seeded-random.ts';
 import type { HookName } from '../model/spec.ts';
 import { tokenizePrompt } from '../steering/collect-activations.ts';
 import { parseDataset } from '../steering/dataset.ts';

@@ -1,6 +1,6 @@
 /** Harness functions running the independent reference runtime (onnxruntime-web). Plain-JSON arguments and results. */
-import type { ModelFiles } from '../model/model-files.ts';
-import { resolveModelSource } from '../model/resolve-source.ts';
+import type { ModelFiles } from '../model/formats/model-files.ts';
+import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import { ONNX_DATA_MANIFEST, parseOnnxDataManifest } from '../reference/onnx-data-manifest.ts';
 import { OnnxLlm, type OnnxEp, type OnnxExternalFile, type OnnxLlmConfig } from '../reference/onnx-llm.ts';
 

@@ -1,6 +1,6 @@
 /** The harness's one engine session: GPU context, loaded model, and the active intervention with its settings. */
 import { createGpuContext, type GpuContext } from '../gpu/device.ts';
-import type { SteeringConfig } from '../model/gpu-model.ts';
+import type { SteeringConfig } from '../model/gpu/gpu-model.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { Intervention } from '../steering/intervention.ts';
 

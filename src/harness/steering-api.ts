@@ -6,11 +6,11 @@ import { fitClosedForm, type ClosedFormMethod } from '../steering/fit-interventi
 import { fitLineas } from '../steering/fit-lineas.ts';
 import { chooseTrainer, type TrainerChoice } from '../steering/lineas/choose-trainer.ts';
 import { prefersBarrierFree } from '../kernels/matmul.ts';
-import { cpuWeightsFromFiles } from '../model/cpu-weights-from-files.ts';
-import { resolveModelSource } from '../model/resolve-source.ts';
+import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
+import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import { parseHookSelection } from '../steering/hook-selection.ts';
 import { decodeIntervention, encodeIntervention } from '../steering/intervention-file.ts';
-import type { HookMap } from '../steering/intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
 import { activeSteering, base64ToBytes, bytesToBase64, current, gpu, session } from './session.ts';
 
 /** An intervention as it crosses the page boundary: the manifest text and the safetensors bytes in base64. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeRng } from '../model/seeded-random.ts';
+import { makeRng } from '../core/seeded-random.ts';
 import type { MatmulShape } from './matmul.ts';
 import { matmulCpu } from './matmul.ts';
 import { matmulSteerCpu, type MatmulSteerInput } from './matmul-steer.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeRng } from '../model/seeded-random.ts';
-import { sampleToken, sampleWithUniform } from '../model/sampler.ts';
+import { makeRng } from '../core/seeded-random.ts';
+import { sampleToken, sampleWithUniform } from '../core/sampler.ts';
 import { sampleCpu, samplingUniform } from './sample.ts';
 
 describe('the sampling kernel twin', () => {

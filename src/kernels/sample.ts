@@ -1,6 +1,6 @@
 import source from './sample.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { sampleWithUniform, type SamplingOptions } from '../model/sampler.ts';
+import { sampleWithUniform, type SamplingOptions } from '../core/sampler.ts';
 import { f32, packParams, u32 } from './params.ts';
 
 export interface SampleSettings {

@@ -1,7 +1,7 @@
 import source from './steer-residual.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import { f32, packParams, u32 } from './params.ts';
-import type { HookMap } from '../steering/intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
 
 export interface SteerSite {
   dim: number;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelConfigError, parseModelConfig } from './config.ts';
 import { SHARED_DIR, STORIES260K_DIR } from '../testing/node-paths.ts';
-import { tinyLlamaGqa, tinyQwen2 } from './test-configs.ts';
+import { tinyLlamaGqa, tinyQwen2 } from '../testing/test-configs.ts';
 
 const readJson = (p: string): unknown => JSON.parse(fs.readFileSync(p, 'utf8'));
 const configsDir = path.join(SHARED_DIR, 'models/configs');

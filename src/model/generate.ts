@@ -5,7 +5,7 @@
  */
 import type { HookName } from './spec.ts';
 import type { LoadedModel } from './load-model.ts';
-import { isGreedy, validateSampling, type SamplingOptions } from './sampler.ts';
+import { isGreedy, validateSampling, type SamplingOptions } from '../core/sampler.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;

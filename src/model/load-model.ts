@@ -5,14 +5,14 @@
 import { BufferPool } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { parseModelConfig } from './config.ts';
-import { GpuModel, type GpuModelOptions } from './gpu-model.ts';
-import { chooseGpuDType, GpuWeightUploader } from './gpu-weights.ts';
-import { ModelFileError, type ModelFiles } from './model-files.ts';
-import { readHeaderLength, parseSafetensorsHeader, type TensorEntry } from './safetensors.ts';
-import { parseShardIndex, SHARD_INDEX_FILE } from './shard-index.ts';
+import { GpuModel, type GpuModelOptions } from './gpu/gpu-model.ts';
+import { chooseGpuDType, GpuWeightUploader } from './gpu/gpu-weights.ts';
+import { ModelFileError, type ModelFiles } from './formats/model-files.ts';
+import { readHeaderLength, parseSafetensorsHeader, type TensorEntry } from './formats/safetensors.ts';
+import { parseShardIndex, SHARD_INDEX_FILE } from './formats/shard-index.ts';
 import type { ModelSpec } from './spec.ts';
 import { createTokenizer, type Tokenizer } from './tokenizer.ts';
-import { checkTensors, resolveTiedEmbeddings } from './weight-names.ts';
+import { checkTensors, resolveTiedEmbeddings } from './formats/weight-names.ts';
 
 export interface LoadProgress {
   phase: 'config' | 'headers' | 'weights' | 'done';

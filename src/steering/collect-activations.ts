@@ -3,10 +3,10 @@
  * with the given maps active (λ = 1, no gates) and pool every requested hook by the mean over the prompt's tokens.
  * Prompts run one at a time, so there is no padding to mask.
  */
-import type { GpuModel, SteeringConfig } from '../model/gpu-model.ts';
+import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
 import type { HookName } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import type { HookMap } from './intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
 
 export const MAX_PROMPT_TOKENS = 128;
 

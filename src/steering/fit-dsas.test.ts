@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeRng } from '../model/seeded-random.ts';
+import { makeRng } from '../core/seeded-random.ts';
 import { fitDsas } from './fit-dsas.ts';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

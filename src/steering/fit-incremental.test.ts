@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HookName } from '../model/spec.ts';
 import { fitIncremental, type CollectFn } from './fit-incremental.ts';
 import { fitMeanShift } from './fit-mean-shift.ts';
-import { steerInPlace, type HookMap } from './intervention.ts';
+import { steerInPlace, type HookMap } from '../core/steer-map.ts';
 
 interface Call {
   which: 'source' | 'target';

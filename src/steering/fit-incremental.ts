@@ -1,5 +1,5 @@
 import { hookOrder, type HookName } from '../model/spec.ts';
-import type { HookMap } from './intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
 import type { PooledRows } from './matrix-rows.ts';
 
 /**

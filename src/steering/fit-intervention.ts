@@ -2,7 +2,7 @@
  * Fits an intervention on the loaded model from a prompt dataset: Mean-AcT or Linear-AcT (incremental or
  * independent, spec section 4), optionally with DSAS gates (section 6) trained on unsteered source vs control.
  */
-import type { GpuModel, SteeringConfig } from '../model/gpu-model.ts';
+import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
 import type { HookName } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { collectPooled } from './collect-activations.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { f32AtLeast, f32AtMost, fitLinearAct } from './fit-linear-act.ts';
-import { steerInPlace } from './intervention.ts';
+import { steerInPlace } from '../core/steer-map.ts';
 
 const rows = (...r: number[][]): Float64Array[] => r.map((x) => Float64Array.from(x));
 

@@ -1,4 +1,4 @@
-import type { HookMap } from './intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
 import { checkRows, column, type PooledRows } from './matrix-rows.ts';
 
 export interface LinearActOptions {

@@ -4,8 +4,8 @@
  * the DSAS gates are initialised from the per-hook detectors (section 6) and trained jointly, with the control term
  * keeping control prompts put.
  */
-import type { CpuWeights } from '../model/cpu-weights.ts';
-import type { GpuWeights } from '../model/gpu-weights.ts';
+import type { CpuWeights } from '../model/cpu/weights.ts';
+import type { GpuWeights } from '../model/gpu/gpu-weights.ts';
 import type { HookName, ModelSpec } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { tokenizePrompt } from './collect-activations.ts';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HookName } from '../model/spec.ts';
 import { decodeControlVector, encodeControlVector, readControlVector } from './gguf-control-vector.ts';
-import { readGguf } from './gguf-io.ts';
-import type { HookMap, Intervention } from './intervention.ts';
+import { readGguf } from '../model/formats/gguf-io.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { Intervention } from './intervention.ts';
 
 const ones = (d: number): Float32Array => new Float32Array(d).fill(1);
 const iv = (maps: [HookName, HookMap][]): Intervention => ({ modelId: 'm', method: 'mean', hooks: new Map(maps), strength: 1 });

@@ -1,6 +1,7 @@
 import { hookOrder, parseHookName, type HookName } from '../model/spec.ts';
-import type { HookMap, Intervention } from './intervention.ts';
-import { GgufType, ggufTensorF32, readGguf, writeGguf } from './gguf-io.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { Intervention } from './intervention.ts';
+import { GgufType, ggufTensorF32, readGguf, writeGguf } from '../model/formats/gguf-io.ts';
 
 /**
  * llama.cpp control vectors (spec section 8), GGUF v3:

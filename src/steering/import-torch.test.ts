@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeSafetensors } from '../model/safetensors.ts';
+import { writeSafetensors } from '../model/formats/safetensors.ts';
 import { defaultTorchModuleToHook, importTorchIntervention } from './import-torch.ts';
 
 type T = { name: string; dtype: 'F32' | 'F16' | 'BF16'; shape: number[]; data: Float32Array };

@@ -1,6 +1,7 @@
 import { hookOrder, parseHookName, type HookName } from '../model/spec.ts';
-import { decodeToFloat32, parseSafetensorsFile } from '../model/safetensors.ts';
-import type { HookMap, Intervention } from './intervention.ts';
+import { decodeToFloat32, parseSafetensorsFile } from '../model/formats/safetensors.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { Intervention } from './intervention.ts';
 
 /** Module name → hook. A record is consulted before the default map; a function replaces it. */
 export type TorchModuleMap = Record<string, HookName> | ((module: string) => HookName | undefined);

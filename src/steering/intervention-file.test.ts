@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HookName } from '../model/spec.ts';
-import { writeSafetensors } from '../model/safetensors.ts';
-import type { HookMap, Intervention } from './intervention.ts';
+import { writeSafetensors } from '../model/formats/safetensors.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { Intervention } from './intervention.ts';
 import { decodeIntervention, encodeIntervention, INTERVENTION_FORMAT } from './intervention-file.ts';
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));

@@ -1,6 +1,7 @@
 import { parseHookName, hookOrder, type HookName } from '../model/spec.ts';
-import { decodeToFloat32, parseSafetensorsFile, writeSafetensors } from '../model/safetensors.ts';
-import type { HookMap, Intervention, SteeringMethod } from './intervention.ts';
+import { decodeToFloat32, parseSafetensorsFile, writeSafetensors } from '../model/formats/safetensors.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { Intervention, SteeringMethod } from './intervention.ts';
 
 /**
  * The playground's own intervention format (spec section 8): a JSON manifest `intervention.json`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HookName } from '../model/spec.ts';
-import { makeRng } from '../model/seeded-random.ts';
+import { makeRng } from '../core/seeded-random.ts';
 import { quantilesAtMidLevels, sortedW2, sortedW2Average } from './sorted-w2.ts';
 
 const cols = (...c: number[][]): Float64Array[] => c[0].map((_, i) => Float64Array.from(c.map((col) => col[i])));

@@ -1,6 +1,6 @@
 // Seeded random steering maps for tests and the benchmark.
-import { makeRng } from '../model/seeded-random.ts';
-import type { HookMap } from '../steering/intervention.ts';
+import { makeRng } from '../core/seeded-random.ts';
+import type { HookMap } from '../core/steer-map.ts';
 
 export function identityMap(d: number): HookMap {
   return { w: new Float32Array(d).fill(1), b: new Float32Array(d) };

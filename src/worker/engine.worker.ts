@@ -4,17 +4,17 @@
  */
 import { createGpuContext, WebGpuUnavailableError, type GpuContext } from '../gpu/device.ts';
 import { ModelConfigError } from '../model/config.ts';
-import { cpuWeightsFromFiles } from '../model/cpu-weights-from-files.ts';
-import type { CpuWeights } from '../model/cpu-weights.ts';
-import { ContextOverflowError, type GpuModel } from '../model/gpu-model.ts';
+import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
+import type { CpuWeights } from '../model/cpu/weights.ts';
+import { ContextOverflowError, type GpuModel } from '../model/gpu/gpu-model.ts';
 import { generate } from '../model/generate.ts';
 import { loadModel, type LoadedModel } from '../model/load-model.ts';
-import { ModelFileError, pickedModelFiles, type ModelFiles } from '../model/model-files.ts';
-import { resolveModelSource } from '../model/resolve-source.ts';
-import { SafetensorsError } from '../model/safetensors.ts';
-import { parseShardIndex, SHARD_INDEX_FILE, ShardIndexError } from '../model/shard-index.ts';
+import { ModelFileError, pickedModelFiles, type ModelFiles } from '../model/formats/model-files.ts';
+import { resolveModelSource } from '../model/formats/resolve-source.ts';
+import { SafetensorsError } from '../model/formats/safetensors.ts';
+import { parseShardIndex, SHARD_INDEX_FILE, ShardIndexError } from '../model/formats/shard-index.ts';
 import { TokenizerError } from '../model/tokenizer.ts';
-import { CheckpointTensorError } from '../model/weight-names.ts';
+import { CheckpointTensorError } from '../model/formats/weight-names.ts';
 import type { HookName } from '../model/spec.ts';
 import { DatasetError, parseDataset } from '../steering/dataset.ts';
 import { fitClosedForm } from '../steering/fit-intervention.ts';
@@ -24,7 +24,8 @@ import { prefersBarrierFree } from '../kernels/matmul.ts';
 import type { TrainProgress } from '../steering/lineas/index.ts';
 import { parseHookSelection } from '../steering/hook-selection.ts';
 import { decodeIntervention, encodeIntervention, InterventionFileError } from '../steering/intervention-file.ts';
-import type { HookMap, Intervention } from '../steering/intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { Intervention } from '../steering/intervention.ts';
 import type {
   EncodedIntervention,
   EngineErrorInfo,

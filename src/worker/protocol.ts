@@ -15,10 +15,10 @@
  */
 import type { HookName } from '../model/spec.ts';
 import type { Trainer, TrainerChoice } from '../steering/lineas/choose-trainer.ts';
-import type { SamplingSettings } from '../model/sampler.ts';
+import type { SamplingSettings } from '../core/sampler.ts';
 import type { EvalDone, EvalParams, EvalProgressEvent } from '../eval/types.ts';
 
-export type { SamplingSettings } from '../model/sampler.ts';
+export type { SamplingSettings } from '../core/sampler.ts';
 export type { EvalDone, EvalParams, EvalPoint, EvalProgressEvent } from '../eval/types.ts';
 
 /** Where a model comes from: a name the app resolves (dev-server folder, hub id, URL), or files the user picked. */

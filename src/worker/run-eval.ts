@@ -7,7 +7,8 @@ import { checkEvalParams, EvalParamsError } from '../eval/eval-params.ts';
 import { runSweep } from '../eval/sweep.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { HookName } from '../model/spec.ts';
-import type { HookMap, Intervention } from '../steering/intervention.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { Intervention } from '../steering/intervention.ts';
 import type { EvalDone, EvalParams, EvalProgressEvent } from './protocol.ts';
 
 export interface EvaluationOptions {

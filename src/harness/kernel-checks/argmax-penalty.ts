@@ -1,7 +1,7 @@
 /** Cases for argmax.wgsl (ties → first index, vocab not a multiple of the 64 threads, row offset) and repetition-penalty.wgsl. */
 import { argmaxCpu, argmaxParams, argmaxPipeline } from '../../kernels/argmax.ts';
 import { repetitionPenaltyCpu, repetitionPenaltyParams, repetitionPenaltyPipeline } from '../../kernels/repetition-penalty.ts';
-import type { Rng } from '../../model/seeded-random.ts';
+import type { Rng } from '../../core/seeded-random.ts';
 import { diff, normals } from './compare.ts';
 import { dispatchOnce, readF32, readU32 } from './gpu-run.ts';
 import type { KernelCases } from './types.ts';

@@ -14,7 +14,7 @@ import { meanPoolCpu, meanPoolParams, meanPoolPipeline, meanPoolWorkgroups, type
 import { rmsnormBackwardCpu, rmsnormBackwardParams, rmsnormBackwardPipeline, rmsnormBackwardWorkgroups } from '../../kernels/backward/rmsnorm-backward.ts';
 import { ropePackedCpu, ropePackedParams, ropePackedPipeline, ropePackedWorkgroups, type PackedHeads } from '../../kernels/backward/rope-packed.ts';
 import { siluMulBackwardCpu, siluMulBackwardParams, siluMulBackwardPipeline, siluMulBackwardWorkgroups } from '../../kernels/backward/silu-mul-backward.ts';
-import type { Rng } from '../../model/seeded-random.ts';
+import type { Rng } from '../../core/seeded-random.ts';
 import { diff, filled, normals, packF16, roundF16 } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
 import type { KernelCases } from './types.ts';

@@ -1,6 +1,6 @@
 /** Differences between a GPU result and its CPU twin, random inputs, f16 rounding/packing for the kernel checks. */
-import { makeRng, type Rng } from '../../model/seeded-random.ts';
-import { f16BitsToF32, f32ToF16Bits } from '../../model/safetensors.ts';
+import { makeRng, type Rng } from '../../core/seeded-random.ts';
+import { f16BitsToF32, f32ToF16Bits } from '../../model/formats/safetensors.ts';
 
 export interface Diff {
   /** max |gpu − cpu| (Infinity if one side is NaN and the other is not). */

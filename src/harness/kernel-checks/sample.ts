@@ -7,8 +7,8 @@
  */
 import { sampleCpu, sampleParams, samplePipeline, samplingOptions, samplingUniform, sampleWorkgroups, type SampleSettings } from '../../kernels/sample.ts';
 import { argmaxCpu } from '../../kernels/argmax.ts';
-import { sampleWithUniform, samplingDistribution } from '../../model/sampler.ts';
-import type { Rng } from '../../model/seeded-random.ts';
+import { sampleWithUniform, samplingDistribution } from '../../core/sampler.ts';
+import type { Rng } from '../../core/seeded-random.ts';
 import { diff, normals } from './compare.ts';
 import { dispatchOnce, readU32 } from './gpu-run.ts';
 import type { KernelCases } from './types.ts';

@@ -4,7 +4,7 @@ import { matmulTCpu } from '../../kernels/backward/matmul-t.ts';
 import { matmulParams, type MatmulShape } from '../../kernels/matmul.ts';
 import { matmulSteerCpu, matmulSteerPipeline, matmulSteerWorkgroups, type MatmulSteerInput } from '../../kernels/matmul-steer.ts';
 import { transposeWords, wordsPerRow, type GpuWeightDType } from '../../kernels/weights-access.ts';
-import type { HookMap } from '../../steering/intervention.ts';
+import type { HookMap } from '../../core/steer-map.ts';
 import { diff, filled, normals, packF16, roundF16 } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
 import type { KernelCases } from './types.ts';

@@ -1,5 +1,5 @@
 /** What one kernel-check case builds and returns (the API adds the names and the combined diff). */
-import type { Rng } from '../../model/seeded-random.ts';
+import type { Rng } from '../../core/seeded-random.ts';
 import type { Diff } from './compare.ts';
 import type { Buffers, CheckGpu } from './gpu-run.ts';
 

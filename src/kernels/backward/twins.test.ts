@@ -2,7 +2,7 @@
 // inputs held in float32 arrays, so the checks use loose-enough tolerances), and the transposed matmul against
 // matmulCpu's definition. The GPU kernels are checked against these twins in the browser (e2e/kernels-backward).
 import { describe, expect, it } from 'vitest';
-import { makeRng } from '../../model/seeded-random.ts';
+import { makeRng } from '../../core/seeded-random.ts';
 import { matmulCpu } from '../matmul.ts';
 import { ropeTable } from '../rope-kv.ts';
 import { attentionBackwardCpu, attentionPackedCpu } from './attention-packed.ts';

@@ -1,8 +1,8 @@
 // LinEAS CPU backward: the forward agrees with cpuForward, analytic gradients match central finite differences in
 // float64, and the gradient path respects causality (spec section 5's test).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpuForward } from '../../model/cpu-forward.ts';
-import type { CpuWeights } from '../../model/cpu-weights.ts';
+import { cpuForward } from '../../model/cpu/forward.ts';
+import type { CpuWeights } from '../../model/cpu/weights.ts';
 import type { HookName, ModelSpec } from '../../model/spec.ts';
 import { meanPool } from '../../model/mean-pool.ts';
 import { CpuLineasModel } from './cpu-backward.ts';

@@ -1,8 +1,8 @@
 // Float64 CPU forward with a tape and the matching backward for LinEAS (spec section 5): gradients with respect to
 // activations only (the model is frozen), flowing into every hook map's (w, b) and, for gated maps, (a, c).
 // Semantics of the forward are those of src/model/cpu-forward.ts at λ = 1 (one prompt, positions 0..T−1, no cache).
-import { applyRope, ropeInvFreq } from '../../model/cpu-ops.ts';
-import type { CpuWeights } from '../../model/cpu-weights.ts';
+import { applyRope, ropeInvFreq } from '../../model/cpu/ops.ts';
+import type { CpuWeights } from '../../model/cpu/weights.ts';
 import { hookName, hookOrder, parseHookName, type HookKind, type HookName, type ModelSpec } from '../../model/spec.ts';
 import type { GradMaps, MapParams, ParamMaps } from './params.ts';
 

@@ -1,6 +1,6 @@
 // The CPU (float64) gradient function for the LinEAS trainer: forward each prompt with a tape, the sorted-W2 loss on
 // the pooled hooks, backward into the maps. Slow but exact; the reference the GPU gradient is checked against.
-import type { CpuWeights } from '../../model/cpu-weights.ts';
+import type { CpuWeights } from '../../model/cpu/weights.ts';
 import { hookOrder, type HookName, type ModelSpec } from '../../model/spec.ts';
 import type { PooledRows } from '../matrix-rows.ts';
 import { CpuLineasModel, type PromptTape } from './cpu-backward.ts';

@@ -3,7 +3,7 @@
 // float64, the same code as the CPU trainer), the pooled-row gradients uploaded and the backward run on the GPU.
 // Same contract and semantics as makeCpuGradientFn (cpu-gradient.ts), in float32 on the GPU.
 import { PipelineCache } from '../../gpu/pipelines.ts';
-import type { GpuWeights } from '../../model/gpu-weights.ts';
+import type { GpuWeights } from '../../model/gpu/gpu-weights.ts';
 import { hookOrder, type HookName, type ModelSpec } from '../../model/spec.ts';
 import type { PooledRows } from '../matrix-rows.ts';
 import { GpuLineasTape } from './gpu-tape.ts';

@@ -24,7 +24,7 @@ import { meanPoolParams, meanPoolPipeline, meanPoolWorkgroups } from '../../kern
 import { rmsnormBackwardParams, rmsnormBackwardPipeline, rmsnormBackwardWorkgroups } from '../../kernels/backward/rmsnorm-backward.ts';
 import { ropePackedParams, ropePackedPipeline, ropePackedWorkgroups, type PackedHeads } from '../../kernels/backward/rope-packed.ts';
 import { siluMulBackwardParams, siluMulBackwardPipeline, siluMulBackwardWorkgroups } from '../../kernels/backward/silu-mul-backward.ts';
-import type { GpuWeights } from '../../model/gpu-weights.ts';
+import type { GpuWeights } from '../../model/gpu/gpu-weights.ts';
 import { hookName, hookOrder, parseHookName, type HookKind, type HookName, type ModelSpec } from '../../model/spec.ts';
 import type { GradMaps, MapGrads, ParamMaps } from './params.ts';
 

@@ -1,6 +1,6 @@
 // The LinEAS sorted-W2 loss and its gradient through the sort.
 import { describe, expect, it } from 'vitest';
-import { makeRng } from '../../model/seeded-random.ts';
+import { makeRng } from '../../core/seeded-random.ts';
 import { sortedW2, sortedW2Average } from '../sorted-w2.ts';
 import { averageSortedW2, controlLoss, lineasLoss, sortedW2WithGrad, W2Target } from './loss.ts';
 

@@ -1,6 +1,6 @@
 // LinEAS training parameters in float64, their gradients, and the engine-agnostic gradient-function contract.
 import type { HookName } from '../../model/spec.ts';
-import type { HookMap } from '../intervention.ts';
+import type { HookMap } from '../../core/steer-map.ts';
 import type { PooledRows } from '../matrix-rows.ts';
 
 /** One hook's trainable map in float64: z' = z + s(z)·((w − 1)⊙z + b), s(z) = σ(aᵀz + c) when a gate is present, else 1. */

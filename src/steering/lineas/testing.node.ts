@@ -2,12 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { loadCpuWeights } from '../../model/cpu-weights.node.ts';
-import type { CpuWeights } from '../../model/cpu-weights.ts';
-import { ensureRandomCheckpoint } from '../../model/random-checkpoint.node.ts';
-import { makeRng } from '../../model/seeded-random.ts';
+import { loadCpuWeights } from '../../model/cpu/weights-from-disk.node.ts';
+import type { CpuWeights } from '../../model/cpu/weights.ts';
+import { ensureRandomCheckpoint } from '../../testing/random-checkpoint.node.ts';
+import { makeRng } from '../../core/seeded-random.ts';
 import type { HookName, ModelSpec } from '../../model/spec.ts';
-import { tinyQwen2 } from '../../model/test-configs.ts';
+import { tinyQwen2 } from '../../testing/test-configs.ts';
 import { CACHE_DIR, SAD_TO_HAPPY_PATH, SHARED_DIR, STORIES260K_DIR } from '../../testing/node-paths.ts';
 import { MAX_PROMPT_TOKENS } from '../collect-activations.ts';
 import { parseDataset, type PromptDataset } from '../dataset.ts';

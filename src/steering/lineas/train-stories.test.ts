@@ -2,7 +2,7 @@
 // the reported support matches the maps.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HookName, ModelSpec } from '../../model/spec.ts';
-import type { CpuWeights } from '../../model/cpu-weights.ts';
+import type { CpuWeights } from '../../model/cpu/weights.ts';
 import { CpuLineasModel } from './cpu-backward.ts';
 import { makeCpuGradientFn } from './cpu-gradient.ts';
 import { countSupport, type GradientFn } from './params.ts';

@@ -1,6 +1,6 @@
 // Trainer pieces by hand: proximal operators, Adam, the cosine schedule, batch cycling, support, abort.
 import { describe, expect, it } from 'vitest';
-import { makeRng } from '../../model/seeded-random.ts';
+import { makeRng } from '../../core/seeded-random.ts';
 import type { HookName } from '../../model/spec.ts';
 import { countSupport, identityParams, zeroGrads, type GradientFn, type ParamMaps } from './params.ts';
 import { Adam, BatchCycler, cosineLr, proximalStep, proxGroup, proxL1, trainLineas } from './trainer.ts';

@@ -1,8 +1,8 @@
 // The LinEAS trainer (spec section 5): Adam with a cosine schedule, cycling seeded-shuffled batches, optional proximal
 // sparsity steps, support counting. Engine-agnostic: the loss and gradients come from a GradientFn (CPU or GPU).
 import type { HookName } from '../../model/spec.ts';
-import { makeRng, type Rng } from '../../model/seeded-random.ts';
-import type { HookMap } from '../intervention.ts';
+import { makeRng, type Rng } from '../../core/seeded-random.ts';
+import type { HookMap } from '../../core/steer-map.ts';
 import {
   cloneParams,
   countSupport,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from './config.ts';
+import { parseModelConfig } from '../model/config.ts';
 import { makeRandomCheckpoint, shardFileName, writeRandomCheckpointFiles } from './random-checkpoint.ts';
 import { ensureRandomCheckpoint } from './random-checkpoint.node.ts';
 import {
@@ -12,10 +12,10 @@ import {
   parseSafetensorsHeader,
   readHeaderLength,
   type SafetensorsHeader,
-} from './safetensors.ts';
-import { parseShardIndex } from './shard-index.ts';
-import { checkTensors, expectedTensorShapes } from './weight-names.ts';
-import { CACHE_DIR } from '../testing/node-paths.ts';
+} from '../model/formats/safetensors.ts';
+import { parseShardIndex } from '../model/formats/shard-index.ts';
+import { checkTensors, expectedTensorShapes } from '../model/formats/weight-names.ts';
+import { CACHE_DIR } from './node-paths.ts';
 import { tinyLlamaGqa, tinyQwen2 } from './test-configs.ts';
 
 interface LoadedTensor {

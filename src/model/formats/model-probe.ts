@@ -2,11 +2,11 @@
  * What a model folder needs, read cheaply before loading: config.json (→ spec) and the safetensors headers (the weight
  * dtype and file sizes; a few byte-range reads, no weights). Feeds memory-estimate.ts.
  */
-import { parseModelConfig } from './config.ts';
+import { parseModelConfig } from '../config.ts';
 import { ModelFileError, type ModelFiles } from './model-files.ts';
 import { parseSafetensorsHeader, readHeaderLength } from './safetensors.ts';
 import { parseShardIndex, SHARD_INDEX_FILE } from './shard-index.ts';
-import type { ModelSpec, WeightDType } from './spec.ts';
+import type { ModelSpec, WeightDType } from '../spec.ts';
 
 export interface ModelProbe {
   spec: ModelSpec;

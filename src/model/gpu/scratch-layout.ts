@@ -4,9 +4,9 @@
  * memory estimate (memory-estimate.ts, main thread) uses the very functions the engine sizes its buffers with.
  * gpu-model.ts re-exports these; e2e/decode-fused.spec.ts checks the engine's scratch equals gpuScratchBytes exactly.
  */
-import { attentionChunks, attentionScratchFloats } from '../kernels/attention.ts';
-import type { AttentionShape } from '../kernels/rope-kv.ts';
-import type { ModelSpec } from './spec.ts';
+import { attentionChunks, attentionScratchFloats } from '../../kernels/attention.ts';
+import type { AttentionShape } from '../../kernels/rope-kv.ts';
+import type { ModelSpec } from '../spec.ts';
 
 /** Largest prefill chunk. */
 const MAX_CHUNK = 128;

@@ -1,5 +1,5 @@
 // Read and validate the header of a safetensors file: u64 LE header length, JSON header, then raw tensor bytes.
-import type { WeightDType } from './spec.ts';
+import type { WeightDType } from '../spec.ts';
 import { BYTES_PER_ELEMENT, isWeightDType } from './dtype-codec.ts';
 
 export {

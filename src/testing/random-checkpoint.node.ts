@@ -1,7 +1,7 @@
 // Node-only: write a random checkpoint into a folder once (tests and benchmarks share it through a `.complete` stamp).
 import fs from 'node:fs';
 import path from 'node:path';
-import { STORIES260K_DIR } from '../testing/node-paths.ts';
+import { STORIES260K_DIR } from './node-paths.ts';
 import { writeRandomCheckpointFiles, type RandomCheckpointOptions } from './random-checkpoint.ts';
 
 const COMPLETE_MARKER = '.complete';

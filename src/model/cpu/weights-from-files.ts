@@ -1,10 +1,10 @@
 /** CPU weights (f32) read from any ModelFiles source: for in-browser reference checks on small models. */
-import type { CpuWeights } from './cpu-weights.ts';
-import { cpuWeightsFromTensors } from './cpu-weights.ts';
-import { parseJson } from './load-model.ts';
-import type { ModelFiles } from './model-files.ts';
-import { decodeToFloat32, parseSafetensorsFile } from './safetensors.ts';
-import { parseShardIndex, SHARD_INDEX_FILE } from './shard-index.ts';
+import type { CpuWeights } from './weights.ts';
+import { cpuWeightsFromTensors } from './weights.ts';
+import { parseJson } from '../load-model.ts';
+import type { ModelFiles } from '../formats/model-files.ts';
+import { decodeToFloat32, parseSafetensorsFile } from '../formats/safetensors.ts';
+import { parseShardIndex, SHARD_INDEX_FILE } from '../formats/shard-index.ts';
 
 export async function cpuWeightsFromFiles(files: ModelFiles): Promise<CpuWeights> {
   const index = await files.text(SHARD_INDEX_FILE);

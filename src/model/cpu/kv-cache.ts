@@ -1,4 +1,4 @@
-import type { ModelSpec } from './spec.ts';
+import type { ModelSpec } from '../spec.ts';
 
 /**
  * Keys (after RoPE) and values of every processed position, per layer, for the CPU forward pass.

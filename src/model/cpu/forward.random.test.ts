@@ -1,13 +1,13 @@
 // The CPU forward pass against naive loops written here, on random tiny checkpoints (qwen2 with biases, llama GQA).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuForward } from './cpu-forward.ts';
-import { loadCpuWeights } from './cpu-weights.node.ts';
-import { cpuWeightsFromTensors, type CpuWeights } from './cpu-weights.ts';
-import { ensureRandomCheckpoint } from './random-checkpoint.node.ts';
-import { tinyLlamaGqa, tinyQwen2 } from './test-configs.ts';
-import type { ModelSpec, WeightDType } from './spec.ts';
-import { CACHE_DIR } from '../testing/node-paths.ts';
+import { cpuForward } from './forward.ts';
+import { loadCpuWeights } from './weights-from-disk.node.ts';
+import { cpuWeightsFromTensors, type CpuWeights } from './weights.ts';
+import { ensureRandomCheckpoint } from '../../testing/random-checkpoint.node.ts';
+import { tinyLlamaGqa, tinyQwen2 } from '../../testing/test-configs.ts';
+import type { ModelSpec, WeightDType } from '../spec.ts';
+import { CACHE_DIR } from '../../testing/node-paths.ts';
 
 const IDS = [1, 17, 300, 42, 42, 511, 7, 99];
 

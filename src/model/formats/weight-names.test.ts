@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from './config.ts';
+import { parseModelConfig } from '../config.ts';
 import { parseSafetensorsFile } from './safetensors.ts';
-import type { ModelSpec } from './spec.ts';
+import type { ModelSpec } from '../spec.ts';
 import { CheckpointTensorError, checkTensors, expectedTensorShapes, resolveTiedEmbeddings } from './weight-names.ts';
-import { STORIES260K_DIR } from '../testing/node-paths.ts';
-import { tinyLlamaGqa, tinyQwen2 } from './test-configs.ts';
+import { STORIES260K_DIR } from '../../testing/node-paths.ts';
+import { tinyLlamaGqa, tinyQwen2 } from '../../testing/test-configs.ts';
 
 const llama = parseModelConfig(tinyLlamaGqa); // D 64, I 96, 2 layers, 8 heads, 2 kv heads, hd 8, V 512, untied
 const qwen = parseModelConfig(tinyQwen2); // D 64, I 128, 2 layers, 4 heads, 2 kv heads, hd 16, V 512, tied, biases

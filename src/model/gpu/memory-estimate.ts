@@ -12,8 +12,8 @@
  * (gated) and recording every hook, as gpuSteeringBytes mirrors GpuModel's rebuild.
  */
 import { buf16 as buf, gpuScratchBytes, gpuSteeringBytes, scratchLayout } from './scratch-layout.ts';
-import type { ModelSpec, WeightDType } from './spec.ts';
-import { bytesInWords } from './bytes-in-words.ts';
+import type { ModelSpec, WeightDType } from '../spec.ts';
+import { bytesInWords } from '../bytes-in-words.ts';
 
 export { bytesInWords };
 

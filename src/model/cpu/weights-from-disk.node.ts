@@ -1,12 +1,12 @@
 // Node-only: load a Hugging Face checkpoint folder (config.json + model.safetensors or a sharded index) for the CPU forward.
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseModelConfig } from './config.ts';
-import { decodeToFloat32, parseSafetensorsHeader, readHeaderLength } from './safetensors.ts';
-import { parseShardIndex, SHARD_INDEX_FILE } from './shard-index.ts';
-import { checkTensors, resolveTiedEmbeddings } from './weight-names.ts';
-import { cpuWeightsFromTensors, type CpuWeights } from './cpu-weights.ts';
-import type { ModelSpec } from './spec.ts';
+import { parseModelConfig } from '../config.ts';
+import { decodeToFloat32, parseSafetensorsHeader, readHeaderLength } from '../formats/safetensors.ts';
+import { parseShardIndex, SHARD_INDEX_FILE } from '../formats/shard-index.ts';
+import { checkTensors, resolveTiedEmbeddings } from '../formats/weight-names.ts';
+import { cpuWeightsFromTensors, type CpuWeights } from './weights.ts';
+import type { ModelSpec } from '../spec.ts';
 
 const SINGLE_FILE = 'model.safetensors';
 

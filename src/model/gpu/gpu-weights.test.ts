@@ -1,13 +1,13 @@
 // The uploader's GPU layout (weights-access.ts: matrices transposed by 32-bit words, q/k/v and gate/up fused) with a
 // fake device that records writeBuffer calls into plain memory; small slabs force the multi-slab and per-column paths.
 import { describe, expect, it } from 'vitest';
-import type { BufferPool } from '../gpu/buffers.ts';
-import { transposeWords, wordsPerRow, type GpuWeightDType } from '../kernels/weights-access.ts';
-import { parseModelConfig } from './config.ts';
+import type { BufferPool } from '../../gpu/buffers.ts';
+import { transposeWords, wordsPerRow, type GpuWeightDType } from '../../kernels/weights-access.ts';
+import { parseModelConfig } from '../config.ts';
 import { GpuWeightUploader } from './gpu-weights.ts';
-import { f32ToF16Bits } from './safetensors.ts';
-import { makeRng } from './seeded-random.ts';
-import { tinyLlamaGqa, tinyQwen2 } from './test-configs.ts';
+import { f32ToF16Bits } from '../formats/safetensors.ts';
+import { makeRng } from '../../core/seeded-random.ts';
+import { tinyLlamaGqa, tinyQwen2 } from '../../testing/test-configs.ts';
 
 interface FakeBuffer {
   label: string;

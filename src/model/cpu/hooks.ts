@@ -1,5 +1,5 @@
-import { parseHookName, type HookName, type ModelSpec } from './spec.ts';
-import { steerInPlace, type HookMap } from '../steering/intervention.ts';
+import { parseHookName, type HookName, type ModelSpec } from '../spec.ts';
+import { steerInPlace, type HookMap } from '../../core/steer-map.ts';
 
 /** Steering for the CPU forward pass: spec section 2 at every processed position. */
 export interface CpuSteering {

@@ -1,5 +1,5 @@
 // The Hugging Face tensor names and shapes a ModelSpec implies, and a check of a checkpoint against them.
-import type { ModelSpec } from './spec.ts';
+import type { ModelSpec } from '../spec.ts';
 
 export class CheckpointTensorError extends Error {
   override name = 'CheckpointTensorError';

@@ -14,7 +14,7 @@ import {
   readHeaderLength,
   writeSafetensors,
 } from './safetensors.ts';
-import { STORIES260K_DIR } from '../testing/node-paths.ts';
+import { STORIES260K_DIR } from '../../testing/node-paths.ts';
 
 /** f32 bits of x, read through a DataView (independent of the code under test). */
 function bitsOf(x: number): number {

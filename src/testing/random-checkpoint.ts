@@ -1,12 +1,12 @@
 // Random-weight checkpoints in the Hugging Face layout (config.json + safetensors, optionally sharded),
 // initialised like tools/torch_llama.py `random_checkpoint`. Streams tensors in bounded chunks so ~1 GB models fit.
-import type { WeightDType } from './spec.ts';
-import { parseModelConfig } from './config.ts';
-import { BYTES_PER_ELEMENT, encodeFromFloat32, isWeightDType } from './dtype-codec.ts';
-import { encodeSafetensorsHeader, numelOf, type TensorLayout } from './safetensors-writer.ts';
-import { SHARD_INDEX_FILE } from './shard-index.ts';
-import { expectedTensors } from './weight-names.ts';
-import { makeRng, type Rng } from './seeded-random.ts';
+import type { WeightDType } from '../model/spec.ts';
+import { parseModelConfig } from '../model/config.ts';
+import { BYTES_PER_ELEMENT, encodeFromFloat32, isWeightDType } from '../model/formats/dtype-codec.ts';
+import { encodeSafetensorsHeader, numelOf, type TensorLayout } from '../model/formats/safetensors-writer.ts';
+import { SHARD_INDEX_FILE } from '../model/formats/shard-index.ts';
+import { expectedTensors } from '../model/formats/weight-names.ts';
+import { makeRng, type Rng } from '../core/seeded-random.ts';
 
 export interface RandomCheckpointOptions {
   dtype: WeightDType;

@@ -1,11 +1,11 @@
 // The projected DSAS gate vector of a hook fused into the matmul that produces its input (matmul-steer.wgsl):
 // gproj = Wᵀa, so that the gate logit aᵀz + c = gprojᵀ·in + c can be summed over the matmul's input by every thread.
 // Computed once per intervention on the GPU (the weights live only there) with the matmul-t kernel.
-import type { BufferPool } from '../gpu/buffers.ts';
-import { bindGroup, type PipelineCache } from '../gpu/pipelines.ts';
-import { matmulTParams, matmulTPipeline, matmulTWorkgroups } from '../kernels/backward/matmul-t.ts';
-import { packParams, u32 } from '../kernels/params.ts';
-import type { GpuWeightDType } from '../kernels/weights-access.ts';
+import type { BufferPool } from '../../gpu/buffers.ts';
+import { bindGroup, type PipelineCache } from '../../gpu/pipelines.ts';
+import { matmulTParams, matmulTPipeline, matmulTWorkgroups } from '../../kernels/backward/matmul-t.ts';
+import { packParams, u32 } from '../../kernels/params.ts';
+import type { GpuWeightDType } from '../../kernels/weights-access.ts';
 
 export interface GateProjectionInput {
   /** The matmul's weights [rows, cols] in the GPU layout (weights-access.ts). */

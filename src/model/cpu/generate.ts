@@ -1,6 +1,6 @@
-import type { ModelSpec } from './spec.ts';
-import type { CpuWeights } from './cpu-weights.ts';
-import { cpuForward, createCpuKvCache, type CpuForwardResult, type CpuSteering } from './cpu-forward.ts';
+import type { ModelSpec } from '../spec.ts';
+import type { CpuWeights } from './weights.ts';
+import { cpuForward, createCpuKvCache, type CpuForwardResult, type CpuSteering } from './forward.ts';
 
 export interface CpuGreedyOptions {
   /** Applied at every position, prompt included (the cache is built under the same steering). */

@@ -1,14 +1,14 @@
 // The CPU reference forward pass (Float64) of a Llama/Qwen2 decoder, with hook points, steering and a KV cache.
 // Semantics follow ../shared/tools/torch_llama.py; every GPU kernel and the GPU engine are checked against it.
-import { hookName, type HookName, type ModelSpec } from './spec.ts';
-import type { CpuWeights } from './cpu-weights.ts';
-import { createCpuKvCache, type CpuKvCache } from './cpu-kv-cache.ts';
-import { addInPlace, applyRope, linear, rmsNorm, ropeInvFreq, siluMul } from './cpu-ops.ts';
-import { CpuHookRunner, type CpuSteering } from './cpu-hooks.ts';
+import { hookName, type HookName, type ModelSpec } from '../spec.ts';
+import type { CpuWeights } from './weights.ts';
+import { createCpuKvCache, type CpuKvCache } from './kv-cache.ts';
+import { addInPlace, applyRope, linear, rmsNorm, ropeInvFreq, siluMul } from './ops.ts';
+import { CpuHookRunner, type CpuSteering } from './hooks.ts';
 
-export type { CpuKvCache } from './cpu-kv-cache.ts';
-export { createCpuKvCache } from './cpu-kv-cache.ts';
-export type { CpuSteering } from './cpu-hooks.ts';
+export type { CpuKvCache } from './kv-cache.ts';
+export { createCpuKvCache } from './kv-cache.ts';
+export type { CpuSteering } from './hooks.ts';
 
 export interface CpuForwardOptions {
   steering?: CpuSteering;

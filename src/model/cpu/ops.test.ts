@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRope, linear, rmsNorm, ropeInvFreq, siluMul } from './cpu-ops.ts';
+import { applyRope, linear, rmsNorm, ropeInvFreq, siluMul } from './ops.ts';
 
 describe('cpu-ops', () => {
   it('linear uses [out, in] row-major weights and an optional bias', () => {

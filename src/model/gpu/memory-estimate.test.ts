@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG, catalogSpec, findCatalogModel } from './catalog.ts';
-import { parseModelConfig } from './config.ts';
+import { CATALOG, catalogSpec, findCatalogModel } from '../catalog.ts';
+import { parseModelConfig } from '../config.ts';
 import { bytesInWords, checkFit, estimateGpuMemory, memoryBudget } from './memory-estimate.ts';
-import type { ModelSpec } from './spec.ts';
+import type { ModelSpec } from '../spec.ts';
 
 const tiny: ModelSpec = {
   modelType: 'llama', hiddenSize: 8, intermediateSize: 16, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 4, vocabSize: 32,

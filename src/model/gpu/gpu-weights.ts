@@ -5,11 +5,11 @@
  * matrix is stored the same way; tied models use it as the LM head. Tensors are transposed and written as they
  * stream in, a slab at a time; nothing keeps a second copy of a tensor.
  */
-import type { BufferPool } from '../gpu/buffers.ts';
-import type { GpuWeightDType } from '../kernels/weights-access.ts';
-import { bytesPerWeight, transposeWords, wordsPerRow } from '../kernels/weights-access.ts';
-import { decodeToFloat32 } from './safetensors.ts';
-import type { ModelSpec, WeightDType } from './spec.ts';
+import type { BufferPool } from '../../gpu/buffers.ts';
+import type { GpuWeightDType } from '../../kernels/weights-access.ts';
+import { bytesPerWeight, transposeWords, wordsPerRow } from '../../kernels/weights-access.ts';
+import { decodeToFloat32 } from '../formats/safetensors.ts';
+import type { ModelSpec, WeightDType } from '../spec.ts';
 
 export interface LayerWeights {
   attnNorm: GPUBuffer;

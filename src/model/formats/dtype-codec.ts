@@ -1,5 +1,5 @@
 // Conversions between f32 and the weight dtypes a safetensors file may hold (F32, F16, BF16), little-endian.
-import type { WeightDType } from './spec.ts';
+import type { WeightDType } from '../spec.ts';
 
 export const BYTES_PER_ELEMENT: Readonly<Record<WeightDType, number>> = { F32: 4, F16: 2, BF16: 2 };
 

@@ -2,14 +2,14 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { cpuForward, createCpuKvCache, type CpuForwardResult } from './cpu-forward.ts';
-import { cpuGreedy } from './cpu-generate.ts';
-import { loadCpuWeights } from './cpu-weights.node.ts';
-import type { CpuWeights } from './cpu-weights.ts';
-import { makeRng } from './seeded-random.ts';
-import { HOOK_KINDS, hookName, type HookName, type ModelSpec } from './spec.ts';
-import type { HookMap } from '../steering/intervention.ts';
-import { SHARED_DIR, STORIES260K_DIR, STORIES_REFERENCE_IDS, STORIES_REFERENCE_TEXT } from '../testing/node-paths.ts';
+import { cpuForward, createCpuKvCache, type CpuForwardResult } from './forward.ts';
+import { cpuGreedy } from './generate.ts';
+import { loadCpuWeights } from './weights-from-disk.node.ts';
+import type { CpuWeights } from './weights.ts';
+import { makeRng } from '../../core/seeded-random.ts';
+import { HOOK_KINDS, hookName, type HookName, type ModelSpec } from '../spec.ts';
+import type { HookMap } from '../../core/steer-map.ts';
+import { SHARED_DIR, STORIES260K_DIR, STORIES_REFERENCE_IDS, STORIES_REFERENCE_TEXT } from '../../testing/node-paths.ts';
 
 const PROMPT = STORIES_REFERENCE_IDS.slice(0, 5);
 

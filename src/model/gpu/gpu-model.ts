@@ -12,23 +12,23 @@
  * q/k/v, then gate‖up, then the last token's logits; another holds attention's partial results, then the hook input
  * z. A prefill chunk is at most 128 tokens, fewer for tiny models (chunk activations stay ≤ 1/8 of weights + KV).
  */
-import { BufferPool, readBuffer } from '../gpu/buffers.ts';
-import type { GpuContext } from '../gpu/device.ts';
-import { bindGroup, encodeDispatches, PipelineCache, type Dispatch } from '../gpu/pipelines.ts';
-import { argmaxParams, argmaxPipeline } from '../kernels/argmax.ts';
-import { attentionChunks, attentionParams, attentionPipeline, attentionStep, attentionWorkgroups, type AttentionPass } from '../kernels/attention.ts';
-import { embedParams, embedPipeline, embedWorkgroups } from '../kernels/embed.ts';
-import { matmulCount, matmulParams, matmulPipeline, matmulTiling, matmulWorkgroups, prefersBarrierFree, type MatmulInput, type MatmulShape } from '../kernels/matmul.ts';
-import { repetitionPenaltyParams, repetitionPenaltyPipeline } from '../kernels/repetition-penalty.ts';
-import { sampleParams, samplePipeline, sampleWorkgroups, type SampleSettings } from '../kernels/sample.ts';
-import { ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, type AttentionShape } from '../kernels/rope-kv.ts';
-import { packedMapLength, packMap, steerParams, steerPass, steerPipeline, steerWorkgroups, type SteerSite } from '../kernels/steer-residual.ts';
-import { matmulSteerFits, matmulSteerPipeline, matmulSteerWorkgroups } from '../kernels/matmul-steer.ts';
+import { BufferPool, readBuffer } from '../../gpu/buffers.ts';
+import type { GpuContext } from '../../gpu/device.ts';
+import { bindGroup, encodeDispatches, PipelineCache, type Dispatch } from '../../gpu/pipelines.ts';
+import { argmaxParams, argmaxPipeline } from '../../kernels/argmax.ts';
+import { attentionChunks, attentionParams, attentionPipeline, attentionStep, attentionWorkgroups, type AttentionPass } from '../../kernels/attention.ts';
+import { embedParams, embedPipeline, embedWorkgroups } from '../../kernels/embed.ts';
+import { matmulCount, matmulParams, matmulPipeline, matmulTiling, matmulWorkgroups, prefersBarrierFree, type MatmulInput, type MatmulShape } from '../../kernels/matmul.ts';
+import { repetitionPenaltyParams, repetitionPenaltyPipeline } from '../../kernels/repetition-penalty.ts';
+import { sampleParams, samplePipeline, sampleWorkgroups, type SampleSettings } from '../../kernels/sample.ts';
+import { ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, type AttentionShape } from '../../kernels/rope-kv.ts';
+import { packedMapLength, packMap, steerParams, steerPass, steerPipeline, steerWorkgroups, type SteerSite } from '../../kernels/steer-residual.ts';
+import { matmulSteerFits, matmulSteerPipeline, matmulSteerWorkgroups } from '../../kernels/matmul-steer.ts';
 import { gateProjection } from './gate-projection.ts';
-import type { HookMap } from '../steering/intervention.ts';
+import type { HookMap } from '../../core/steer-map.ts';
 import type { GpuWeights } from './gpu-weights.ts';
 import { scratchLayout, STEP_BYTES } from './scratch-layout.ts';
-import { hookName, hookOrder, type HookKind, type HookName, type ModelSpec } from './spec.ts';
+import { hookName, hookOrder, type HookKind, type HookName, type ModelSpec } from '../spec.ts';
 
 export class ContextOverflowError extends Error {
   constructor(needed: number, max: number) {

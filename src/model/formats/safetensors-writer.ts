@@ -1,5 +1,5 @@
 // Write safetensors files: the header (8-byte length + JSON padded with spaces to 8 bytes), then tensors in order.
-import type { WeightDType } from './spec.ts';
+import type { WeightDType } from '../spec.ts';
 import { BYTES_PER_ELEMENT, encodeFromFloat32 } from './dtype-codec.ts';
 
 export interface TensorLayout {
