@@ -6,7 +6,7 @@ import path from 'node:path';
 import { paretoFront } from '../src/eval/pareto.ts';
 import { parseDataset } from '../src/steering/dataset.ts';
 import { decodeIntervention } from '../src/steering/intervention-file.ts';
-import type { EvalParams, EvalPoint } from '../src/worker/protocol.ts';
+import type { EvalParams, EvalPoint } from '../src/engine/protocol.ts';
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { readInterventionFolder } from './intervention-folder.ts';

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { writeInterventionFolder } from './intervention-folder.ts';
+import { closedFormMethod, FITTABLE_METHODS, steeringMethod } from '../src/steering/methods/registry.ts';
 
-const METHODS = ['mean', 'linear-act', 'lineas'] as const;
-type Method = Exclude<(typeof METHODS)[number], 'lineas'>;
+const METHODS = FITTABLE_METHODS.map((m) => m.id);
 
 export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
@@ -14,12 +14,12 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
   const datasetPath = required(flags, 'dataset');
   if (!fs.existsSync(datasetPath)) throw new Error(`no dataset file ${datasetPath}`);
   const method = required(flags, 'method');
-  if (!(METHODS as readonly string[]).includes(method)) throw new Error(`--method must be one of ${METHODS.join(', ')}, got "${method}"`);
+  if (!(METHODS as string[]).includes(method)) throw new Error(`--method must be one of ${METHODS.join(', ')}, got "${method}"`);
   const out = required(flags, 'out');
   const session = await openBrowserSession(mounts);
   try {
     await session.api.load(model);
-    if (method === 'lineas') {
+    if (steeringMethod(method)?.kind === 'trained') {
       const dsas = flags['dsas-e2e'] ? ('e2e' as const) : undefined;
       if (flags.dsas) throw new Error('LinEAS takes --dsas e2e (gates trained end to end)');
       const trainer = str(flags, 'trainer') ?? 'auto';
@@ -41,10 +41,12 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
       const metrics = r.metrics as { finalLoss: number; curve: unknown[]; support: unknown };
       return { model: str(flags, 'model'), method, trainer: r.trainer, dsas: dsas ?? false, hooks: r.hooks, out, fitMs: r.fitMs, finalLoss: metrics.finalLoss, curve: metrics.curve, support: metrics.support };
     }
+    const closedForm = closedFormMethod(method);
+    if (!closedForm) throw new Error(`--method ${method} is not fitted in closed form`);
     const r = await session.api.fit({
       dataset: fs.readFileSync(datasetPath, 'utf8'),
       datasetName: path.basename(datasetPath),
-      method: method as Method,
+      method: closedForm.id,
       hooks: str(flags, 'hooks'),
       dsas: Boolean(flags.dsas),
     });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { EncodedIntervention } from '../src/harness/steering-api.ts';
-import type { EvalDone, EvalParams, EvalPoint } from '../src/worker/protocol.ts';
+import type { EvalDone, EvalParams, EvalPoint } from '../src/engine/protocol.ts';
 import type { Remote } from './harness.ts';
 import type { SteerscopeHarness } from '../src/harness/main.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
@@ -212,7 +212,7 @@ test('bad parameters are refused with the field named', async () => {
   await expect(s.evaluate({ ...PARAMS, gates: 'on' })).rejects.toThrow(/gates "on" needs an intervention with DSAS gates/);
   await expect(s.evaluate({ ...PARAMS, gates: 'both' })).rejects.toThrow(/gates "both" needs/);
   await s.setIntervention(null);
-  await expect(s.evaluate(PARAMS)).rejects.toThrow(/set an intervention first/);
+  await expect(s.evaluate(PARAMS)).rejects.toThrow(/load an intervention first/);
 });
 
 test('the engine worker runs the same sweep, stops on stop("eval"), restores the steering and reports input errors', async () => {

@@ -1,5 +1,5 @@
 import { memoryBudget } from '../model/gpu/memory-estimate.ts';
-import type { AdapterInfo } from '../worker/protocol.ts';
+import type { AdapterInfo } from '../engine/protocol.ts';
 import { formatBytes } from './format.ts';
 import { useApp } from './store.ts';
 

@@ -1,6 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { HookGrid } from './HookGrid.tsx';
-import { checkDraft, defaultFitHooks, fitProblems, METHOD_LABEL, useLibrary, type SetName } from './library-store.ts';
+import { checkDraft, defaultFitHooks, fitProblems, useLibrary, type SetName } from './library-store.ts';
+import { FITTABLE_METHODS, steeringMethod } from '../steering/methods/registry.ts';
 import { PRESETS } from './presets.ts';
 import { formatBytes, formatSeconds, plural } from './format.ts';
 import { hookName, type HookName } from '../model/spec.ts';
@@ -15,14 +16,6 @@ const SETS: { set: SetName; title: string; hint: string }[] = [
   { set: 'control', title: 'Control', hint: 'Neutral text to leave alone (DSAS).' },
 ];
 
-const METHOD_HINT = {
-  mean: 'Mean-AcT shifts each neuron by the difference of the target and source means. Fast and robust.',
-  'linear-act': 'Linear-AcT maps each neuron’s sorted source values onto the sorted target values (scale and shift). Needs as many source as target prompts.',
-  lineas:
-    'LinEAS trains all the maps together, end to end through the model, so a map’s effect on later layers counts. It runs on your CPU in a background thread: slower, but you can watch the loss and stop at any time, keeping what is trained.',
-} as const;
-
-const METHODS = ['mean', 'linear-act', 'lineas'] as const;
 
 /** Above this many GPU bytes of weights, the CPU trainer gets slow enough to warn about. */
 const CPU_TRAINER_COMFORT_BYTES = 64 * 2 ** 20;
@@ -243,14 +236,14 @@ export function FitPanel() {
         <h3>Fit or train</h3>
         <fieldset className="segmented" disabled={running}>
           <legend>Method</legend>
-          {METHODS.map((m) => (
-            <label key={m} className={method === m ? 'on' : ''}>
-              <input type="radio" name="fit-method" value={m} checked={method === m} onChange={() => setFitMethod(m)} />
-              {METHOD_LABEL[m]}
+          {FITTABLE_METHODS.map((m) => (
+            <label key={m.id} className={method === m.id ? 'on' : ''}>
+              <input type="radio" name="fit-method" value={m.id} checked={method === m.id} onChange={() => setFitMethod(m.id)} />
+              {m.label}
             </label>
           ))}
         </fieldset>
-        <p className="hint">{METHOD_HINT[method]}</p>
+        <p className="hint">{steeringMethod(method)?.description}</p>
         <div className="field check">
           <label>
             <input type="checkbox" checked={dsas} disabled={running} onChange={(e) => setFitDsas(e.target.checked)} aria-describedby="fit-dsas-hint" />

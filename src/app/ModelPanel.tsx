@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { CATALOG, catalogSpec, findCatalogModel, type CatalogModel } from '../model/catalog.ts';
 import { checkFit, estimateGpuMemory } from '../model/gpu/memory-estimate.ts';
 import type { CachedModel } from '../model/formats/model-files.ts';
-import type { LoadProgressEvent, ModelInfo } from '../worker/protocol.ts';
+import type { LoadProgressEvent, ModelInfo } from '../engine/protocol.ts';
 import { AdapterSummary, useAdapterFacts } from './AdapterInfo.tsx';
 import { formatBytes, formatSeconds, plural } from './format.ts';
 import { ModelCache, useCachedModels } from './ModelCache.tsx';

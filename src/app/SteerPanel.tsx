@@ -1,6 +1,7 @@
 import { HookGrid } from './HookGrid.tsx';
 import { ImportButton } from './ImportButton.tsx';
-import { activeFrom, METHOD_LABEL, useLibrary } from './library-store.ts';
+import { activeFrom, useLibrary } from './library-store.ts';
+import { methodName } from '../steering/methods/registry.ts';
 import { plural } from './format.ts';
 import { useApp } from './store.ts';
 
@@ -81,7 +82,7 @@ export function SteerPanel() {
       {active && (
         <div className="active-info">
           <p className="meta">
-            <strong>{active.name}</strong>: {METHOD_LABEL[active.method] ?? active.method}, {plural(active.hooks.length, 'hook')}, {active.hasGates ? 'with DSAS gates' : 'no DSAS gates'}.
+            <strong>{active.name}</strong>: {methodName(active.method)}, {plural(active.hooks.length, 'hook')}, {active.hasGates ? 'with DSAS gates' : 'no DSAS gates'}.
           </p>
           {model && active.modelId !== model.id && (
             <p className="warn">

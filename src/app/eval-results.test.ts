@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalPoint } from '../worker/protocol.ts';
+import type { EvalPoint } from '../engine/protocol.ts';
 import { curvesOf, mergeRuns, nextRunNumber, runDifferences, runName, runsJson, utilityOf, type EvalRun } from './eval-results.ts';
 import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, parseLambdas } from './eval-settings.ts';
 

@@ -1,5 +1,5 @@
 /** Evaluation results in the page (pure, tested in Node): runs, the curves they make, and what makes runs comparable. */
-import type { EvalPoint, SamplingSettings } from '../worker/protocol.ts';
+import type { EvalPoint, SamplingSettings } from '../engine/protocol.ts';
 import type { GateChoice } from './eval-settings.ts';
 
 /** One Evaluate press: the intervention and settings it ran with, and its points (kept in IndexedDB, storage/db.ts). */

@@ -1,6 +1,6 @@
 /** Evaluation settings as the form holds them (text), their defaults (spec section 7, scaled down) and their checks. */
 import { MAX_EVAL_NEW_TOKENS, MAX_LAMBDA } from '../eval/eval-params.ts';
-import type { EvalParams, SamplingSettings } from '../worker/protocol.ts';
+import type { EvalParams, SamplingSettings } from '../engine/protocol.ts';
 
 export interface EvalSettingsDraft {
   /** λ values, separated by commas or spaces. */

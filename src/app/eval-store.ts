@@ -6,12 +6,13 @@
  */
 import { create } from 'zustand';
 import { EngineError } from '../worker/engine-client.ts';
-import type { EvalParams, EvalProgressEvent } from '../worker/protocol.ts';
+import type { EvalParams, EvalProgressEvent } from '../engine/protocol.ts';
 import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSettingsDraft, type GateChoice } from './eval-settings.ts';
 import { mergeRuns, nextRunNumber, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { checkDraft, methodLabel, useLibrary, type Draft } from './library-store.ts';
 import * as db from './storage/db.ts';
-import { engineBusyWith, getEngine, isBusy, isRunning, setBusyCheck, useApp, type ActiveIntervention } from './store.ts';
+import { isBusy, isRunning, useApp, type ActiveIntervention } from './store.ts';
+import { beginJob, endJob, engineBusyWith, getEngine } from './engine-jobs.ts';
 
 export interface EvalRunState {
   status: 'idle' | 'running' | 'stopping' | 'done' | 'error';
@@ -226,6 +227,7 @@ export const useEval = create<EvalState>()((set, get) => ({
     };
     // A generation on screen would hold the engine: stop it (evaluation runs after it in the worker's queue).
     if (isBusy(app.gen) || isBusy(app.base)) await app.stop();
+    if (beginJob('eval')) return fail('A fit is running: evaluate when it is done.');
     set({ errors: {}, run: { ...IDLE, status: 'running', startedAt: performance.now() } });
     try {
       const r = await engine.evaluate(params, (progress) => set({ run: { ...get().run, progress } }));
@@ -261,6 +263,8 @@ export const useEval = create<EvalState>()((set, get) => ({
       const kind = e instanceof EngineError ? e.kind : 'internal';
       if (kind === 'aborted') set({ run: { ...get().run, status: 'done', progress: null, stopped: { kept: 0, planned: 0 } } });
       else fail(`The evaluation failed: ${message(e)}`);
+    } finally {
+      endJob('eval');
     }
   },
 
@@ -308,4 +312,3 @@ export const useEval = create<EvalState>()((set, get) => ({
   },
 }));
 
-setBusyCheck('eval', () => isRunning(useEval.getState().run));

@@ -1,5 +1,5 @@
 /** Generation settings as typed in the form (strings), and their checked numeric form. */
-import type { SamplingSettings } from '../worker/protocol.ts';
+import type { SamplingSettings } from '../engine/protocol.ts';
 
 export interface SettingsDraft {
   maxNewTokens: string;

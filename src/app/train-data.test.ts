@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrainProgressEvent } from '../worker/protocol.ts';
+import type { TrainProgressEvent } from '../engine/protocol.ts';
 import { curveOf, finishTrainLive, knownSupport, nextTrainLive, plannedSteps } from './train-data.ts';
 
 const ev = (over: Partial<TrainProgressEvent>): TrainProgressEvent => ({

@@ -1,6 +1,6 @@
 /** Pure helpers for LinEAS runs and records (tested in Node): support the totals decide, the saved curve and settings. */
 import type { HookName } from '../model/spec.ts';
-import type { TrainProgressEvent } from '../worker/protocol.ts';
+import type { TrainProgressEvent } from '../engine/protocol.ts';
 import type { LossPoint } from './loss-chart.ts';
 
 /** A LinEAS run as the page shows it: the newest progress and the whole loss curve so far. */

@@ -1,5 +1,5 @@
 /** LinEAS training settings as the form holds them (text), their defaults (spec section 5) and their checks. */
-import type { TrainParams } from '../worker/protocol.ts';
+import type { TrainParams } from '../engine/protocol.ts';
 
 export interface TrainSettingsDraft {
   steps: string;

@@ -4,20 +4,13 @@
  */
 import { validateSampling } from '../core/sampler.ts';
 import type { EvalParams } from './types.ts';
-import { compileList } from './lexicon.ts';
+import { EvalParamsError } from './eval-params-error.ts';
+import { scorerOf } from './scorers/registry.ts';
+
+export { EvalParamsError } from './eval-params-error.ts';
 
 export const MAX_LAMBDA = 4;
 export const MAX_EVAL_NEW_TOKENS = 256;
-
-export class EvalParamsError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EvalParamsError';
-  }
-}
 
 /** What the checks need to know about the engine's state. */
 export interface EvalContext {
@@ -39,14 +32,7 @@ export function checkEvalParams(p: EvalParams, ctx: EvalContext): void {
   textList('prompts', p.prompts, 'prompt whose continuations are scored');
   textList('neutral', p.neutral, 'neutral text (perplexity of the steered model)');
 
-  const lex = p.lexicon as unknown;
-  if (typeof lex !== 'object' || lex === null) throw new EvalParamsError('lexicon', 'lexicon must have "source" and "target" word lists.');
-  for (const side of ['source', 'target'] as const) {
-    const list = (lex as Record<string, unknown>)[side];
-    const field = `lexicon.${side}`;
-    if (!isStringList(list)) throw new EvalParamsError(field, `${field} must be a list of words.`);
-    if (compileList(list).length === 0) throw new EvalParamsError(field, `${field} is empty: the lexicon needs at least one ${side} word.`);
-  }
+  scorerOf(p).check(p);
 
   if (!Array.isArray(p.lambdas) || p.lambdas.length === 0) throw new EvalParamsError('lambdas', 'lambdas is empty: give at least one λ.');
   p.lambdas.forEach((l: unknown, i) => {

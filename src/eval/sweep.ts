@@ -17,7 +17,7 @@ import type { HookName } from '../model/spec.ts';
 import type { HookMap } from '../core/steer-map.ts';
 import type { EvalParams, EvalPoint, EvalProgressEvent } from './types.ts';
 import { EvalParamsError } from './eval-params.ts';
-import { lexiconScorer } from './lexicon.ts';
+import { scorerOf } from './scorers/registry.ts';
 import { modelNll } from './model-nll.ts';
 import { pooledPerplexity, type NllSum } from './perplexity.ts';
 
@@ -46,7 +46,7 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
   const promptIds = p.prompts.map((text) => (p.chat ? m.tokenizer.encodeChat([{ role: 'user', content: text }]) : m.tokenizer.encode(text)));
   const neutralIds = p.neutral.map((text) => m.tokenizer.encode(text));
   checkFits(model, promptIds, neutralIds, p.maxNewTokens);
-  const score = lexiconScorer(p.lexicon);
+  const scorer = await scorerOf(p).create(p);
   const gates = gateSettings(p.gates);
   const total = gates.length * p.lambdas.length * (p.prompts.length + p.neutral.length);
   let done = 0;
@@ -60,6 +60,7 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
     const continuations: string[] = [];
     const tokenIds: number[][] = [];
     let effectCount = 0;
+    let scoreSum = 0;
     let targetCount = 0;
     let strengthSum = 0;
     let strengthCount = 0;
@@ -75,7 +76,8 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
       if (r.stopReason === 'aborted') return null;
       continuations.push(r.text);
       tokenIds.push(r.tokenIds);
-      const label = score(r.text).label;
+      const { label, value } = await scorer.score(r.text);
+      scoreSum += value;
       if (label === 'source') effectCount++;
       if (label === 'target') targetCount++;
       for (const row of r.strengths) for (const v of row) (strengthSum += v), strengthCount++;
@@ -94,6 +96,7 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
       gated,
       effect: effectCount / promptIds.length,
       targetShare: targetCount / promptIds.length,
+      meanScore: scoreSum / promptIds.length,
       neutralPerplexity: pooledPerplexity(neutral),
       generationPerplexity: NaN, // scored unsteered once the gate setting is done
       meanStrength: gated && strengthCount > 0 ? strengthSum / strengthCount : null,

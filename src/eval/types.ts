@@ -11,8 +11,10 @@ export interface EvalParams {
   prompts: string[];
   /** Neutral texts whose perplexity under the steered model is one utility measure. Usually the control prompts. */
   neutral: string[];
-  /** Word lists; a continuation is source-like when it has more source words than target words (see src/eval/lexicon.ts). */
-  lexicon: { source: string[]; target: string[] };
+  /** How continuations are scored (src/eval/scorers/registry.ts; default the lexicon). */
+  scorer?: string;
+  /** The lexicon scorer's word lists; a continuation is source-like when it has more source words than target words (see src/eval/lexicon.ts). */
+  lexicon?: { source: string[]; target: string[] };
   /** λ values, each in [0, 4], evaluated in this order. */
   lambdas: number[];
   /** Sweep with the DSAS gates on, off, or both ('on' and 'both' need an intervention with gates). */
@@ -34,6 +36,8 @@ export interface EvalPoint {
   effect: number;
   /** Share scored target-like, 0–1. */
   targetShare: number;
+  /** The scorer's mean value over the continuations (its units: ScorerKind.units); absent in runs saved before scorers. */
+  meanScore?: number;
   /** Perplexity of the neutral texts under the steered model (token-weighted over all texts). */
   neutralPerplexity: number;
   /** Perplexity of the continuations under the unsteered model (token-weighted), given their prompts. */
@@ -55,6 +59,8 @@ export interface EvalProgressEvent {
 export interface EvalDone {
   /** What was evaluated: the active intervention at the time. */
   intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean };
+  /** The scorer of the effect, its name and what its values are. */
+  scorer?: { id: string; label: string; units: string };
   /** In sweep order: gate settings (gated first when both), then λ. */
   points: EvalPoint[];
   /** Stopped early: `points` holds the finished ones. */

@@ -1,14 +1,11 @@
 /**
  * The engine's scriptable surface, exposed on `window.steerscope` by harness.html. The CLI, the benchmark and the
- * browser tests drive the engine through it; every argument and result is plain JSON.
+ * browser tests drive the engine through it; every argument and result is plain JSON. The calls go to the same
+ * EngineSession the worker runs (session.ts).
  */
-import { cpuForward } from '../model/cpu/forward.ts';
-import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
-import { generate, type GenerateResult } from '../model/generate.ts';
-import { loadModel } from '../model/load-model.ts';
-import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import type { SamplingOptions } from '../core/sampler.ts';
-import { activeSteering, applySteering, current, gpu, session } from './session.ts';
+import { cpuForward } from '../model/cpu/forward.ts';
+import { activeSteering, applySteering, current, engine, gpu } from './session.ts';
 
 export interface GenerateRequest extends SamplingOptions {
   prompt?: string;
@@ -26,19 +23,13 @@ export const api = {
   },
 
   async load(ref: string, opts: { maxContext?: number; allowMissingTokenizer?: boolean } = {}) {
-    const t0 = performance.now();
-    session.loaded?.model.destroy();
-    session.loaded = null;
-    session.intervention = null;
-    session.loaded = await loadModel(resolveModelSource(ref), await gpu(), { maxContext: opts.maxContext, allowMissingTokenizer: opts.allowMissingTokenizer });
-    session.ref = ref;
-    const m = session.loaded.model;
-    return { model: ref, spec: session.loaded.spec, loadMs: performance.now() - t0, memory: m.memory, weightDType: m.weights.dtype, maxContext: m.maxContext };
+    const info = await engine.load({ kind: 'ref', ref }, opts);
+    const m = current().model;
+    return { model: ref, spec: current().spec, loadMs: info.loadMs, memory: m.memory, weightDType: m.weights.dtype, maxContext: m.maxContext };
   },
 
   encode(text: string, chat = false): number[] {
-    const m = current();
-    return chat ? m.tokenizer.encodeChat([{ role: 'user', content: text }]) : m.tokenizer.encode(text);
+    return engine.encode(text, chat);
   },
 
   decode(ids: number[]): string {
@@ -46,13 +37,11 @@ export const api = {
   },
 
   /** Generates with the active intervention (if any) at the session's strength. */
-  async generate(req: GenerateRequest): Promise<GenerateResult & { model: string }> {
-    const m = current();
-    const ids = req.promptIds ?? (req.prompt !== undefined ? api.encode(req.prompt, req.chat) : null);
-    if (!ids) throw new Error('give a prompt or prompt token ids');
-    applySteering();
-    const r = await generate(m, ids, req);
-    return { model: session.ref, ...r };
+  async generate(req: GenerateRequest) {
+    if (!req.promptIds && req.prompt === undefined) throw new Error('give a prompt or prompt token ids');
+    const { prompt, promptIds, chat, maxNewTokens, ignoreEos, stopStrings, ...sampling } = req;
+    const r = await engine.generate({ prompt, promptIds, chat: Boolean(chat), maxNewTokens, ignoreEos, stopStrings, sampling });
+    return { model: engine.modelRef, ...r };
   },
 
   /** Logits of every prompt position from the GPU engine (with the active intervention). */
@@ -65,7 +54,7 @@ export const api = {
   /** Logits of every position from the CPU reference on the same files (with the active intervention). */
   async cpuLogits(ids: number[]): Promise<number[][]> {
     const m = current();
-    const weights = await cpuWeightsFromFiles(resolveModelSource(session.ref));
+    const weights = await engine.cpuWeights();
     const steering = activeSteering();
     return cpuForward(m.spec, weights, ids, { logits: 'all', steering: steering ?? undefined }).logits.map((l) => Array.from(l));
   },

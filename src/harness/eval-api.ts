@@ -1,37 +1,29 @@
 /**
- * Harness functions for evaluation: a λ sweep of the active intervention (the same code as the worker's 'evaluate'),
- * a way to stop it from another call, and its progress events so far.
+ * Harness functions for evaluation: a λ sweep of the active intervention (the session's 'evaluate', as the worker
+ * runs it), a way to stop it from another call, and its progress events so far.
  */
-import type { EvalDone, EvalParams, EvalProgressEvent } from '../worker/protocol.ts';
-import { runEvaluation } from '../worker/run-eval.ts';
-import { applySteering, current, session } from './session.ts';
+import type { EvalDone, EvalParams, EvalProgressEvent } from '../engine/protocol.ts';
+import { engine } from './session.ts';
 
-let running: AbortController | null = null;
 let events: EvalProgressEvent[] = [];
+let evaluating = false;
 
 export const evalApi = {
-  /** Sweeps the active intervention (all its hooks); the session's steering is applied again afterwards. */
+  /** Sweeps the active intervention (its active hooks); the session's steering is applied again afterwards. */
   async evaluate(params: EvalParams): Promise<EvalDone> {
-    const m = current();
-    const iv = session.intervention;
-    if (!iv) throw new Error('set an intervention first: evaluation sweeps the active one');
-    if (running) throw new Error('an evaluation is already running');
-    const controller = new AbortController();
-    running = controller;
+    if (evaluating) throw new Error('an evaluation is already running');
+    evaluating = true;
     events = [];
     try {
-      return await runEvaluation(m, iv, iv.hooks, params, { signal: controller.signal, onProgress: (p) => events.push(p), inputError: (message) => new Error(message) });
+      return await engine.evaluate(params, (p) => events.push(p));
     } finally {
-      running = null;
-      applySteering();
+      evaluating = false;
     }
   },
 
   /** Stops the running evaluation after its current continuation; false when none runs. */
   stopEval(): boolean {
-    if (!running) return false;
-    running.abort();
-    return true;
+    return engine.stop('eval');
   },
 
   /** The progress events of the running (or last) evaluation. */

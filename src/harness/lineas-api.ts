@@ -2,8 +2,6 @@
  * Harness functions for the GPU LinEAS trainer: its gradients against the float64 CPU ones (tests), and the time of
  * a training step against a forward of the same batch (benchmark). Plain JSON in and out.
  */
-import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
-import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import { makeRng } from '../core/seeded-random.ts';
 import type { HookName } from '../model/spec.ts';
 import { tokenizePrompt } from '../steering/collect-activations.ts';
@@ -18,7 +16,7 @@ import { fitIncremental, type CollectFn } from '../steering/fit-incremental.ts';
 import { fitLinearAct } from '../steering/fit-linear-act.ts';
 import { sortedW2Average } from '../steering/sorted-w2.ts';
 import { api } from './api.ts';
-import { current, gpu, session } from './session.ts';
+import { current, engine, gpu } from './session.ts';
 import { median } from '../testing/median.ts';
 
 export interface GradientCheckRequest {
@@ -98,7 +96,7 @@ function compareGrads(g: GradMaps, c: GradMaps): TensorError[] {
 const rel = (a: number, b: number) => (b !== 0 ? Math.abs(a - b) / Math.abs(b) : Math.abs(a));
 
 async function ensureModel(model?: string): Promise<void> {
-  if (model && model !== session.ref) await api.load(model);
+  if (model && model !== engine.modelRef) await api.load(model);
 }
 
 export const lineasApi = {
@@ -128,7 +126,7 @@ export const lineasApi = {
     }
     const gpuMs = performance.now() - t0;
     const t1 = performance.now();
-    const weights = await cpuWeightsFromFiles(resolveModelSource(session.ref));
+    const weights = await engine.cpuWeights();
     const cpuFn = makeCpuGradientFn({ spec: m.spec, weights, model: new CpuLineasModel(m.spec, weights), source, target, lossHooks, control, controlWeight });
     const c = await cpuFn(maps, batch);
     const cpuMs = performance.now() - t1;

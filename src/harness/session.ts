@@ -1,37 +1,29 @@
-/** The harness's one engine session: GPU context, loaded model, and the active intervention with its settings. */
-import { createGpuContext, type GpuContext } from '../gpu/device.ts';
+/**
+ * The harness page's engine: one EngineSession, the same object the worker wraps, so the CLI, the benchmark and the
+ * browser tests run the app's code. The helpers below are what the harness functions share.
+ */
+import type { GpuContext } from '../gpu/device.ts';
 import type { SteeringConfig } from '../model/gpu/gpu-model.ts';
 import type { LoadedModel } from '../model/load-model.ts';
-import type { Intervention } from '../steering/intervention.ts';
+import { EngineSession } from '../engine/engine-session.ts';
 
-export interface SessionState {
-  ctx: GpuContext | null;
-  loaded: LoadedModel | null;
-  ref: string;
-  intervention: Intervention | null;
-  strength: number;
-  useGate: boolean;
+export const engine = new EngineSession();
+
+export function gpu(): Promise<GpuContext> {
+  return engine.gpu();
 }
 
-export const session: SessionState = { ctx: null, loaded: null, ref: '', intervention: null, strength: 1, useGate: true };
-
-export async function gpu(): Promise<GpuContext> {
-  session.ctx ??= await createGpuContext();
-  return session.ctx;
-}
-
+/** The loaded model (throws when none). */
 export function current(): LoadedModel {
-  if (!session.loaded) throw new Error('no model is loaded');
-  return session.loaded;
+  return engine.model;
 }
 
-/** The steering the model should run with now (null: unsteered). */
+/** The steering the model runs with now (null: unsteered). */
 export function activeSteering(): SteeringConfig | null {
-  const iv = session.intervention;
-  if (!iv) return null;
-  return { maps: iv.hooks, lambda: session.strength, useGate: session.useGate };
+  return engine.steeringConfig();
 }
 
+/** Puts the session's steering back on the model (after a check that ran it with other maps). */
 export function applySteering(): void {
   current().model.setSteering(activeSteering());
 }

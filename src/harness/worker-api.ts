@@ -4,7 +4,7 @@
  * against the in-page engine.
  */
 import { EngineClient, EngineError } from '../worker/engine-client.ts';
-import type { EvalDone, EvalParams, EvalProgressEvent, SteeringState } from '../worker/protocol.ts';
+import type { EvalDone, EvalParams, EvalProgressEvent, SteeringState } from '../engine/protocol.ts';
 import { base64ToBytes } from './session.ts';
 import type { EncodedIntervention } from './steering-api.ts';
 

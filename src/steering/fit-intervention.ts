@@ -8,16 +8,13 @@ import type { Tokenizer } from '../model/tokenizer.ts';
 import { collectPooled } from './collect-activations.ts';
 import { datasetHash, type PromptDataset } from './dataset.ts';
 import { fitDsas } from './fit-dsas.ts';
-import { fitIncremental, type FitMode } from './fit-incremental.ts';
-import { fitLinearAct } from './fit-linear-act.ts';
-import { fitMeanShift } from './fit-mean-shift.ts';
+import { fitIncremental, type FitMode, type FitOneFn } from './fit-incremental.ts';
 import type { Intervention } from './intervention.ts';
-import type { PooledRows } from './matrix-rows.ts';
-
-export type ClosedFormMethod = 'mean' | 'linear-act';
+import type { ClosedFormMethod } from './methods/method.ts';
+import type { ClosedFormMethodId } from './methods/registry.ts';
 
 export interface FitRequest {
-  method: ClosedFormMethod;
+  method: ClosedFormMethod<ClosedFormMethodId>;
   hooks: HookName[];
   dsas: boolean;
   mode?: FitMode;
@@ -37,14 +34,10 @@ export async function fitClosedForm(
 ): Promise<Intervention> {
   if (dataset.source.length === 0 || dataset.target.length === 0) throw new Error('the dataset needs source and target prompts');
   if (req.dsas && dataset.control.length === 0) throw new Error('DSAS needs control prompts (neutral text) in the dataset');
-  if (req.method === 'linear-act' && dataset.source.length !== dataset.target.length) {
-    throw new Error(`Linear-AcT pairs sorted source and target values, so it needs as many source prompts as target prompts (${dataset.source.length} vs ${dataset.target.length})`);
-  }
+  const problem = req.method.datasetProblem({ source: dataset.source.length, target: dataset.target.length, control: dataset.control.length });
+  if (problem) throw new Error(problem);
   const mode = req.mode ?? 'incremental';
-  const fitOne =
-    req.method === 'mean'
-      ? (s: PooledRows, t: PooledRows) => fitMeanShift(s, t)
-      : (s: PooledRows, t: PooledRows) => fitLinearAct(s, t, { rangeMask: req.sourceRange ?? false });
+  const fitOne: FitOneFn = (s, t) => req.method.fitMap(s, t, { sourceRange: req.sourceRange });
   const maps = await fitIncremental(
     req.hooks,
     (active, which, hooks) => collectPooled(model, tokenizer, which === 'source' ? dataset.source : dataset.target, hooks, active, restore),
@@ -66,7 +59,7 @@ export async function fitClosedForm(
   }
   return {
     modelId,
-    method: req.method,
+    method: req.method.id,
     hooks: maps,
     strength: 1,
     dataset: { name: dataset.name, hash: await datasetHash(dataset) },

@@ -2,6 +2,7 @@ import { parseHookName, hookOrder, type HookName } from '../model/spec.ts';
 import { decodeToFloat32, parseSafetensorsFile, writeSafetensors } from '../model/formats/safetensors.ts';
 import type { HookMap } from '../core/steer-map.ts';
 import type { Intervention, SteeringMethod } from './intervention.ts';
+import { isSteeringMethod } from './methods/registry.ts';
 
 /**
  * The playground's own intervention format (spec section 8): a JSON manifest `intervention.json`
@@ -34,8 +35,6 @@ export interface InterventionExpectation {
   numLayers?: number;
 }
 
-/** Exhaustive on purpose: adding a SteeringMethod without listing it here fails to compile. */
-const KNOWN_METHODS: Record<SteeringMethod, true> = { mean: true, 'linear-act': true, lineas: true, imported: true };
 
 const TENSOR_SUFFIXES = ['w', 'b', 'gate.a', 'gate.c', 'range.lo', 'range.hi'] as const;
 type TensorSuffix = (typeof TENSOR_SUFFIXES)[number];
@@ -53,7 +52,7 @@ export function encodeIntervention(iv: Intervention): { manifest: string; tensor
   const fail = (msg: string): never => {
     throw new InterventionFileError(`cannot save intervention: ${msg}`);
   };
-  if (!(iv.method in KNOWN_METHODS)) fail(`unknown method "${iv.method}"`);
+  if (!isSteeringMethod(iv.method)) fail(`unknown method "${iv.method}"`);
   if (!Number.isFinite(iv.strength)) fail(`strength ${iv.strength} is not a finite number`);
   const hooks = [...iv.hooks.keys()].sort((a, b) => hookOrder(a) - hookOrder(b));
   const tensors: { name: string; dtype: 'F32'; shape: number[]; data: Float32Array }[] = [];
@@ -130,7 +129,7 @@ export function decodeIntervention(
     fail(`it was made for model "${modelId}", but the loaded model is "${expect.modelId}"`);
   }
   const method = raw.method;
-  if (typeof method !== 'string' || !(method in KNOWN_METHODS)) return fail(`unknown method ${JSON.stringify(method)}`);
+  if (typeof method !== 'string' || !isSteeringMethod(method)) return fail(`unknown method ${JSON.stringify(method)}`);
   if (typeof raw.strength !== 'number' || !Number.isFinite(raw.strength)) fail('"strength" must be a finite number');
   if (!Array.isArray(raw.hooks) || raw.hooks.length === 0) return fail('"hooks" must be a non-empty list of hook names');
   const hooks: HookName[] = [];

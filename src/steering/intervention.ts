@@ -1,7 +1,9 @@
 import type { HookMap } from '../core/steer-map.ts';
 import type { HookName } from '../model/spec.ts';
 
-export type SteeringMethod = 'mean' | 'linear-act' | 'lineas' | 'imported';
+import type { SteeringMethod } from './methods/registry.ts';
+
+export type { SteeringMethod } from './methods/registry.ts';
 
 /** An intervention: one map per selected hook (spec section 2). */
 export interface Intervention {

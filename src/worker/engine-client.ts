@@ -28,7 +28,7 @@ import type {
   TrainDone,
   TrainParams,
   TrainProgressEvent,
-} from './protocol.ts';
+} from '../engine/protocol.ts';
 
 export class EngineError extends Error {
   constructor(

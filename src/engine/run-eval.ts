@@ -5,6 +5,7 @@
  */
 import { checkEvalParams, EvalParamsError } from '../eval/eval-params.ts';
 import { runSweep } from '../eval/sweep.ts';
+import { scorerOf } from '../eval/scorers/registry.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { HookName } from '../model/spec.ts';
 import type { HookMap } from '../core/steer-map.ts';
@@ -26,8 +27,10 @@ export async function runEvaluation(m: LoadedModel, iv: Intervention, maps: Map<
     if (typeof p !== 'object' || p === null) throw new EvalParamsError('params', 'params are missing.');
     checkEvalParams(p, { hasGates, hasChatTemplate: m.tokenizer.hasChatTemplate });
     const r = await runSweep(m, p, { maps, signal: o.signal, onProgress: o.onProgress });
+    const { id, label, units } = scorerOf(p);
     return {
       intervention: { modelId: iv.modelId, method: iv.method, hooks: [...maps.keys()], hasGates },
+      scorer: { id, label, units },
       points: r.points,
       aborted: r.aborted,
       evalMs: performance.now() - t0,

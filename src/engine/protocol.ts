@@ -14,6 +14,8 @@
  *                                       { id: 0, type: 'device-lost' } the GPU went away (unsolicited)
  */
 import type { HookName } from '../model/spec.ts';
+import type { ClosedFormMethodId } from '../steering/methods/registry.ts';
+import type { FitMode } from '../steering/fit-incremental.ts';
 import type { Trainer, TrainerChoice } from '../steering/lineas/choose-trainer.ts';
 import type { SamplingSettings } from '../core/sampler.ts';
 import type { EvalDone, EvalParams, EvalProgressEvent } from '../eval/types.ts';
@@ -43,7 +45,7 @@ export interface EncodedIntervention {
   tensors: ArrayBuffer;
 }
 
-export type FitMethod = 'mean' | 'linear-act';
+export type FitMethod = ClosedFormMethodId;
 
 export interface FitParams {
   /** The dataset file's text (JSON, CSV or one prompt per line) and its name (the extension picks the format). */
@@ -55,6 +57,10 @@ export interface FitParams {
   dsas: boolean;
   /** λ the fitted intervention becomes active with (default 1). */
   strength?: number;
+  /** Fit each hook on activations steered by the hooks before it (default 'incremental') or all on unsteered ones. */
+  mode?: FitMode;
+  /** Linear-AcT: apply the maps only inside the source range. */
+  sourceRange?: boolean;
 }
 
 /** LinEAS training settings (spec section 5); the trainer runs inside the worker (GPU float32 or CPU float64). */
@@ -243,6 +249,8 @@ export type StopReason = 'eos' | 'max-tokens' | 'stop-string' | 'aborted';
 
 export interface GenerateDone {
   promptTokenCount: number;
+  /** The prompt as token ids (BOS and the chat template included). */
+  promptTokenIds: number[];
   tokenIds: number[];
   text: string;
   stopReason: StopReason;
@@ -255,7 +263,7 @@ export interface GenerateDone {
   strengths: number[][];
   /** Whether the intervention was applied, and at which λ (null: unsteered). */
   strength: number | null;
-  timings: { prefillMs: number; decodeMs: number; decodeTokensPerSecond: number };
+  timings: { prefillMs: number; decodeMs: number; decodeSteps: number; decodeTokensPerSecond: number };
 }
 
 /** What each request type resolves with. */

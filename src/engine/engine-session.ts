@@ -1,0 +1,631 @@
+/**
+ * One engine session: the GPU context, at most one loaded model, the active intervention with how it is applied, and
+ * the running job (generate, fit, train, evaluate). The worker is a thin message switch over it (handle), and the
+ * harness page (CLI, benchmark, browser tests) drives the same object, so every caller runs the app's code.
+ *
+ * Calls run one at a time (load, generate, fit, … queue behind each other); adapter and stop answer at once.
+ */
+import { createGpuContext, type GpuContext } from '../gpu/device.ts';
+import { prefersBarrierFree } from '../kernels/matmul.ts';
+import type { SamplingOptions } from '../core/sampler.ts';
+import type { HookMap } from '../core/steer-map.ts';
+import type { CpuWeights } from '../model/cpu/weights.ts';
+import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
+import type { ModelFiles } from '../model/formats/model-files.ts';
+import { generate } from '../model/generate.ts';
+import type { SteeringConfig } from '../model/gpu/gpu-model.ts';
+import { loadModel, type LoadedModel } from '../model/load-model.ts';
+import type { HookName } from '../model/spec.ts';
+import { parseDataset, type PromptDataset } from '../steering/dataset.ts';
+import { parseHookSelection } from '../steering/hook-selection.ts';
+import { decodeIntervention, encodeIntervention } from '../steering/intervention-file.ts';
+import type { Intervention } from '../steering/intervention.ts';
+import { closedFormMethod } from '../steering/methods/registry.ts';
+import { fitClosedForm } from '../steering/fit-intervention.ts';
+import { fitLineas } from '../steering/fit-lineas.ts';
+import { chooseTrainer } from '../steering/lineas/choose-trainer.ts';
+import type { TrainProgress } from '../steering/lineas/index.ts';
+import { EngineFailure, describeFailure } from './engine-errors.ts';
+import { memoText, modelFilesOf, weightFileNames } from './model-source.ts';
+import { ProgressThrottle } from './progress-throttle.ts';
+import type {
+  AdapterInfo,
+  EncodedIntervention,
+  EngineEvent,
+  EngineRequest,
+  EvalParams,
+  EvalProgressEvent,
+  FitParams,
+  FitProgressEvent,
+  GenerateDone,
+  GenerateParams,
+  LoadProgressEvent,
+  ModelInfo,
+  ModelSource,
+  RequestType,
+  ResultOf,
+  SteeringOptions,
+  SteeringState,
+  TokenEvent,
+  TrainParams,
+  TrainProgressEvent,
+} from './protocol.ts';
+import { runEvaluation } from './run-eval.ts';
+import { leadingSpace, tokenTexts } from './token-texts.ts';
+
+/** Events of one call (progress, tokens) go to its sink; unsolicited ones (device lost) to the session's. */
+export type EventSink = (e: EngineEvent) => void;
+
+/** Generation as the session takes it: the protocol's params, or prompt ids and the options reference checks use. */
+export interface GenerateInput extends Omit<GenerateParams, 'prompt' | 'sampling'> {
+  prompt?: string;
+  promptIds?: number[];
+  sampling: SamplingOptions;
+  ignoreEos?: boolean;
+  stopStrings?: string[];
+}
+
+/** Training as the session takes it: unset numbers take fitLineas's defaults. */
+export type TrainInput = Omit<TrainParams, 'steps' | 'lr' | 'batch' | 'l1' | 'group' | 'seed'> & Partial<Pick<TrainParams, 'steps' | 'lr' | 'batch' | 'l1' | 'group' | 'seed'>>;
+
+export interface LoadOptions {
+  maxContext?: number;
+  /** Models run on token ids only (random benchmark checkpoints) load without a tokenizer. */
+  allowMissingTokenizer?: boolean;
+}
+
+export interface SetInterventionOptions extends Partial<SteeringOptions> {
+  /** Refuse an intervention made for another model id (the harness checks; the page loads files from anywhere). */
+  modelId?: string;
+}
+
+interface ActiveSteering {
+  iv: Intervention;
+  strength: number;
+  useGate: boolean;
+  hooks: HookName[];
+}
+
+type JobKind = 'generate' | 'fit' | 'eval';
+
+function checkStrength(strength: number): number {
+  if (!(typeof strength === 'number' && Number.isFinite(strength))) throw new EngineFailure('input', `The strength must be a number, got ${strength}.`);
+  return strength;
+}
+
+function checkTrainParams(p: TrainInput): void {
+  const bad = (what: string, v: unknown) => new EngineFailure('input', `${what}, got ${String(v)}.`);
+  const given = (v: unknown) => v !== undefined;
+  if (given(p.steps) && !(Number.isInteger(p.steps) && p.steps! >= 1)) throw bad('Steps must be a whole number of at least 1', p.steps);
+  if (given(p.lr) && !(Number.isFinite(p.lr) && p.lr! > 0)) throw bad('The learning rate must be a positive number', p.lr);
+  if (given(p.batch) && !(Number.isInteger(p.batch) && p.batch! >= 1)) throw bad('The batch size must be a whole number of at least 1', p.batch);
+  if (given(p.l1) && !(Number.isFinite(p.l1) && p.l1! >= 0)) throw bad('L1 must be a number ≥ 0', p.l1);
+  if (given(p.group) && !(Number.isFinite(p.group) && p.group! >= 0)) throw bad('The sparse-group strength must be a number ≥ 0', p.group);
+  if (given(p.seed) && !Number.isInteger(p.seed)) throw bad('The seed must be a whole number', p.seed);
+}
+
+const record = (m: Map<HookName, number> | undefined): Partial<Record<HookName, number>> | undefined => (m ? Object.fromEntries(m) : undefined);
+
+function encoded(iv: Intervention): EncodedIntervention {
+  const { manifest, tensors } = encodeIntervention(iv);
+  return { manifest, tensors: tensors.buffer.slice(tensors.byteOffset, tensors.byteOffset + tensors.byteLength) as ArrayBuffer };
+}
+
+export class EngineSession {
+  private ctx: GpuContext | null = null;
+  private ctxPromise: Promise<GpuContext> | null = null;
+  private loadedModel: LoadedModel | null = null;
+  /** Where the loaded model's files are (the CPU trainer and reference checks read its weights from them). */
+  private loadedFiles: ModelFiles | null = null;
+  /** The name the model was loaded by (a ref, or the picked folder's id). */
+  private loadedRef = '';
+  /** The loaded model's weights on the CPU, read once on first use. */
+  private cpuWeightsCache: { of: LoadedModel; weights: Promise<CpuWeights> } | null = null;
+  private running: AbortController | null = null;
+  private runningKind: JobKind | null = null;
+  /** The active intervention and how it is applied (cleared when a model loads). */
+  private steer: ActiveSteering | null = null;
+  /** λ kept while no intervention is set, so the next one starts at it. */
+  private strengthWithout = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** `unsolicited` receives the events no call asked for (device lost). */
+  constructor(private readonly unsolicited: EventSink = () => undefined) {}
+
+  // ---- state the harness reads --------------------------------------------------------------------------------
+
+  /** The loaded model (throws "Load a model first." when none). */
+  get model(): LoadedModel {
+    if (!this.loadedModel) throw new EngineFailure('no-model', 'Load a model first.');
+    return this.loadedModel;
+  }
+
+  get modelRef(): string {
+    return this.loadedRef;
+  }
+
+  get modelFiles(): ModelFiles {
+    if (!this.loadedFiles) throw new EngineFailure('no-model', 'Load a model first.');
+    return this.loadedFiles;
+  }
+
+  get intervention(): Intervention | null {
+    return this.steer?.iv ?? null;
+  }
+
+  /** The maps the model runs with now: the active intervention's selected hooks (null: unsteered). */
+  steeringConfig(): SteeringConfig | null {
+    const s = this.steer;
+    if (!s || s.hooks.length === 0) return null;
+    const maps = new Map<HookName, HookMap>();
+    for (const h of s.hooks) maps.set(h, s.iv.hooks.get(h)!);
+    return { maps, lambda: s.strength, useGate: s.useGate };
+  }
+
+  steeringState(): SteeringState {
+    const s = this.steer;
+    const iv = s?.iv;
+    return {
+      intervention: iv
+        ? { modelId: iv.modelId, method: iv.method, hooks: [...iv.hooks.keys()], hasGates: [...iv.hooks.values()].some((m) => m.gate !== undefined), created: iv.created ?? null }
+        : null,
+      activeHooks: s ? [...s.hooks] : [],
+      gatedHooks: this.loadedModel && s ? [...this.loadedModel.model.gatedHooks] : [],
+      strength: s?.strength ?? this.strengthWithout,
+      useGate: s?.useGate ?? true,
+    };
+  }
+
+  /** The loaded model's weights as f32 on the CPU, read from its files once. */
+  cpuWeights(): Promise<CpuWeights> {
+    const m = this.model;
+    if (this.cpuWeightsCache?.of !== m) {
+      const weights = cpuWeightsFromFiles(this.modelFiles);
+      const entry = { of: m, weights };
+      weights.catch(() => {
+        if (this.cpuWeightsCache === entry) this.cpuWeightsCache = null;
+      });
+      this.cpuWeightsCache = entry;
+    }
+    return this.cpuWeightsCache.weights;
+  }
+
+  gpu(): Promise<GpuContext> {
+    if (this.ctx) return Promise.resolve(this.ctx);
+    this.ctxPromise ??= createGpuContext().then(
+      (c) => {
+        this.ctx = c;
+        void c.lost.then((reason) => {
+          if (this.ctx !== c) return;
+          this.ctx = null;
+          this.ctxPromise = null;
+          this.forgetModel();
+          this.running?.abort();
+          this.unsolicited({ id: 0, type: 'device-lost', error: { kind: 'gpu', message: `The GPU stopped working (${reason}). Load the model again.` } });
+        });
+        return c;
+      },
+      (e) => {
+        this.ctxPromise = null;
+        throw e;
+      },
+    );
+    return this.ctxPromise;
+  }
+
+  // ---- the message switch -------------------------------------------------------------------------------------
+
+  /** Runs one request; its progress events and then exactly one done / error event go to `post`. */
+  async handle(req: EngineRequest, post: EventSink): Promise<void> {
+    try {
+      const result = await this.run(req, post);
+      post({ id: req.id, type: 'done', request: req.type, result } as EngineEvent);
+    } catch (e) {
+      post({ id: req.id, type: 'error', error: describeFailure(e, req.type) });
+    }
+  }
+
+  private run(req: EngineRequest, post: EventSink): Promise<ResultOf[RequestType]> {
+    const id = req.id;
+    switch (req.type) {
+      case 'adapter':
+        return this.adapter();
+      case 'load':
+        return this.load(req.source, { maxContext: req.maxContext }, (progress) => post({ id, type: 'progress', progress }));
+      case 'generate':
+        return this.generate(req.params, (token) => post({ id, type: 'token', token }));
+      case 'stop':
+        return Promise.resolve({ stopped: this.stop(req.what) });
+      case 'unload':
+        return this.unload();
+      case 'fit':
+        return this.fit(req.params, (progress) => post({ id, type: 'fit-progress', progress }));
+      case 'train':
+        return this.train(req.params, (progress) => post({ id, type: 'train-progress', progress }));
+      case 'evaluate':
+        return this.evaluate(req.params, (progress) => post({ id, type: 'eval-progress', progress }));
+      case 'setIntervention':
+        return this.setIntervention(req.intervention, { strength: req.strength, useGate: req.useGate, hooks: req.hooks });
+      case 'updateSteering':
+        return this.updateSteering({ strength: req.strength, useGate: req.useGate, hooks: req.hooks });
+      case 'setStrength':
+        return this.setStrength(req.strength);
+    }
+  }
+
+  // ---- calls --------------------------------------------------------------------------------------------------
+
+  async adapter(): Promise<AdapterInfo> {
+    const c = await this.gpu();
+    return { ...c.adapterInfo, hasF16: c.hasF16, maxBufferSize: c.limits.maxBufferSize, maxStorageBufferBindingSize: c.limits.maxStorageBufferBindingSize };
+  }
+
+  load(source: ModelSource, opts: LoadOptions = {}, onProgress: (p: LoadProgressEvent) => void = () => undefined): Promise<ModelInfo> {
+    this.stop();
+    return this.serial(async () => {
+      const t0 = performance.now();
+      this.forgetModel();
+      const files = memoText(modelFilesOf(source));
+      const c = await this.gpu();
+      const shards = await weightFileNames(files);
+      let last = 0;
+      let lastFile = '';
+      const report = (p: LoadProgressEvent) => {
+        const now = performance.now();
+        const important = p.phase !== 'weights' || p.file !== lastFile || p.loadedBytes === p.totalBytes;
+        if (!important && now - last < 50) return;
+        last = now;
+        lastFile = p.file;
+        onProgress(p);
+      };
+      const m = await loadModel(files, c, {
+        maxContext: opts.maxContext,
+        allowMissingTokenizer: opts.allowMissingTokenizer,
+        onProgress: (p) => {
+          const i = shards.indexOf(p.file);
+          report({ ...p, fileIndex: p.phase === 'done' ? shards.length : i + 1, fileCount: shards.length });
+        },
+      });
+      this.loadedModel = m;
+      this.loadedFiles = files;
+      this.loadedRef = source.kind === 'ref' ? source.ref.trim() : source.id;
+      return this.info(m, performance.now() - t0);
+    });
+  }
+
+  unload(): Promise<{ unloaded: boolean }> {
+    this.stop();
+    return this.serial(async () => {
+      const had = this.loadedModel !== null;
+      this.forgetModel();
+      return { unloaded: had };
+    });
+  }
+
+  /** Encodes a prompt for the loaded model (as one user message with the chat template when `chat`). */
+  encode(text: string, chat: boolean): number[] {
+    const m = this.model;
+    if (chat && !m.tokenizer.hasChatTemplate) throw new EngineFailure('input', 'This model has no chat template; turn off Chat to use plain completion.');
+    return chat ? m.tokenizer.encodeChat([{ role: 'user', content: text }]) : m.tokenizer.encode(text);
+  }
+
+  generate(p: GenerateInput, onToken: (t: TokenEvent) => void = () => undefined): Promise<GenerateDone> {
+    return this.serial(async () => {
+      const m = this.model;
+      let promptIds: number[];
+      if (p.promptIds) promptIds = p.promptIds;
+      else if (p.prompt) promptIds = this.encode(p.prompt, p.chat);
+      else throw new EngineFailure('input', 'Write a prompt first.');
+      const controller = this.startJob('generate');
+      let prev = '';
+      const steer = this.steer;
+      const steered = !p.unsteered && steer !== null && steer.hooks.length > 0;
+      if (p.unsteered && steer) m.model.setSteering(null);
+      try {
+        const s = p.sampling;
+        const r = await generate(m, promptIds, {
+          maxNewTokens: p.maxNewTokens,
+          greedy: s.greedy,
+          ...(s.greedy ? {} : { temperature: s.temperature, topP: s.topP, topK: s.topK, seed: s.seed }),
+          repetitionPenalty: s.repetitionPenalty,
+          ignoreEos: p.ignoreEos,
+          stopStrings: p.stopStrings,
+          signal: controller.signal,
+          onToken: (t) => {
+            const token: TokenEvent = {
+              index: t.index,
+              tokenId: t.tokenId,
+              text: t.text.startsWith(prev) ? t.text.slice(prev.length) : t.text,
+              fullText: t.text,
+              strengths: t.strengths,
+            };
+            if (t.index === 0 && !p.chat) token.lead = leadingSpace(m.tokenizer, promptIds[promptIds.length - 1], t.tokenId, t.text);
+            prev = t.text;
+            onToken(token);
+          },
+        });
+        return {
+          promptTokenCount: promptIds.length,
+          promptTokenIds: promptIds,
+          tokenIds: r.tokenIds,
+          text: r.text,
+          stopReason: r.stopReason,
+          hooks: r.hooks,
+          promptStrengths: r.promptStrengths,
+          promptTokens: r.promptStrengths.length > 0 ? tokenTexts(m.tokenizer, promptIds) : undefined,
+          strengths: r.strengths,
+          strength: steered ? steer!.strength : null,
+          timings: r.timings,
+        };
+      } finally {
+        this.endJob(controller);
+        if (p.unsteered && steer) m.model.setSteering(this.steeringConfig());
+      }
+    });
+  }
+
+  setIntervention(enc: EncodedIntervention | null, o: SetInterventionOptions): Promise<SteeringState> {
+    return this.serial(async () => {
+      const m = this.model;
+      if (o.strength !== undefined) checkStrength(o.strength);
+      if (!enc) {
+        this.steer = null;
+        if (o.strength !== undefined) this.strengthWithout = o.strength;
+        return this.apply();
+      }
+      // Shapes are always checked; the model id only when asked (a file fitted through the CLI names the model by its path).
+      const iv = decodeIntervention(enc.manifest, new Uint8Array(enc.tensors), { modelId: o.modelId, hiddenSize: m.spec.hiddenSize, numLayers: m.spec.numLayers });
+      this.steer = { iv, strength: o.strength ?? iv.strength, useGate: o.useGate ?? true, hooks: this.pickHooks(iv, o.hooks) };
+      return this.apply();
+    });
+  }
+
+  updateSteering(o: Partial<SteeringOptions>): Promise<SteeringState> {
+    return this.serial(async () => {
+      this.model;
+      if (o.strength !== undefined) checkStrength(o.strength);
+      const s = this.steer;
+      if (!s) {
+        if (o.strength !== undefined) this.strengthWithout = o.strength;
+        return this.steeringState();
+      }
+      this.steer = { iv: s.iv, strength: o.strength ?? s.strength, useGate: o.useGate ?? s.useGate, hooks: o.hooks ? this.pickHooks(s.iv, o.hooks) : s.hooks };
+      return this.apply();
+    });
+  }
+
+  setStrength(strength: number): Promise<SteeringState> {
+    return this.serial(async () => {
+      const m = this.model;
+      checkStrength(strength);
+      if (!this.steer) this.strengthWithout = strength;
+      else {
+        this.steer.strength = strength;
+        m.model.setLambda(strength);
+      }
+      return this.steeringState();
+    });
+  }
+
+  /** Fits a closed-form method (± DSAS gates); the result becomes the active intervention. */
+  fit(p: FitParams, onProgress: (e: FitProgressEvent) => void = () => undefined): Promise<ResultOf['fit']> {
+    return this.serial(async () => {
+      const { m, dataset, hooks } = this.fitInputs(p);
+      const method = closedFormMethod(p.method);
+      if (!method) throw new EngineFailure('input', `Unknown method "${String(p.method)}".`);
+      const controller = this.startJob('fit');
+      const t0 = performance.now();
+      try {
+        onProgress({ stage: 'maps', done: 0, total: hooks.length });
+        const iv = await fitClosedForm(
+          this.loadedRef || m.id,
+          m.model,
+          m.tokenizer,
+          dataset,
+          {
+            method,
+            hooks,
+            dsas: p.dsas,
+            mode: p.mode,
+            sourceRange: p.sourceRange,
+            signal: controller.signal,
+            onProgress: (_stage, done, total) => {
+              onProgress({ stage: 'maps', done, total });
+              if (done === total && p.dsas) onProgress({ stage: 'dsas', done: 0, total: 0 });
+            },
+          },
+          this.steeringConfig(),
+        );
+        if (controller.signal.aborted) throw new EngineFailure('aborted', 'Fitting was stopped.');
+        const fitMs = performance.now() - t0;
+        iv.metrics = { ...(iv.metrics ?? {}), fitMs, prompts: { source: dataset.source.length, target: dataset.target.length, control: dataset.control.length } };
+        this.steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
+        return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply() };
+      } catch (e) {
+        if (controller.signal.aborted) {
+          this.loadedModel?.model.setSteering(this.steeringConfig());
+          throw new EngineFailure('aborted', 'Fitting was stopped.');
+        }
+        throw e;
+      } finally {
+        this.endJob(controller);
+      }
+    });
+  }
+
+  /** LinEAS (± E2E-DSAS) on the GPU or CPU trainer (chooseTrainer), with throttled progress; stopping keeps the maps trained so far. */
+  train(p: TrainInput, onProgress: (e: TrainProgressEvent) => void = () => undefined): Promise<ResultOf['train']> {
+    return this.serial(async () => {
+      checkTrainParams(p);
+      const { m, dataset, hooks } = this.fitInputs(p);
+      const controller = this.startJob('fit');
+      const t0 = performance.now();
+      const base: TrainProgressEvent = {
+        phase: 'weights',
+        step: 0,
+        steps: p.steps ?? 0,
+        loss: null,
+        perHook: {},
+        controlLoss: 0,
+        lr: p.lr ?? 0,
+        activeNeurons: 0,
+        activeHooks: 0,
+        hooks,
+        totalNeurons: hooks.length * m.spec.hiddenSize,
+        elapsedMs: 0,
+        points: [],
+      };
+      const stoppedEarly = () => new EngineFailure('aborted', 'Training was stopped before its first step, so there is nothing to keep.');
+      onProgress(base);
+      const throttle = new ProgressThrottle<TrainProgressEvent>((b) => onProgress({ ...b.state, points: b.points }));
+      try {
+        const c = await this.gpu();
+        const trainer = chooseTrainer(p.trainer ?? 'auto', { softwareAdapter: prefersBarrierFree(c.adapterInfo), weightBytes: m.model.memory.weightBytes });
+        const weights = trainer === 'cpu' ? await this.cpuWeights() : null;
+        if (controller.signal.aborted) throw stoppedEarly();
+        onProgress({ ...base, phase: 'prepare', elapsedMs: performance.now() - t0 });
+        const onGpu = trainer === 'gpu' ? { device: c.device, weights: m.model.weights } : undefined;
+        const iv = await fitLineas(
+          this.loadedRef || m.id,
+          m.spec,
+          weights,
+          m.tokenizer,
+          dataset,
+          {
+            hooks,
+            steps: p.steps,
+            lr: p.lr,
+            batch: p.batch,
+            l1: p.l1,
+            group: p.group,
+            seed: p.seed,
+            dsas: p.dsas ? 'e2e' : undefined,
+            signal: controller.signal,
+            onProgress: (tp: TrainProgress) =>
+              throttle.push({
+                ...base,
+                phase: 'train',
+                step: tp.step,
+                loss: tp.loss,
+                perHook: Object.fromEntries(tp.perHook),
+                controlLoss: tp.controlLoss,
+                lr: tp.lr,
+                activeNeurons: tp.activeNeurons,
+                activeHooks: tp.activeHooks,
+                perHookActive: record(tp.perHookSupport),
+                elapsedMs: performance.now() - t0,
+              }),
+          },
+          onGpu,
+        );
+        throttle.flush();
+        const stepsDone = Number(iv.metrics?.stepsDone ?? 0);
+        const aborted = iv.metrics?.aborted === true;
+        if (aborted && stepsDone === 0) throw stoppedEarly();
+        const fitMs = performance.now() - t0;
+        iv.metrics = { ...(iv.metrics ?? {}), fitMs, prompts: { source: dataset.source.length, target: dataset.target.length, control: dataset.control.length } };
+        this.steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
+        return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply(), aborted, stepsDone, trainer };
+      } catch (e) {
+        throttle.flush();
+        throw e;
+      } finally {
+        this.endJob(controller);
+      }
+    });
+  }
+
+  /** A λ sweep of the active intervention (run-eval.ts); the steering in force is put back afterwards, whatever happens. */
+  evaluate(p: EvalParams, onProgress: (e: EvalProgressEvent) => void = () => undefined): Promise<ResultOf['evaluate']> {
+    return this.serial(async () => {
+      const m = this.model;
+      const config = this.steeringConfig();
+      if (!this.steer || !config) throw new EngineFailure('input', 'Fit, train or load an intervention first: evaluation sweeps the active one.');
+      const controller = this.startJob('eval');
+      try {
+        return await runEvaluation(m, this.steer.iv, config.maps, p, { signal: controller.signal, onProgress, inputError: (message) => new EngineFailure('input', message) });
+      } finally {
+        this.endJob(controller);
+        try {
+          this.apply();
+        } catch {
+          // The device is gone or the model changed: the call's own outcome is what gets reported.
+        }
+      }
+    });
+  }
+
+  /** Aborts the running job (only that kind when given); true when one was running. */
+  stop(kind?: JobKind): boolean {
+    if (!this.running || (kind && this.runningKind !== kind)) return false;
+    this.running.abort();
+    return true;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------------------
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private startJob(kind: JobKind): AbortController {
+    const controller = new AbortController();
+    this.running = controller;
+    this.runningKind = kind;
+    return controller;
+  }
+
+  private endJob(controller: AbortController): void {
+    if (this.running === controller) this.running = null;
+  }
+
+  private forgetModel(): void {
+    this.loadedModel?.model.destroy();
+    this.loadedModel = null;
+    this.loadedFiles = null;
+    this.loadedRef = '';
+    this.cpuWeightsCache = null;
+    this.steer = null;
+  }
+
+  private info(m: LoadedModel, loadMs: number): ModelInfo {
+    return {
+      id: m.id,
+      modelType: m.spec.modelType,
+      numLayers: m.spec.numLayers,
+      hiddenSize: m.spec.hiddenSize,
+      vocabSize: m.spec.vocabSize,
+      maxContext: m.model.maxContext,
+      hasChatTemplate: m.tokenizer.hasChatTemplate,
+      weightDType: m.model.weights.dtype,
+      gpuBytes: m.model.memory.gpuBytes,
+      loadMs,
+    };
+  }
+
+  private pickHooks(iv: Intervention, hooks: HookName[] | undefined): HookName[] {
+    const all = [...iv.hooks.keys()];
+    if (hooks === undefined) return all;
+    const unknown = hooks.filter((h) => !iv.hooks.has(h));
+    if (unknown.length) throw new EngineFailure('input', `The intervention has no map at ${unknown.join(', ')}; it has ${all.join(', ')}.`);
+    return all.filter((h) => hooks.includes(h));
+  }
+
+  private apply(): SteeringState {
+    this.loadedModel?.model.setSteering(this.steeringConfig());
+    return this.steeringState();
+  }
+
+  /** The loaded model, the parsed dataset and the hooks a fit or a training run asks for (input errors in plain words). */
+  private fitInputs(p: { dataset: { text: string; fileName: string }; hooks: string }): { m: LoadedModel; dataset: PromptDataset; hooks: HookName[] } {
+    const m = this.model;
+    const dataset = parseDataset(p.dataset.text, p.dataset.fileName || 'dataset.json');
+    try {
+      return { m, dataset, hooks: parseHookSelection(p.hooks, m.spec.numLayers) };
+    } catch (e) {
+      throw new EngineFailure('input', `The hook selection is not usable: ${(e as Error).message}.`);
+    }
+  }
+}
