@@ -231,6 +231,7 @@ export const useEval = create<EvalState>()((set, get) => ({
     set({ errors: {}, run: { ...IDLE, status: 'running', startedAt: performance.now() } });
     try {
       const r = await engine.evaluate(params, (progress) => set({ run: { ...get().run, progress } }));
+      endJob('eval');
       const planned = v.lambdas.length * (gates === 'both' ? 2 : 1);
       if (r.points.length > 0) {
         await loaded;

@@ -85,6 +85,8 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
         } else {
           r = await engine.fit({ dataset, method: method as FitMethod, hooks: hookList, dsas, strength: app.steer.strength }, (progress) => set({ fit: { ...get().fit, progress } }));
         }
+        // The engine is free again: the re-generation the adoption schedules must not wait for the save below.
+        endJob('fit');
         const rec = recordFrom(r.intervention, name);
         useApp.getState().adopt(activeFrom(rec), r.steering);
         set({ fit: { ...get().fit, status: 'done', progress: null, record: rec } });

@@ -18,6 +18,7 @@ import type { HookMap } from '../core/steer-map.ts';
 import type { EvalParams, EvalPoint, EvalProgressEvent } from './types.ts';
 import { EvalParamsError } from './eval-params.ts';
 import { scorerOf } from './scorers/registry.ts';
+import { diversityOf } from './distinct.ts';
 import { modelNll } from './model-nll.ts';
 import { pooledPerplexity, type NllSum } from './perplexity.ts';
 
@@ -97,6 +98,7 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
       effect: effectCount / promptIds.length,
       targetShare: targetCount / promptIds.length,
       meanScore: scoreSum / promptIds.length,
+      diversity: diversityOf(continuations),
       neutralPerplexity: pooledPerplexity(neutral),
       generationPerplexity: NaN, // scored unsteered once the gate setting is done
       meanStrength: gated && strengthCount > 0 ? strengthSum / strengthCount : null,

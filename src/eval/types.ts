@@ -1,6 +1,7 @@
 // The evaluation's request and result types (spec section 7); the worker protocol re-exports them.
 import type { SamplingSettings } from '../core/sampler.ts';
 import type { HookName } from '../model/spec.ts';
+import type { Diversity } from './distinct.ts';
 
 /**
  * A λ sweep of the active intervention (spec section 7, scaled to the browser): for each gate setting and λ, sampled
@@ -42,6 +43,8 @@ export interface EvalPoint {
   neutralPerplexity: number;
   /** Perplexity of the continuations under the unsteered model (token-weighted), given their prompts. */
   generationPerplexity: number;
+  /** Diversity of the continuations: mean distinct-1/2/3 over words (src/eval/distinct.ts); absent in runs saved before it. */
+  diversity?: Diversity;
   /** Mean gate value over the continuations' tokens and gated hooks; null when not gated. */
   meanStrength: number | null;
   /** The continuations (generated text only), in prompt order. */

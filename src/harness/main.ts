@@ -5,9 +5,30 @@ import { lineasApi } from './lineas-api.ts';
 import { referenceApi } from './reference-api.ts';
 import { steeringApi } from './steering-api.ts';
 import { workerApi } from './worker-api.ts';
+import { EngineFailure } from '../engine/engine-errors.ts';
 
-const steerscope = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi, ...evalApi, ...workerApi };
-export type SteerscopeHarness = typeof steerscope;
+const functions = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi, ...evalApi, ...workerApi };
+export type SteerscopeHarness = typeof functions;
+
+/** The session's own failures cross the page boundary as plain errors with their message (no class name prefixed). */
+function plainError(e: unknown): unknown {
+  return e instanceof EngineFailure ? new Error(e.message) : e;
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+const steerscope = Object.fromEntries(
+  Object.entries(functions).map(([name, fn]) => [
+    name,
+    (...args: unknown[]) => {
+      try {
+        const r = (fn as AnyFn)(...args);
+        return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(plainError(e))) : r;
+      } catch (e) {
+        throw plainError(e);
+      }
+    },
+  ]),
+) as SteerscopeHarness;
 
 declare global {
   interface Window {
