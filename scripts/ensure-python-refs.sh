@@ -4,11 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.cache/py
-STAMP="$VENV/.steerscope-refs-1"
+STAMP="$VENV/.steerscope-refs-2"
 if [ ! -f "$STAMP" ]; then
   rm -rf "$VENV"
   python3 -m venv "$VENV" >&2
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'gguf==0.19.0' 'numpy==2.2.6' >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'gguf==0.19.0' 'numpy==2.2.6' 'vadersentiment==3.3.2' >&2
   touch "$STAMP"
 fi
 echo "$PWD/$VENV/bin/python"

@@ -16,6 +16,8 @@ export interface EvalParams {
   scorer?: string;
   /** The lexicon scorer's word lists; a continuation is source-like when it has more source words than target words (see src/eval/lexicon.ts). */
   lexicon?: { source: string[]; target: string[] };
+  /** The VADER scorer's source side (default negative: steering towards positive). */
+  vaderSource?: 'negative' | 'positive';
   /** λ values, each in [0, 4], evaluated in this order. */
   lambdas: number[];
   /** Sweep with the DSAS gates on, off, or both ('on' and 'both' need an intervention with gates). */
