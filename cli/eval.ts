@@ -1,9 +1,11 @@
 // `eval`: a λ sweep of an intervention folder on a model (spec section 7): for each gate setting and λ, the share of
-// the dataset's source prompts continued source-like by its lexicon (effect), the perplexity of its control prompts
-// under the steered model and of the continuations under the unsteered one, and the Pareto fronts.
+// the dataset's source prompts continued source-like by the scorer (--scorer: the dataset's lexicon, or VADER
+// sentiment) with its mean value, the perplexity of its control prompts under the steered model and of the
+// continuations under the unsteered one, their diversity (distinct-n), and the Pareto fronts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { paretoFront } from '../src/eval/pareto.ts';
+import { DEFAULT_SCORER, SCORERS } from '../src/eval/scorers/registry.ts';
 import { parseDataset } from '../src/steering/dataset.ts';
 import { decodeIntervention } from '../src/steering/intervention-file.ts';
 import type { EvalParams, EvalPoint } from '../src/engine/protocol.ts';
@@ -47,10 +49,15 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   const datasetPath = required(flags, 'dataset');
   if (!fs.existsSync(datasetPath)) throw new Error(`no dataset file ${datasetPath}`);
   const dataset = parseDataset(fs.readFileSync(datasetPath, 'utf8'), path.basename(datasetPath));
+  const scorer = str(flags, 'scorer') ?? DEFAULT_SCORER;
+  if (!SCORERS.some((s) => s.id === scorer)) throw new Error(`--scorer must be one of ${SCORERS.map((s) => s.id).join(', ')}, got "${scorer}"`);
   const lex = dataset.lexicon;
-  if (!lex || !Array.isArray(lex.source) || !Array.isArray(lex.target)) {
-    throw new Error(`${datasetPath}: the dataset needs a "lexicon" with "source" and "target" word lists to score the continuations`);
+  const hasLexicon = lex !== undefined && Array.isArray(lex.source) && Array.isArray(lex.target);
+  if (scorer === 'lexicon' && !hasLexicon) {
+    throw new Error(`${datasetPath}: the dataset needs a "lexicon" with "source" and "target" word lists to score the continuations (or choose --scorer vader)`);
   }
+  const vaderSource = str(flags, 'vader-source') ?? 'negative';
+  if (vaderSource !== 'negative' && vaderSource !== 'positive') throw new Error(`--vader-source must be negative or positive, got "${vaderSource}"`);
   if (dataset.control.length === 0) throw new Error(`${datasetPath}: the dataset needs "control" prompts (the neutral texts whose perplexity is measured)`);
   const lambdas = lambdaList(str(flags, 'lambdas') ?? '0,0.5,1');
   const enc = readInterventionFolder(ivDir);
@@ -62,7 +69,9 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   const params: EvalParams = {
     prompts: dataset.source.slice(0, count(flags, 'prompts', dataset.source.length)),
     neutral: dataset.control.slice(0, count(flags, 'neutral', dataset.control.length)),
-    lexicon: { source: lex.source, target: lex.target },
+    scorer,
+    ...(hasLexicon ? { lexicon: { source: lex!.source, target: lex!.target } } : {}),
+    ...(scorer === 'vader' ? { vaderSource } : {}),
     lambdas,
     gates,
     maxNewTokens: num(flags, 'max-new-tokens', 32)!,
@@ -84,6 +93,7 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
     return {
       model: str(flags, 'model'),
       intervention: { folder: ivDir, method: r.intervention.method, hooks: r.intervention.hooks, hasGates: r.intervention.hasGates },
+      scorer: r.scorer,
       params: { ...params, dataset: datasetPath },
       points: r.points,
       front: frontsOf(r.points),

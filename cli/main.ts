@@ -23,14 +23,14 @@ commands:
            [--hooks …] --out <folder>
   eval     --model <m> --intervention <folder> --dataset <file.json> [--lambdas 0,0.5,1] [--gates on|off|both]
            [--max-new-tokens 32] [--prompts n] [--neutral n] [--seed s] [--temperature 1 --top-p 0.3 --top-k 0
-           --repetition-penalty 1.2 | --greedy] [--chat] [--max-context n]`;
+           --repetition-penalty 1.2 | --greedy] [--chat] [--max-context n] [--scorer lexicon|vader [--vader-source negative|positive]]`;
 
 const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer'];
 const STRING_FLAGS = [
   'model', 'prompt', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
   'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps',
-  'trainer', 'lambdas', 'gates', 'prompts', 'neutral',
+  'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source',
 ];
 
 const commands: Record<string, (flags: Flags) => Promise<Record<string, unknown>>> = {
