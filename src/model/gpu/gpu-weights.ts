@@ -63,8 +63,10 @@ export class GpuWeightUploader {
     formats: ReadonlyMap<string, WeightFormat>,
     /** Slab size of the matrix transposition (tests make it small). */
     private readonly slabWords = SLAB_WORDS,
+    /** Largest matrix segment (default: the pool's binding limit; tests make it small to force segments). */
+    maxBinding = pool.maxBinding,
   ) {
-    this.plan = planWeights(spec, formatLookup(formats), pool.maxBinding);
+    this.plan = planWeights(spec, formatLookup(formats), Math.min(maxBinding, pool.maxBinding));
     const matrices = new Map<string, GpuMatrix>();
     for (const [key, m] of this.plan.matrices) {
       const matrix: GpuMatrix = { label: m.label, rows: m.rows, cols: m.cols, segments: [] };
