@@ -53,14 +53,14 @@ interface Case {
   opts: RandomCheckpointOptions;
   tokens: number;
   /** Expected GPU weight dtype (F16 files stay f16 on the GPU, everything else is f32). */
-  weightDType: 'f16' | 'f32';
+  weightDType: 'f16' | 'f32' | 'bf16';
 }
 
 const CASES: Case[] = [
   { title: 'llama GQA, untied LM head, F32', name: 'e2e-rand-llama-gqa-f32', config: tinyLlamaGqa, opts: { dtype: 'F32', seed: 11 }, tokens: 12, weightDType: 'f32' },
   { title: 'qwen2, q/k/v biases, tied LM head, F32', name: 'e2e-rand-qwen2-f32', config: tinyQwen2, opts: { dtype: 'F32', seed: 12 }, tokens: 12, weightDType: 'f32' },
   { title: 'llama GQA, F16 file', name: 'e2e-rand-llama-gqa-f16', config: tinyLlamaGqa, opts: { dtype: 'F16', seed: 13 }, tokens: 12, weightDType: 'f16' },
-  { title: 'qwen2, BF16 file', name: 'e2e-rand-qwen2-bf16', config: tinyQwen2, opts: { dtype: 'BF16', seed: 14 }, tokens: 12, weightDType: 'f32' },
+  { title: 'qwen2, BF16 file', name: 'e2e-rand-qwen2-bf16', config: tinyQwen2, opts: { dtype: 'BF16', seed: 14 }, tokens: 12, weightDType: 'bf16' },
   { title: 'llama GQA, 3 shards', name: 'e2e-rand-llama-gqa-3shards', config: tinyLlamaGqa, opts: { dtype: 'F32', seed: 15, shards: 3 }, tokens: 12, weightDType: 'f32' },
   // 150 tokens: two prefill chunks (128 + 22) and three attention chunks of 64 positions.
   { title: 'llama GQA, 150-token prompt', name: 'e2e-rand-llama-gqa-f32', config: tinyLlamaGqa, opts: { dtype: 'F32', seed: 11 }, tokens: 150, weightDType: 'f32' },

@@ -9,7 +9,8 @@ export class BufferPool {
 
   constructor(
     readonly device: GPUDevice,
-    private readonly maxBinding: number,
+    /** The largest buffer that may be bound as storage (the device's maxStorageBufferBindingSize, or less in tests). */
+    readonly maxBinding: number,
   ) {}
 
   storage(category: BufferCategory, byteLength: number, label: string, extraUsage = 0): GPUBuffer {

@@ -8,6 +8,7 @@ import { steerCases } from './kernel-checks/steer.ts';
 import { sampleCases } from './kernel-checks/sample.ts';
 import type { KernelCases } from './kernel-checks/types.ts';
 import { backwardKernels } from './kernel-checks/backward.ts';
+import { quantEmbedCases, quantMatmulCases, quantMatmulSteerCases, quantMatmulTCases } from './kernel-checks/quant.ts';
 
 export type { KernelCheckResult } from './kernel-checks/compare.ts';
 
@@ -21,6 +22,11 @@ const kernels: Record<string, KernelCases> = {
   argmax: argmaxCases,
   'repetition-penalty': repetitionPenaltyCases,
   sample: sampleCases,
+  // Every weight format's decode through the kernels that read weights (kernels/weights).
+  'weights-matmul': quantMatmulCases,
+  'weights-embed': quantEmbedCases,
+  'weights-matmul-t': quantMatmulTCases,
+  'weights-matmul-steer': quantMatmulSteerCases,
 };
 
 export const kernelChecksApi = {

@@ -59,7 +59,7 @@ export interface GradientCheckResult {
 }
 
 /** Non-identity maps: w = 1 ± 0.3, b = ±0.2, with gates a = ±1.5/√d, c = ±0.5. */
-function randomMaps(hooks: readonly HookName[], d: number, seed: number, gated: boolean): ParamMaps {
+export function randomMaps(hooks: readonly HookName[], d: number, seed: number, gated: boolean): ParamMaps {
   const rng = makeRng(seed);
   const out: ParamMaps = new Map();
   for (const h of hooks) {
@@ -83,7 +83,7 @@ function relError(gpuV: ArrayLike<number>, cpuV: ArrayLike<number>): { rel: numb
   return { rel: cpuNorm > 0 ? norm(d) / cpuNorm : gpuNorm, cpuNorm, gpuNorm };
 }
 
-function compareGrads(g: GradMaps, c: GradMaps): TensorError[] {
+export function compareGrads(g: GradMaps, c: GradMaps): TensorError[] {
   const out: TensorError[] = [];
   for (const [hook, cg] of c) {
     const gg = g.get(hook)!;

@@ -1,14 +1,18 @@
 import source from './embed.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { withWeights, type GpuWeightDType } from './weights-access.ts';
+import { withWeights, type WeightFormat } from './weights-access.ts';
 import { packParams, u32 } from './params.ts';
 
-/** Embedding lookup: x[t] = E[ids[t]]. Bindings: params, ids, E (GPU weight layout), x, count (uniform: tokens as u32). */
-export function embedPipeline(cache: PipelineCache, dtype: GpuWeightDType): GPUComputePipeline {
-  return cache.get(withWeights(source, dtype), `embed-${dtype}`);
+/**
+ * Embedding lookup: x[t] = E[ids[t]], one dispatch per row segment of E. Bindings: params, ids, E (a segment in the GPU
+ * weight layout of `format`), x, count (uniform: tokens as u32).
+ */
+export function embedPipeline(cache: PipelineCache, format: WeightFormat): GPUComputePipeline {
+  return cache.get(withWeights(source, format), `embed-${format}`);
 }
-export function embedParams(dim: number, vocab: number): ArrayBuffer {
-  return packParams([u32(dim), u32(vocab)]);
+/** The segment holds rows rowOffset..rowOffset + rows of the vocab (default: all of them). */
+export function embedParams(dim: number, vocab: number, rows = vocab, rowOffset = 0): ArrayBuffer {
+  return packParams([u32(dim), u32(vocab), u32(rows), u32(rowOffset)]);
 }
 /** The count uniform: the number of tokens. */
 export function embedCount(tokens: number): ArrayBuffer {

@@ -1,10 +1,12 @@
-// x[t, :] = E[ids[t], :] for the tokens t < count.tokens. E is in the GPU weight layout (weights-access.ts, rows =
-// vocab). One thread per pair of features; each workgroup covers 64 pairs of TOKENS tokens.
-struct Params { dim: u32, vocab: u32, _a: u32, _b: u32 };
+// x[t, :] = E[ids[t], :] for the tokens t < count.tokens. E is in the GPU weight layout (weights-access.ts): one row
+// segment of the embedding, rows rowOffset..rowOffset + rows of vocab; a token whose row is in another segment is
+// left to that segment's dispatch (ids past the vocabulary read its last row). One thread per pair of features; each
+// workgroup covers 64 pairs of TOKENS tokens.
+struct Params { dim: u32, vocab: u32, rows: u32, rowOffset: u32 };
 struct Count { tokens: u32, _a: u32, _b: u32, _c: u32 };
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
-@group(0) @binding(2) var<storage, read> W: array<WSTORE>;
+@group(0) @binding(2) var<storage, read> W: array<u32>;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
 @group(0) @binding(4) var<uniform> count: Count;
 
@@ -18,7 +20,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let tEnd = min(count.tokens, (wid.y + 1u) * TOKENS);
   for (var t = wid.y * TOKENS; t < tEnd; t++) {
     let id = min(ids[t], params.vocab - 1u);
-    let w = weight2(jp, id, params.vocab);
+    if (id < params.rowOffset || id >= params.rowOffset + params.rows) { continue; }
+    let w = weight2(jp, id - params.rowOffset, params.rows);
     x[t * params.dim + 2u * jp] = w.x;
     x[t * params.dim + 2u * jp + 1u] = w.y;
   }

@@ -3,7 +3,7 @@ import type { PipelineCache } from '../gpu/pipelines.ts';
 import { matmulTCpu } from './backward/matmul-t.ts';
 import { matmulCpu, type MatmulShape } from './matmul.ts';
 import { steerCpu, type SteerSite } from './steer-residual.ts';
-import { withWeights, type GpuWeightDType } from './weights-access.ts';
+import { withWeights, type WeightFormat } from './weights-access.ts';
 
 export type MatmulSteerInput = 'plain' | 'silu-mul';
 
@@ -17,7 +17,7 @@ export const MATMUL_STEER_MAX_ROWS = 64;
  * strengths, gproj (gated: Wᵀa, see gate-projection.ts; else any small buffer). One workgroup. `gated` must be the
  * site's hasGate.
  */
-export function matmulSteerPipeline(cache: PipelineCache, input: MatmulSteerInput, dtype: GpuWeightDType, gated: boolean): GPUComputePipeline {
+export function matmulSteerPipeline(cache: PipelineCache, input: MatmulSteerInput, dtype: WeightFormat, gated: boolean): GPUComputePipeline {
   const src = source.replace('INPUT_MODE_VALUE', input === 'plain' ? '0u' : '1u').replace('GATED_VALUE', String(gated));
   return cache.get(withWeights(src, dtype), `matmul-steer-${input}-${dtype}${gated ? '-gated' : ''}`);
 }

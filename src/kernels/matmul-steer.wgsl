@@ -10,7 +10,7 @@
 // CPU implementations of WebGPU pay for every barrier, which made the gate most of the steering's cost there.
 const INPUT_MODE: u32 = INPUT_MODE_VALUE;
 const GATED: bool = GATED_VALUE;
-struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32 };
+struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32, rowOffset: u32, _a: u32, _b: u32, _c: u32 };
 struct Steer {
   dim: u32, mode: u32, hasMap: u32, hasGate: u32,
   hasRange: u32, record: u32, slot: u32, nSlots: u32,
@@ -18,7 +18,7 @@ struct Steer {
 };
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> W: array<WSTORE>;
+@group(0) @binding(2) var<storage, read> W: array<u32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> steer: Steer;
 // map layout (steer-residual.ts packMap): w[dim] | b[dim] | a[dim] | c, pad to 4 | lo[dim] | hi[dim]

@@ -1,6 +1,6 @@
 import source from './matmul.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { withWeights, type GpuWeightDType } from './weights-access.ts';
+import { withWeights, type WeightFormat } from './weights-access.ts';
 import { f32, packParams, u32 } from './params.ts';
 
 /** Fused input transform of the matmul (see matmul.wgsl). */
@@ -20,6 +20,8 @@ export interface MatmulShape {
   eps: number;
   /** Add the result to y instead of overwriting it (the residual add of an unsteered hook, fused). */
   accumulate?: boolean;
+  /** W is a row segment: its row r is output row rowOffset + r (default 0). rows is then the segment's row count. */
+  rowOffset?: number;
 }
 
 /**
@@ -114,10 +116,10 @@ function unrolled(input: MatmulInput, t: MatmulTiling): Record<string, string[]>
 }
 
 /**
- * Bindings: params, x, g (norm weight, or any buffer), W (GPU layout, weights-access.ts), bias (or any buffer), y,
- * count (uniform: the number of output tokens, u32).
+ * Bindings: params (48 bytes), x, g (norm weight, or any buffer), W (GPU layout of weight format `dtype`,
+ * weights-access.ts), bias (or any buffer), y, count (uniform: the number of output tokens, u32).
  */
-export function matmulPipeline(cache: PipelineCache, input: MatmulInput, dtype: GpuWeightDType, tiling: MatmulTiling = DECODE_TILING): GPUComputePipeline {
+export function matmulPipeline(cache: PipelineCache, input: MatmulInput, dtype: WeightFormat, tiling: MatmulTiling = DECODE_TILING): GPUComputePipeline {
   const { rg, tg, tt, rt } = tiling;
   const ks = tiling.ks ?? 1;
   if (rg * tg * ks > 256 || rg % 4 !== 0 || tt < 1 || rt < 1 || ks < 1) throw new Error(`bad matmul tiling ${JSON.stringify(tiling)}`);
@@ -132,7 +134,7 @@ export function matmulPipeline(cache: PipelineCache, input: MatmulInput, dtype: 
   return cache.get(withWeights(code, dtype), `matmul-${input}-${dtype}-${rg}x${tg}x${tt}x${rt}${ks > 1 ? `-ks${ks}` : ''}`);
 }
 export function matmulParams(s: MatmulShape): ArrayBuffer {
-  return packParams([u32(s.rows), u32(s.cols), u32(s.inStride), u32(s.outStride), u32(s.inTokenOffset), u32(s.hasBias ? 1 : 0), f32(s.eps), u32(s.accumulate ? 1 : 0)]);
+  return packParams([u32(s.rows), u32(s.cols), u32(s.inStride), u32(s.outStride), u32(s.inTokenOffset), u32(s.hasBias ? 1 : 0), f32(s.eps), u32(s.accumulate ? 1 : 0), u32(s.rowOffset ?? 0)]);
 }
 export function matmulWorkgroups(rows: number, tokens: number, tiling: MatmulTiling = DECODE_TILING): [number, number, number] {
   if (tokens === 0) return [0, 0, 0];

@@ -17,6 +17,8 @@
 //   2 silu·mul: in(t, j) = silu(x[t, j]) · x[t, cols + j]   (x holds gate ‖ up, stride 2·cols)
 // Input token read for output token t is t + inTokenOffset. cols must be even (columns are read in pairs).
 // accumulate = 1 adds the result to y (a fused residual add) instead of overwriting it.
+// W may be one row segment of a larger matrix (weights-access.ts GpuMatrix): rows counts the segment's rows, and its
+// row r is output row rowOffset + r (bias and y indexed by the output row).
 const INPUT_MODE: u32 = INPUT_MODE_VALUE;
 const RG: u32 = RG_VALUE;
 const TG: u32 = TG_VALUE;
@@ -26,12 +28,12 @@ const TILE_T: u32 = TG * TT;
 const TILE_R: u32 = RG * RT;
 const KS: u32 = KS_VALUE;
 
-struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32 };
+struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32, rowOffset: u32, _a: u32, _b: u32, _c: u32 };
 struct Count { tokens: u32, _a: u32, _b: u32, _c: u32 };
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read> W: array<WSTORE>;
+@group(0) @binding(3) var<storage, read> W: array<u32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<uniform> count: Count;
@@ -45,8 +47,9 @@ fn pair(xin: u32, p: u32) -> vec2<f32> { return vec2<f32>(x[xin + 2u * p], x[xin
 fn store(t: u32, row: u32, acc: f32, scale: f32) {
   if (t >= count.tokens || row >= params.rows) { return; }
   var v = acc * scale;
-  if (params.hasBias != 0u) { v += bias[row]; }
-  let at = t * params.outStride + row;
+  let out = params.rowOffset + row;
+  if (params.hasBias != 0u) { v += bias[out]; }
+  let at = t * params.outStride + out;
   if (params.accumulate != 0u) { v = y[at] + v; }
   y[at] = v;
 }

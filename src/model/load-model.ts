@@ -6,7 +6,7 @@ import { BufferPool } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { parseModelConfig } from './config.ts';
 import { GpuModel, type GpuModelOptions } from './gpu/gpu-model.ts';
-import { chooseGpuDType, GpuWeightUploader } from './gpu/gpu-weights.ts';
+import { GpuWeightUploader } from './gpu/gpu-weights.ts';
 import { ModelFileError, type ModelFiles } from './formats/model-files.ts';
 import { readHeaderLength, parseSafetensorsHeader, type TensorEntry } from './formats/safetensors.ts';
 import { parseShardIndex, SHARD_INDEX_FILE } from './formats/shard-index.ts';
@@ -154,8 +154,7 @@ export async function loadModel(
 
   const pool = new BufferPool(ctx.device, ctx.limits.maxStorageBufferBindingSize);
   try {
-    const matrices = [...all.values()].filter((t) => t.shape.length === 2).map((t) => t.dtype);
-    const uploader = new GpuWeightUploader(ctx.device, pool, spec, chooseGpuDType(matrices));
+    const uploader = new GpuWeightUploader(ctx.device, pool, spec, new Map([...all.values()].map((t) => [t.name, t.dtype])));
     const total = shards.reduce((n, s) => n + s.tensors.filter((t) => uploader.wants(t.name)).reduce((m, t) => m + t.end - t.begin, 0), 0);
     let loaded = 0;
     for (const shard of shards) {

@@ -4,7 +4,8 @@
  * pooling, and the map + gate + pooling backward. Each against its CPU twin on seeded random inputs.
  */
 import { ropeTable } from '../../kernels/rope-kv.ts';
-import { transposeWords, wordsPerRow, type GpuWeightDType } from '../../kernels/weights-access.ts';
+import { rowWords, transposeWords } from '../../kernels/weights-access.ts';
+import { FLOAT_FORMAT, type GpuWeightDType } from './compare.ts';
 import { attentionBackwardCpu, attentionBackwardPipeline, attentionBackwardWorkgroups, attentionPackedCpu, attentionPackedParams, attentionPackedPipeline, attentionPackedWorkgroups } from '../../kernels/backward/attention-packed.ts';
 import { packBatch, packedCount } from '../../kernels/backward/count.ts';
 import { mapBackwardCpu, mapBackwardParams, mapBackwardPasses, mapBackwardPipeline, mapBackwardWorkgroups, mapGradFloats, type MapBackSite } from '../../kernels/backward/map-backward.ts';
@@ -21,7 +22,7 @@ import type { KernelCases } from './types.ts';
 
 function gpuWeights(w: Float32Array, rows: number, cols: number, dtype: GpuWeightDType): { gpu: Uint32Array; cpu: Float32Array } {
   const words = dtype === 'f32' ? new Uint32Array(w.buffer, w.byteOffset, w.length) : packF16(w);
-  return { gpu: transposeWords(words, rows, wordsPerRow(cols, dtype)), cpu: dtype === 'f32' ? w : roundF16(w) };
+  return { gpu: transposeWords(words, rows, rowWords(FLOAT_FORMAT[dtype], cols)), cpu: dtype === 'f32' ? w : roundF16(w) };
 }
 
 function matmulTCase(dtype: GpuWeightDType, rows: number, cols: number, tokens: number, accumulate: boolean): KernelCases[string] {
@@ -32,7 +33,7 @@ function matmulTCase(dtype: GpuWeightDType, rows: number, cols: number, tokens: 
     const len = tokens * s.outStride + 8;
     const init = accumulate ? normals(rng, len) : filled(len);
     const dx = b.storage(init, 'dx');
-    await dispatchOnce(g, matmulTPipeline(g.cache, dtype), [b.uniform(matmulTParams(s), 'params'), b.storage(dy, 'dy'), b.storage(W.gpu, 'W'), dx, b.uniform(packedCount(tokens, 1), 'count')], matmulTWorkgroups(cols, tokens), 'matmul-t');
+    await dispatchOnce(g, matmulTPipeline(g.cache, FLOAT_FORMAT[dtype]), [b.uniform(matmulTParams(s), 'params'), b.storage(dy, 'dy'), b.storage(W.gpu, 'W'), dx, b.uniform(packedCount(tokens, 1), 'count')], matmulTWorkgroups(cols, tokens), 'matmul-t');
     const gpu = await readF32(g, dx, len);
     const want = init.slice();
     const cpu = matmulTCpu(s, dy, W.cpu, tokens, accumulate ? init : undefined);

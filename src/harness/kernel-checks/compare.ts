@@ -91,3 +91,7 @@ export function packF16(a: Float32Array): Uint32Array {
   for (let i = 0; i < out.length; i++) out[i] = (f32ToF16Bits(a[2 * i]) | (f32ToF16Bits(a[2 * i + 1]) << 16)) >>> 0;
   return out;
 }
+
+/** The float weight formats of the f32 / f16 kernel cases. */
+export type GpuWeightDType = 'f32' | 'f16';
+export const FLOAT_FORMAT = { f32: 'F32', f16: 'F16' } as const;

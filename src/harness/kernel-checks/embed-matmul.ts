@@ -1,7 +1,8 @@
 /** Cases for embed.wgsl and matmul.wgsl (f32 weights and f16 weights packed two per u32). */
 import { embedCount, embedCpu, embedParams, embedPipeline, embedWorkgroups } from '../../kernels/embed.ts';
 import { DECODE_SPLIT_TILING, matmulCount, matmulCpu, matmulParams, matmulPipeline, matmulTiling, matmulWorkgroups, type MatmulInput, type MatmulShape, type MatmulTiling } from '../../kernels/matmul.ts';
-import { transposeWords, wordsPerRow, type GpuWeightDType } from '../../kernels/weights-access.ts';
+import { rowWords, transposeWords } from '../../kernels/weights-access.ts';
+import { FLOAT_FORMAT, type GpuWeightDType } from './compare.ts';
 import { diff, filled, normals, packF16, roundF16, SENTINEL } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
 import type { KernelCases } from './types.ts';
@@ -9,7 +10,7 @@ import type { KernelCases } from './types.ts';
 /** A row-major [rows, cols] matrix in the GPU layout (weights-access.ts), plus the values the CPU twin must use (f16-rounded for f16). */
 function weights(w: Float32Array, rows: number, cols: number, dtype: GpuWeightDType): { gpu: Uint32Array; cpu: Float32Array } {
   const words = dtype === 'f32' ? new Uint32Array(w.buffer, w.byteOffset, w.length) : packF16(w);
-  return { gpu: transposeWords(words, rows, wordsPerRow(cols, dtype)), cpu: dtype === 'f32' ? w : roundF16(w) };
+  return { gpu: transposeWords(words, rows, rowWords(FLOAT_FORMAT[dtype], cols)), cpu: dtype === 'f32' ? w : roundF16(w) };
 }
 
 interface EmbedCase {
@@ -32,7 +33,7 @@ function embedCase(c: EmbedCase): KernelCases[string] {
     const tail = 8; // floats after the last token that must stay untouched
     const outLen = T * dim + tail;
     const x = b.storage(filled(outLen), 'x');
-    const pipeline = embedPipeline(g.cache, dtype);
+    const pipeline = embedPipeline(g.cache, FLOAT_FORMAT[dtype]);
     const bufs = [b.uniform(embedParams(dim, vocab), 'params'), b.storage(new Uint32Array(ids), 'ids'), b.storage(W.gpu, 'E'), x, b.uniform(embedCount(T), 'count')];
     await dispatchOnce(g, pipeline, bufs, embedWorkgroups(dim, T), 'embed');
     const gpu = await readF32(g, x, outLen);
@@ -92,7 +93,7 @@ function matmulCase(c: MatmulCase): KernelCases[string] {
     const y = b.storage(y0, 'y');
     const dummy = b.storage(new Float32Array(4), 'dummy');
     const tiling = c.tiling ?? matmulTiling(c.tokens);
-    const pipeline = matmulPipeline(g.cache, c.input, c.dtype, tiling);
+    const pipeline = matmulPipeline(g.cache, c.input, FLOAT_FORMAT[c.dtype], tiling);
     const bufs = [
       b.uniform(matmulParams(shape), 'params'),
       b.storage(x, 'x'),

@@ -3,7 +3,8 @@ import { packMap, steerCount, steerCpu, steerParams, steerPipeline, steerWorkgro
 import { matmulTCpu } from '../../kernels/backward/matmul-t.ts';
 import { matmulParams, type MatmulShape } from '../../kernels/matmul.ts';
 import { matmulSteerCpu, matmulSteerPipeline, matmulSteerWorkgroups, type MatmulSteerInput } from '../../kernels/matmul-steer.ts';
-import { transposeWords, wordsPerRow, type GpuWeightDType } from '../../kernels/weights-access.ts';
+import { rowWords, transposeWords } from '../../kernels/weights-access.ts';
+import { FLOAT_FORMAT, type GpuWeightDType } from './compare.ts';
 import type { HookMap } from '../../core/steer-map.ts';
 import { diff, filled, normals, packF16, roundF16 } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
@@ -143,7 +144,7 @@ function fusedCase(c: FusedCase): KernelCases[string] {
     const packed = packMap(map, dim);
     const Wf = normals(rng, dim * cols, 1 / Math.sqrt(cols));
     const words = dtype === 'f32' ? new Uint32Array(Wf.buffer, Wf.byteOffset, Wf.length) : packF16(Wf);
-    const Wgpu = transposeWords(words, dim, wordsPerRow(cols, dtype));
+    const Wgpu = transposeWords(words, dim, rowWords(FLOAT_FORMAT[dtype], cols));
     const Wcpu = dtype === 'f32' ? Wf : roundF16(Wf);
     const tail = 4;
     const yInit = filled(dim + tail);
@@ -153,7 +154,7 @@ function fusedCase(c: FusedCase): KernelCases[string] {
     // The projected gate vector Wᵀa (the engine computes it with matmul-t, checked on its own in the backward kernels).
     const gproj = c.gate ? matmulTCpu({ rows: dim, cols, inStride: dim, outStride: cols, accumulate: false }, map.gate!.a, Wcpu, 1) : filled(4);
     const bufs = [b.uniform(matmulParams(shape), 'params'), b.storage(xin, 'x'), b.storage(Wgpu, 'W'), y, b.uniform(steerParams(site), 'steer'), b.storage(packed, 'map'), strengths, b.storage(gproj, 'gproj')];
-    await dispatchOnce(g, matmulSteerPipeline(g.cache, c.input, dtype, c.gate), bufs, matmulSteerWorkgroups(1), 'matmul-steer');
+    await dispatchOnce(g, matmulSteerPipeline(g.cache, c.input, FLOAT_FORMAT[dtype], c.gate), bufs, matmulSteerWorkgroups(1), 'matmul-steer');
     const wantY = yInit.slice();
     const gate = matmulSteerCpu(c.input, site, shape, xin, Wcpu, wantY, packed);
     const wantS = filled(N_SLOTS);

@@ -1,7 +1,7 @@
 import source from './matmul-t.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
 import { packParams, u32 } from '../params.ts';
-import { withWeights, type GpuWeightDType } from '../weights-access.ts';
+import { withWeights, type WeightFormat } from '../weights-access.ts';
 
 /** dx[t, :] (+)= dy[t, :] · W for W [rows, cols] (a Linear's weight: rows outputs, cols inputs). */
 export interface MatmulTShape {
@@ -11,17 +11,19 @@ export interface MatmulTShape {
   inStride: number;
   outStride: number;
   accumulate: boolean;
+  /** W is a row segment: its row r pairs with dy column rowOffset + r (default 0); rows is the segment's row count. */
+  rowOffset?: number;
 }
 
 const TOKENS_PER_THREAD = 8;
 
 /** Bindings: params, dy, W (GPU weight layout), dx, count. cols must be even. */
-export function matmulTPipeline(cache: PipelineCache, dtype: GpuWeightDType): GPUComputePipeline {
+export function matmulTPipeline(cache: PipelineCache, dtype: WeightFormat): GPUComputePipeline {
   return cache.get(withWeights(source, dtype), `matmul-t-${dtype}`);
 }
 export function matmulTParams(s: MatmulTShape): ArrayBuffer {
   if (s.cols % 2 !== 0) throw new Error(`matmul-t needs an even column count, got ${s.cols}`);
-  return packParams([u32(s.rows), u32(s.cols), u32(s.inStride), u32(s.outStride), u32(s.accumulate ? 1 : 0)]);
+  return packParams([u32(s.rows), u32(s.cols), u32(s.inStride), u32(s.outStride), u32(s.accumulate ? 1 : 0), u32(s.rowOffset ?? 0)]);
 }
 export function matmulTWorkgroups(cols: number, tokens: number): [number, number, number] {
   if (tokens === 0) return [0, 0, 0];

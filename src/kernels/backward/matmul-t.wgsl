@@ -3,11 +3,13 @@
 // The GPU layout stores W transposed by words, so the run W[0..rows, 2p..2p+1] a thread needs is contiguous
 // (weight2(p, r, rows)). One thread per column pair p and TT tokens: each weight read serves TT tokens, dy reads are
 // the same address across the threads of a workgroup. accumulate = 1 adds into dx (a residual-stream gradient).
-struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, accumulate: u32, _a: u32, _b: u32, _c: u32 };
+// W may be one row segment of a larger matrix: its row r pairs with dy column rowOffset + r; the segments of a matrix
+// run one after another, all but the first accumulating.
+struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, accumulate: u32, rowOffset: u32, _b: u32, _c: u32 };
 struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read> W: array<WSTORE>;
+@group(0) @binding(2) var<storage, read> W: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(4) var<uniform> count: Count;
 
@@ -43,14 +45,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   var a7 = vec2<f32>(0.0);
   // Input rows of tokens t0..t0+7 (clamped to the last token; the stores skip tokens past it).
   let s = params.inStride;
-  let i0 = min(t0, last) * s;
-  let i1 = min(t0 + 1u, last) * s;
-  let i2 = min(t0 + 2u, last) * s;
-  let i3 = min(t0 + 3u, last) * s;
-  let i4 = min(t0 + 4u, last) * s;
-  let i5 = min(t0 + 5u, last) * s;
-  let i6 = min(t0 + 6u, last) * s;
-  let i7 = min(t0 + 7u, last) * s;
+  let ro = params.rowOffset;
+  let i0 = min(t0, last) * s + ro;
+  let i1 = min(t0 + 1u, last) * s + ro;
+  let i2 = min(t0 + 2u, last) * s + ro;
+  let i3 = min(t0 + 3u, last) * s + ro;
+  let i4 = min(t0 + 4u, last) * s + ro;
+  let i5 = min(t0 + 5u, last) * s + ro;
+  let i6 = min(t0 + 6u, last) * s + ro;
+  let i7 = min(t0 + 7u, last) * s + ro;
   for (var r = 0u; r < rows; r++) {
     let w = weight2(p, r, rows);
     a0 += dy[i0 + r] * w;

@@ -27,7 +27,8 @@ import { matmulSteerFits, matmulSteerPipeline, matmulSteerWorkgroups } from '../
 import { gateProjection } from './gate-projection.ts';
 import type { HookMap } from '../../core/steer-map.ts';
 import type { GpuWeights } from './gpu-weights.ts';
-import { scratchLayout, STEP_BYTES } from './scratch-layout.ts';
+import type { GpuMatrix, WeightSegment } from '../../kernels/weights-access.ts';
+import { MATMUL_PARAMS_BYTES, scratchLayout, STEP_BYTES, type SegmentCounts } from './scratch-layout.ts';
 import { hookName, hookOrder, type HookKind, type HookName, type ModelSpec } from '../spec.ts';
 
 export class ContextOverflowError extends Error {
@@ -95,9 +96,11 @@ export class GpuModel {
   /** Most tokens one run may ask every logits row of (logits 'all'): the chunk size, or 1 for large vocabularies. */
   readonly logitRows: number;
   private readonly buf: Record<
-    'step' | 'ids' | 'x' | 'z' | 'qkv' | 'attnOut' | 'attnPart' | 'gateUp' | 'logits' | 'result' | 'kCache' | 'vCache' | 'ropeTable' | 'dummy' | 'dummyRw' | 'penaltyIds' | 'lmHeadParams' | 'lmHeadCount' | 'argmaxParams' | 'penaltyParams' | 'sampleParams',
+    'step' | 'ids' | 'x' | 'z' | 'qkv' | 'attnOut' | 'attnPart' | 'gateUp' | 'logits' | 'result' | 'kCache' | 'vCache' | 'ropeTable' | 'dummy' | 'dummyRw' | 'penaltyIds' | 'lmHeadCount' | 'argmaxParams' | 'penaltyParams' | 'sampleParams',
     GPUBuffer
   >;
+  /** The LM head's matmul uniform per segment of its matrix (rewritten each step: the last token's offset). */
+  private readonly lmHeadParams: GPUBuffer[];
   /** Gate values of the step's tokens (sized for the gated hooks of the steering set). */
   private strengths!: GPUBuffer;
   /** Next token (16 bytes) and the gate values, read back after each step. */
@@ -164,12 +167,12 @@ export class GpuModel {
       dummy: pool.storage('scratch', 16, 'dummy'),
       dummyRw: pool.storage('scratch', 16, 'dummy-rw'),
       penaltyIds: pool.storage('scratch', layout.penaltyIds, 'penaltyIds'),
-      lmHeadParams: pool.uniform(32, 'lmHead.params'),
       lmHeadCount: pool.uniform(16, 'lmHead.count'),
       argmaxParams: pool.uniform(16, 'argmax.params'),
       penaltyParams: pool.uniform(16, 'penalty.params'),
       sampleParams: pool.uniform(32, 'sample.params'),
     };
+    this.lmHeadParams = weights.lmHead.segments.map((_, k) => pool.uniform(MATMUL_PARAMS_BYTES, `lmHead.params#${k}`));
     this.device.addEventListener('uncapturederror', (e) => {
       this.gpuError ??= (e as GPUUncapturedErrorEvent).error.message;
     });
@@ -210,6 +213,12 @@ export class GpuModel {
     return { gpuBytes: this.pool.total, weightBytes: b.weights, kvBytes: b.kv, scratchBytes: b.scratch, steeringBytes: b.steering };
   }
 
+  /** Uniforms that come one per weight segment (for gpuScratchBytes). */
+  get segmentCounts(): SegmentCounts {
+    const w = this.weights;
+    return { layerMatmul: w.layers.reduce((n, l) => n + l.qkv.segments.length + l.o.segments.length + l.gateUp.segments.length + l.down.segments.length, 0), lmHead: w.lmHead.segments.length, embed: w.embed.segments.length };
+  }
+
   private rebuild(): void {
     const s = this.spec;
     const dev = this.device;
@@ -218,7 +227,6 @@ export class GpuModel {
     this.rec = null;
     const T = this.maxChunk;
     const D = s.hiddenSize;
-    const dtype = this.weights.dtype;
     const steering = this.steering;
     const useGate = steering?.useGate ?? true;
     const allHooks: HookName[] = [];
@@ -239,19 +247,23 @@ export class GpuModel {
       return b;
     };
     const B = this.buf;
-    // One dispatch for one-token steps and one for several tokens (they compile different tiles); each runs only for
-    // the token counts it is for. `count` holds the number of output tokens (the step uniform's first field).
-    const matmulDispatches = (input: MatmulInput, rows: number, cols: number, params: GPUBuffer, buffers: GPUBuffer[], count: GPUBuffer, label: string, variants = [1, 2]): Dispatch[] =>
-      variants.map((tokens) => {
-        const tiling = matmulTiling(tokens, cols, this.barrierFree);
-        const pipeline = matmulPipeline(this.cache, input, dtype, tiling);
-        return {
-          pipeline,
-          bindGroup: bindGroup(dev, pipeline, [params, ...buffers, count], label),
-          workgroups: (t) => ((t > 1) === (tokens > 1) ? matmulWorkgroups(rows, t, tiling) : [0, 0, 0]),
-          label,
-        };
-      });
+    // Per segment of W (weights-access.ts GpuMatrix), one dispatch for one-token steps and one for several tokens
+    // (they compile different tiles); each runs only for the token counts it is for. `params(segment, k)` is the
+    // segment's uniform; `count` holds the number of output tokens (the step uniform's first field).
+    const matmulDispatches = (input: MatmulInput, W: GpuMatrix, params: (seg: WeightSegment, k: number) => GPUBuffer, io: { x: GPUBuffer; g: GPUBuffer; bias: GPUBuffer; y: GPUBuffer }, count: GPUBuffer, label: string, variants = [1, 2]): Dispatch[] =>
+      W.segments.flatMap((seg, k) =>
+        variants.map((tokens) => {
+          const tiling = matmulTiling(tokens, W.cols, this.barrierFree);
+          const pipeline = matmulPipeline(this.cache, input, seg.format, tiling);
+          const name = W.segments.length > 1 ? `${label}#${k}` : label;
+          return {
+            pipeline,
+            bindGroup: bindGroup(dev, pipeline, [params(seg, k), io.x, io.g, seg.buffer, io.bias, io.y, count], name),
+            workgroups: (t) => ((t > 1) === (tokens > 1) ? matmulWorkgroups(seg.rows, t, tiling) : [0, 0, 0]),
+            label: name,
+          };
+        }),
+      );
     this.sites = [];
     // Per hook, made once and shared by both dispatch lists: the site, its uniform and packed map.
     const siteCache = new Map<HookName, HookSite>();
@@ -282,7 +294,9 @@ export class GpuModel {
       if (!u) matmulUniforms.set(label, (u = staticUniform(matmulParams(shape), label)));
       return u;
     };
-    const embedUniform = staticUniform(embedParams(D, s.vocabSize), 'embed');
+    /** The uniforms of a matmul over every segment of its matrix: the segment's rows and first output row. */
+    const segmentUniforms = (shape: MatmulShape, label: string) => (seg: WeightSegment, k: number) => uniformFor({ ...shape, rows: seg.rows, rowOffset: seg.firstRow }, `${label}#${k}`);
+    const embedUniforms = this.weights.embed.segments.map((seg, k) => staticUniform(embedParams(D, s.vocabSize, seg.rows, seg.firstRow), `embed#${k}`));
     const ropeP = ropeKvPipeline(this.cache);
     const attPasses: AttentionPass[] = ['partial', 'combine'];
     const qOut = s.numHeads * s.headDim;
@@ -310,33 +324,38 @@ export class GpuModel {
           return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [hs.params, B.z, B.x, hs.map ?? B.dummy, this.strengths, this.rec ?? B.dummyRw, B.step], hs.hook), workgroups: (t) => ((t > 1) === (tokens > 1) ? steerWorkgroups(t, pass) : [0, 0, 0]), label: hs.hook };
         });
       /** The matmul whose output is the hook's input: added to x when the hook is plain, else z then the hook. */
-      const hooked = (hook: HookName, input: 'plain' | 'silu-mul', cols: number, inStride: number, xin: GPUBuffer, W: GPUBuffer, label: string): void => {
+      const hooked = (hook: HookName, input: 'plain' | 'silu-mul', inStride: number, xin: GPUBuffer, W: GpuMatrix, label: string): void => {
+        const cols = W.cols;
         const shape = (accumulate: boolean): MatmulShape => ({ rows: D, cols, inStride, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate });
         const hs = siteOf(hook, 0);
         if (!hs) {
-          list.push(...matmulDispatches(input, D, cols, uniformFor(shape(true), `${label}.acc`), [xin, B.dummy, W, B.dummy, B.x], B.step, label, variants));
+          list.push(...matmulDispatches(input, W, segmentUniforms(shape(true), `${label}.acc`), { x: xin, g: B.dummy, bias: B.dummy, y: B.x }, B.step, label, variants));
           return;
         }
-        if (decode && matmulSteerFits(hs.site)) {
+        // The fused kernel computes all of z in one workgroup: W in one segment.
+        if (decode && matmulSteerFits(hs.site) && W.segments.length === 1) {
           const gated = hs.site.hasGate;
-          const pipeline = matmulSteerPipeline(this.cache, input, dtype, gated);
+          const seg = W.segments[0];
+          const pipeline = matmulSteerPipeline(this.cache, input, seg.format, gated);
           // The gate as a dot product with the matmul's input (no barrier in the kernel): Wᵀa, once per intervention.
           const a = gated ? steering?.maps.get(hook)?.gate?.a : undefined;
           if (gated && !a) throw new Error(`${hook} is gated but its map has no gate`);
-          const gproj = a ? keep(gateProjection(dev, this.pool, this.cache, { W, dtype, rows: D, cols, a, label: hook })) : B.dummy;
-          list.push({ pipeline, bindGroup: bindGroup(dev, pipeline, [uniformFor(shape(false), label), xin, W, B.x, hs.params, hs.map!, this.strengths, gproj], `${label}+${hook}`), workgroups: (t) => matmulSteerWorkgroups(t), label: `${label}+${hook}` });
+          const gproj = a ? keep(gateProjection(dev, this.pool, this.cache, { W, a, label: hook })) : B.dummy;
+          list.push({ pipeline, bindGroup: bindGroup(dev, pipeline, [segmentUniforms(shape(false), label)(seg, 0), xin, seg.buffer, B.x, hs.params, hs.map!, this.strengths, gproj], `${label}+${hook}`), workgroups: (t) => matmulSteerWorkgroups(t), label: `${label}+${hook}` });
           return;
         }
-        list.push(...matmulDispatches(input, D, cols, uniformFor(shape(false), label), [xin, B.dummy, W, B.dummy, B.z], B.step, label, variants));
+        list.push(...matmulDispatches(input, W, segmentUniforms(shape(false), label), { x: xin, g: B.dummy, bias: B.dummy, y: B.z }, B.step, label, variants));
         list.push(...steerDispatches(hs));
       };
-      const embedP = embedPipeline(this.cache, dtype);
-      list.push({ pipeline: embedP, bindGroup: bindGroup(dev, embedP, [embedUniform, B.ids, this.weights.embed, B.x, B.step], 'embed'), workgroups: (t) => embedWorkgroups(D, t), label: 'embed' });
+      this.weights.embed.segments.forEach((seg, k) => {
+        const embedP = embedPipeline(this.cache, seg.format);
+        list.push({ pipeline: embedP, bindGroup: bindGroup(dev, embedP, [embedUniforms[k], B.ids, seg.buffer, B.x, B.step], `embed#${k}`), workgroups: (t) => embedWorkgroups(D, t), label: `embed#${k}` });
+      });
       for (let l = 0; l < s.numLayers; l++) {
         const w = this.weights.layers[l];
         const { shape, rope, attn } = layerUniforms[l];
         const qkvShape: MatmulShape = { rows: this.qkvStride, cols: D, inStride: D, outStride: this.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: s.rmsNormEps };
-        list.push(...matmulDispatches('rmsnorm', this.qkvStride, D, uniformFor(qkvShape, `${l}.qkv`), [B.x, w.attnNorm, w.qkv, w.qkvBias ?? B.dummy, B.qkv], B.step, `${l}.qkv`, variants));
+        list.push(...matmulDispatches('rmsnorm', w.qkv, segmentUniforms(qkvShape, `${l}.qkv`), { x: B.x, g: w.attnNorm, bias: w.qkvBias ?? B.dummy, y: B.qkv }, B.step, `${l}.qkv`, variants));
         list.push({ pipeline: ropeP, bindGroup: bindGroup(dev, ropeP, [B.step, rope, B.qkv, B.ropeTable, B.kCache, B.vCache], `${l}.rope`), workgroups: (t) => ropeKvWorkgroups(shape, t), label: `${l}.rope` });
         for (const pass of attPasses) {
           const attP = attentionPipeline(this.cache, s.headDim, pass);
@@ -344,14 +363,14 @@ export class GpuModel {
           list.push({ pipeline: attP, bindGroup: bindGroup(dev, attP, [B.step, attn, B.qkv, B.kCache, B.vCache, B.attnOut, B.attnPart], label), workgroups: (t) => attentionWorkgroups(shape, t, this.attnChunks, pass), label });
         }
         // A hook with no map and nothing to record is the plain residual add: fused into its matmul (x += W·in).
-        hooked(hookName(l, 'attn'), 'plain', qOut, qOut, B.attnOut, w.o, `${l}.o_proj`);
+        hooked(hookName(l, 'attn'), 'plain', qOut, B.attnOut, w.o, `${l}.o_proj`);
         const guShape: MatmulShape = { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: s.rmsNormEps };
-        list.push(...matmulDispatches('rmsnorm', 2 * I, D, uniformFor(guShape, `${l}.gate_up`), [B.x, w.mlpNorm, w.gateUp, B.dummy, B.gateUp], B.step, `${l}.gate_up`, variants));
-        hooked(hookName(l, 'mlp'), 'silu-mul', I, 2 * I, B.gateUp, w.down, `${l}.down`);
+        list.push(...matmulDispatches('rmsnorm', w.gateUp, segmentUniforms(guShape, `${l}.gate_up`), { x: B.x, g: w.mlpNorm, bias: B.dummy, y: B.gateUp }, B.step, `${l}.gate_up`, variants));
+        hooked(hookName(l, 'mlp'), 'silu-mul', 2 * I, B.gateUp, w.down, `${l}.down`);
         const resid = siteOf(hookName(l, 'resid'), 1);
         if (resid) list.push(...steerDispatches(resid));
       }
-      const head = matmulDispatches('rmsnorm', s.vocabSize, D, B.lmHeadParams, [B.x, this.weights.finalNorm, this.weights.lmHead, B.dummy, B.logits], B.lmHeadCount, 'lm_head', variants);
+      const head = matmulDispatches('rmsnorm', this.weights.lmHead, (_, k) => this.lmHeadParams[k], { x: B.x, g: this.weights.finalNorm, bias: B.dummy, y: B.logits }, B.lmHeadCount, 'lm_head', variants);
       return { layers: list, head };
     };
     const general = build(false);
@@ -404,7 +423,7 @@ export class GpuModel {
     const penalty = opts.penalty && opts.penalty.value !== 1 && opts.penalty.ids.length > 0 ? opts.penalty : null;
     const distinct = penalty ? [...new Set(penalty.ids)].slice(0, this.maxContext) : [];
     if (lastRow) {
-      dev.queue.writeBuffer(B.lmHeadParams, 0, matmulParamsFor(V, D, T - 1, this.spec.rmsNormEps));
+      this.weights.lmHead.segments.forEach((seg, k) => dev.queue.writeBuffer(this.lmHeadParams[k], 0, matmulParamsFor(V, D, T - 1, this.spec.rmsNormEps, seg)));
       dev.queue.writeBuffer(B.lmHeadCount, 0, matmulCount(1));
       if (penalty) {
         dev.queue.writeBuffer(B.penaltyIds, 0, new Uint32Array(distinct));
@@ -470,28 +489,33 @@ export class GpuModel {
       if (logitsStaging) this.pool.release(logitsStaging);
       if (all) {
         this.pool.release(all.logits);
-        this.pool.release(all.params);
+        for (const u of all.params) this.pool.release(u);
       }
     }
   }
 
   /** A logits buffer for `tokens` rows and the LM-head dispatches that fill it (freed after the step). */
-  private allLogits(tokens: number): { logits: GPUBuffer; params: GPUBuffer; head: Dispatch[] } {
+  private allLogits(tokens: number): { logits: GPUBuffer; params: GPUBuffer[]; head: Dispatch[] } {
     const V = this.spec.vocabSize;
     const logits = this.pool.storage('scratch', tokens * V * 4, 'logits-all');
-    const params = this.pool.uniform(32, 'lmHead-all.params');
-    this.device.queue.writeBuffer(params, 0, matmulParamsFor(V, this.spec.hiddenSize, 0, this.spec.rmsNormEps));
-    const dtype = this.weights.dtype;
-    const head = [1, 2].map((n): Dispatch => {
-      const tiling = matmulTiling(n, this.spec.hiddenSize, this.barrierFree);
-      const pipeline = matmulPipeline(this.cache, 'rmsnorm', dtype, tiling);
-      return {
-        pipeline,
-        bindGroup: bindGroup(this.device, pipeline, [params, this.buf.x, this.weights.finalNorm, this.weights.lmHead, this.buf.dummy, logits, this.buf.step], 'lm_head-all'),
-        workgroups: (t) => ((t > 1) === (n > 1) ? matmulWorkgroups(V, t, tiling) : [0, 0, 0]),
-        label: 'lm_head-all',
-      };
+    const W = this.weights.lmHead;
+    const params = W.segments.map((seg, k) => {
+      const u = this.pool.uniform(MATMUL_PARAMS_BYTES, `lmHead-all.params#${k}`);
+      this.device.queue.writeBuffer(u, 0, matmulParamsFor(V, this.spec.hiddenSize, 0, this.spec.rmsNormEps, seg));
+      return u;
     });
+    const head = W.segments.flatMap((seg, k) =>
+      [1, 2].map((n): Dispatch => {
+        const tiling = matmulTiling(n, this.spec.hiddenSize, this.barrierFree);
+        const pipeline = matmulPipeline(this.cache, 'rmsnorm', seg.format, tiling);
+        return {
+          pipeline,
+          bindGroup: bindGroup(this.device, pipeline, [params[k], this.buf.x, this.weights.finalNorm, seg.buffer, this.buf.dummy, logits, this.buf.step], 'lm_head-all'),
+          workgroups: (t) => ((t > 1) === (n > 1) ? matmulWorkgroups(seg.rows, t, tiling) : [0, 0, 0]),
+          label: 'lm_head-all',
+        };
+      }),
+    );
     return { logits, params, head };
   }
 
@@ -500,6 +524,7 @@ export class GpuModel {
   }
 }
 
-function matmulParamsFor(V: number, D: number, inTokenOffset: number, eps: number): ArrayBuffer {
-  return matmulParams({ rows: V, cols: D, inStride: D, outStride: V, inTokenOffset, hasBias: false, eps });
+/** The LM head's uniform for one segment of its matrix (rows seg.firstRow.. of the V logits). */
+function matmulParamsFor(V: number, D: number, inTokenOffset: number, eps: number, seg: WeightSegment): ArrayBuffer {
+  return matmulParams({ rows: seg.rows, rowOffset: seg.firstRow, cols: D, inStride: D, outStride: V, inTokenOffset, hasBias: false, eps });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, catalogSpec, findCatalogModel } from '../catalog.ts';
 import { parseModelConfig } from '../config.ts';
-import { bytesInWords, checkFit, estimateGpuMemory, memoryBudget } from './memory-estimate.ts';
+import { bytesInWords, checkFit, estimateGpuMemory, estimateGpuMemoryFor, memoryBudget } from './memory-estimate.ts';
 import type { ModelSpec } from '../spec.ts';
 
 const tiny: ModelSpec = {
@@ -23,10 +23,11 @@ describe('estimateGpuMemory', () => {
     expect(e.maxChunk).toBe(16);
     // Layout: act max(16·32, 32)·4 = 2048; z/attention part 16·8·4 = 512 (64 positions: one attention chunk, no
     // partials); ids 64; x 512; attention output 16·8·4 = 512; rope 64·4·4 = 1024; penalty ids 256 → 4928.
-    // Fixed: step 16, result 16, dummies 32, lm head 32 + count 16, argmax 16, penalty 16, sample 32 → 176.
-    // Gate values 16·4 = 64, token staging 16 + 64 = 80, embed uniform 16, 2 layers · 6 uniforms · 32 = 384 → 544.
-    expect(e.scratchBytes).toBe(4928 + 176 + 544);
-    expect(e.totalBytes).toBe(5792 + 4096 + 5648);
+    // Fixed: step 16, result 16, dummies 32, lm head 48 + count 16, argmax 16, penalty 16, sample 32 → 192.
+    // Gate values 16·4 = 64, token staging 16 + 64 = 80, embed uniform 16, 2 layers · (rope, attention 2 · 32 + 4
+    // matmul uniforms · 48) = 512 → 672.
+    expect(e.scratchBytes).toBe(4928 + 192 + 672);
+    expect(e.totalBytes).toBe(5792 + 4096 + 5792);
     expect(e.largest).toEqual({ label: 'KV cache (K or V)', bytes: 2048 });
     // 6 hooks: maps (5·8 + 4)·4 = 176 + uniform 48 each = 1344; recorded 6·16·8·4 = 3072; gate values 16·6·4 = 384
     // instead of 64: +320; token staging 16 + 384 = 400 instead of 80: +320.
@@ -42,22 +43,40 @@ describe('estimateGpuMemory', () => {
     // act max(128·32, 32)·4 = 16384; attention at t tokens ending at position 512: min(⌈512/256⌉, ⌈1024/(2t)⌉) = 2
     // chunks for every t ≤ 128, so partials t·2 heads·2 chunks·(4 + 2) floats, 3072 at t = 128 (< the cap
     // (128·2 + 1024)·6 = 7680): z/part max(128·8, 3072)·4 = 12288; ids 512; x 4096; attention output 4096;
-    // rope 512·4·4 = 8192; penalty ids 2048 → 47616. Fixed 176. Gate values 512, token staging 528, embed 16,
-    // layer uniforms 384 → 1440.
-    expect(e.scratchBytes).toBe(47616 + 176 + 1440);
-    expect(e.totalBytes).toBe(5792 + 32768 + 49232);
+    // rope 512·4·4 = 8192; penalty ids 2048 → 47616. Fixed 192. Gate values 512, token staging 528, embed 16,
+    // layer uniforms 512 → 1568.
+    expect(e.scratchBytes).toBe(47616 + 192 + 1568);
+    expect(e.totalBytes).toBe(5792 + 32768 + 49376);
     // The act buffer ties the KV buffers at 16384; the first seen (KV) is named.
     expect(e.largest).toEqual({ label: 'KV cache (K or V)', bytes: 16384 });
   });
 
-  it('f16 files stay 2 bytes a weight; BF16 files become f32 (4 bytes)', () => {
+  it('f16 and BF16 files stay 2 bytes a weight', () => {
     const f16 = estimateGpuMemory(tiny, 'F16');
     const bf16 = estimateGpuMemory(tiny, 'BF16');
     expect(f16.gpuDType).toBe('f16');
-    expect(bf16.gpuDType).toBe('f32');
+    expect(bf16.gpuDType).toBe('bf16');
     // embed 512, norm 32; per layer norms 64, qkv 256, o 128, gate_up 512, down 256 = 1216.
     expect(f16.weightBytes).toBe(512 + 32 + 2 * 1216);
-    expect(bf16.weightBytes).toBe(estimateGpuMemory(tiny, 'F32').weightBytes);
+    expect(bf16.weightBytes).toBe(f16.weightBytes);
+  });
+
+  it('per-tensor formats: a Q4_K_M-style mix, computed by hand, and segments from a small binding', () => {
+    const wide = { ...tiny, hiddenSize: 256, intermediateSize: 256, numHeads: 4, numKvHeads: 2, headDim: 64 };
+    const q4km = (n: string) => (/v_proj|down_proj|embed/.test(n) ? 'Q6_K' : 'Q4_K') as 'Q4_K' | 'Q6_K';
+    const e = estimateGpuMemoryFor(wide, q4km);
+    expect(e.gpuDType).toBe('Q4_K+Q6_K');
+    // Rows of 256 weights: Q4_K 144 bytes, Q6_K 210 padded to whole words, 212. embed 32 rows Q6_K = 6784; norm 1024;
+    // per layer: norms 2048, qkv (256 + 128) Q4_K rows + 128 Q6_K rows = 55296 + 27136, o 256·144 = 36864,
+    // gate_up 512·144 = 73728, down 256·212 = 54272 → 249344.
+    expect(e.weightBytes).toBe(6784 + 1024 + 2 * 249344);
+    // qkv is two segments: one more matmul uniform (48 bytes) a layer than one format would have.
+    expect(e.scratchBytes - estimateGpuMemory(wide, 'Q4_K').scratchBytes).toBe(2 * 48);
+    // With a 16 KiB binding every big matrix splits: gate_up (73728 bytes) into 5 segments of ≤ 16384.
+    const split = estimateGpuMemoryFor(wide, q4km, { maxBinding: 16384 });
+    // Per layer: qkv 4 (Q4_K) + 2 (Q6_K) segments, o 3, gate_up 5, down 4 instead of 2 + 1 + 1 + 1: 13 more uniforms.
+    expect(split.scratchBytes - e.scratchBytes).toBe(2 * 13 * 48);
+    expect(split.weightBytes).toBeGreaterThanOrEqual(e.weightBytes);
   });
 
   it('untied heads and qkv biases add their buffers; the context follows maxContext', () => {
@@ -76,20 +95,24 @@ describe('estimateGpuMemory', () => {
     expect(e.weightBytes).toBe(56_623_104 + 2304 + 30 * 7_082_496);
     // 30 layers · 3 kv heads · 2048 positions · 64 dims · 4 bytes, for K and for V.
     expect(e.kvBytes).toBe(2 * 47_185_920);
-    expect(e.largest).toEqual({ label: 'embed_tokens', bytes: 56_623_104 });
+    // Weight matrices split to fit a binding: the largest buffer that cannot is one of the KV caches.
+    expect(e.largest).toEqual({ label: 'KV cache (K or V)', bytes: 47_185_920 });
+    expect(estimateGpuMemory(spec, 'F16', { maxBinding: 2 ** 30 }).largest).toEqual({ label: 'embed_tokens', bytes: 56_623_104 });
     expect(e.params).toBe(134_515_008);
   });
 });
 
 describe('checkFit', () => {
   const swiftshader = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 };
-  it('refuses a tensor larger than one binding, in words', () => {
+  it('a matrix larger than one binding fits in segments; a KV cache larger than one refuses, in words', () => {
     const qwen = findCatalogModel('Qwen/Qwen2.5-0.5B-Instruct')!;
-    const e = estimateGpuMemory(catalogSpec(qwen), qwen.fileDType);
-    // BF16 → f32: 151936 · 896 · 4 bytes = 544,538,624 = 519 MiB.
-    expect(e.largest).toEqual({ label: 'embed_tokens', bytes: 544_538_624 });
-    const v = checkFit(qwen.name, e, { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 }, 4 * 2 ** 30);
-    expect(v).toEqual({ fits: false, hard: true, reason: 'Qwen2.5-0.5B-Instruct needs 519 MB in one buffer (embed_tokens); this GPU allows 128 MB per binding.' });
+    const limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 };
+    const e = estimateGpuMemory(catalogSpec(qwen), qwen.fileDType, { maxBinding: limits.maxStorageBufferBindingSize });
+    // BF16 embedding 151936 · 896 · 2 bytes = 272,269,312 (260 MiB): three segments of 50645 rows.
+    expect(e.largest.bytes).toBeLessThanOrEqual(2 ** 27);
+    expect(checkFit(qwen.name, e, limits, 4 * 2 ** 30)).toEqual({ fits: true });
+    const long = estimateGpuMemory(catalogSpec(qwen), qwen.fileDType, { maxContext: 32768, maxBinding: limits.maxStorageBufferBindingSize });
+    expect(checkFit(qwen.name, long, limits, 16 * 2 ** 30)).toMatchObject({ fits: false, hard: true, reason: expect.stringMatching(/in one buffer \(KV cache \(K or V\)\); this GPU allows 128 MB per binding/) });
     expect(checkFit(qwen.name, e, swiftshader, 4 * 2 ** 30)).toEqual({ fits: true });
   });
 
@@ -101,7 +124,8 @@ describe('checkFit', () => {
 
   it('refuses, softly, a model over the total budget', () => {
     const tl = findCatalogModel('tinyllama/TinyLlama-1.1B-Chat-v1.0@main')!;
-    const e = estimateGpuMemory(catalogSpec(tl), tl.fileDType);
+    // As f32 (its BF16 file stays 2 bytes a weight, about 2.3 GB in all).
+    const e = estimateGpuMemory(catalogSpec(tl), 'F32');
     expect(e.totalBytes).toBeGreaterThan(4 * 2 ** 30);
     const v = checkFit(tl.name, e, swiftshader, memoryBudget(16));
     expect(v).toMatchObject({ fits: false, hard: false });

@@ -2,8 +2,9 @@
  * How much GPU memory a model needs in this engine, before anything is downloaded, and whether the adapter can hold it.
  *
  * The estimate mirrors what the loader allocates (gpu-weights.ts, gpu-model.ts): every buffer rounded up to 16 bytes;
- * matrices in the GPU dtype (f16 stays 2 bytes a weight, packed; F32 and BF16 files become f32, 4 bytes: a BF16 file
- * doubles on the GPU), norms and biases in f32; the KV cache for min(max_position_embeddings, 2048) positions (the
+ * matrices in each tensor's file format, as the loader's very plan (weight-plan.ts: F16 / BF16 2 bytes a weight, the
+ * ggml block formats their block bytes, fused matrices in row segments where formats change or a binding is too
+ * small), norms and biases in f32; the KV cache for min(max_position_embeddings, 2048) positions (the
  * engine's default context); the scratch — activations, uniforms, gate values and token staging — from
  * gpuScratchBytes (scratch-layout.ts), the function the engine sizes its buffers with. So the total is what the engine
  * holds once loaded, to the byte (e2e/model-panel.spec.ts compares it with the engine's report). Not counted: the
@@ -13,6 +14,8 @@
  */
 import { buf16 as buf, gpuScratchBytes, gpuSteeringBytes, scratchLayout } from './scratch-layout.ts';
 import type { ModelSpec, WeightDType } from '../spec.ts';
+import type { WeightFormat } from '../../core/weight-format.ts';
+import { formatSummary, planBytes, planWeights, type FormatOf } from './weight-plan.ts';
 import { bytesInWords } from '../bytes-in-words.ts';
 
 export { bytesInWords };
@@ -20,15 +23,9 @@ export { bytesInWords };
 /** The engine's default KV positions (GpuModel) when nothing else is asked for. */
 export const DEFAULT_MAX_CONTEXT = 2048;
 
-export type GpuDType = 'f16' | 'f32';
-
-/** The GPU dtype of the matrices for the dtype of the weight file (all matrices F16 → f16, else f32). */
-export function gpuDTypeOf(fileDType: WeightDType): GpuDType {
-  return fileDType === 'F16' ? 'f16' : 'f32';
-}
-
 export interface MemoryEstimate {
-  gpuDType: GpuDType;
+  /** The matrices' formats on the GPU (formatSummary: 'f16', 'bf16', 'Q4_K+Q6_K', …): the file's. */
+  gpuDType: string;
   /** KV-cache positions. */
   contextLength: number;
   weightBytes: number;
@@ -42,7 +39,10 @@ export interface MemoryEstimate {
   /** Extra over totalBytes when steering (gated maps) and recording at every hook: maps and their uniforms, gate values
    *  and their readback, recorded activations (gpuSteeringBytes). */
   steeringBytes: number;
-  /** The biggest single buffer (one binding): its label and size. */
+  /**
+   * The biggest single buffer (one binding) that cannot be split: its label and size. Weight matrices split into row
+   * segments that fit the binding, so they count only when `maxBinding` was given (then as their segments).
+   */
   largest: { label: string; bytes: number };
   /** Parameters (weights and biases) of the model. */
   params: number;
@@ -50,10 +50,21 @@ export interface MemoryEstimate {
 
 export type EstimateSpec = Pick<ModelSpec, 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize' | 'maxPositions' | 'tiedEmbeddings' | 'qkvBias'>;
 
-export function estimateGpuMemory(spec: EstimateSpec, fileDType: WeightDType, opts: { maxContext?: number; maxChunk?: number } = {}): MemoryEstimate {
+export interface EstimateOptions {
+  maxContext?: number;
+  maxChunk?: number;
+  /** The device's maxStorageBufferBindingSize (the loader's segment split); unknown: matrices stay whole. */
+  maxBinding?: number;
+}
+
+/** The estimate for a file whose matrices are all in one format (safetensors: F32, F16 or BF16). */
+export function estimateGpuMemory(spec: EstimateSpec, fileDType: WeightDType | WeightFormat, opts: EstimateOptions = {}): MemoryEstimate {
+  return estimateGpuMemoryFor(spec, () => fileDType, opts);
+}
+
+/** The estimate for per-tensor formats (by Hugging Face name, as the loader uploads them; GGUF files mix formats). */
+export function estimateGpuMemoryFor(spec: EstimateSpec, formatOf: FormatOf, opts: EstimateOptions = {}): MemoryEstimate {
   const { hiddenSize: D, intermediateSize: I, numLayers: L, numHeads: H, numKvHeads: KV, headDim: hd, vocabSize: V } = spec;
-  const gpuDType = gpuDTypeOf(fileDType);
-  const bpw = gpuDType === 'f16' ? 2 : 4;
   const ctx = Math.min(spec.maxPositions, opts.maxContext ?? DEFAULT_MAX_CONTEXT);
   const qRows = H * hd;
   const kvRows = KV * hd;
@@ -65,18 +76,22 @@ export function estimateGpuMemory(spec: EstimateSpec, fileDType: WeightDType, op
     return bytes;
   };
 
-  // Weights (gpu-weights.ts).
-  let weightBytes = see('embed_tokens', buf(V * D * bpw));
-  if (!spec.tiedEmbeddings) weightBytes += see('lm_head', buf(V * D * bpw));
-  weightBytes += buf(D * 4); // final norm
-  const layer =
-    2 * buf(D * 4) + // input / post-attention norms
-    see('layer qkv', buf(qkvRows * D * bpw)) +
-    (spec.qkvBias ? buf(qkvRows * 4) : 0) +
-    see('layer o_proj', buf(D * qRows * bpw)) +
-    see('layer gate_up', buf(2 * I * D * bpw)) +
-    see('layer down_proj', buf(D * I * bpw));
-  weightBytes += L * layer;
+  // Weights: the loader's plan (gpu-weights.ts allocates exactly its buffers).
+  const plan = planWeights(spec, formatOf, opts.maxBinding ?? Infinity);
+  const weightBytes = planBytes(plan);
+  const formats: WeightFormat[] = [];
+  for (const m of plan.matrices.values()) {
+    for (const sg of m.segments) {
+      formats.push(sg.format);
+      if (opts.maxBinding !== undefined) see(m.segments.length > 1 ? sg.label : m.label.replace(/^0\./, 'layer '), sg.bytes);
+    }
+  }
+  const gpuDType = formatSummary(formats);
+  const segments = {
+    layerMatmul: [...plan.matrices].filter(([k]) => k !== 'embed' && k !== 'lmHead').reduce((n, [, m]) => n + m.segments.length, 0),
+    lmHead: (plan.matrices.get('lmHead') ?? plan.matrices.get('embed')!).segments.length,
+    embed: plan.matrices.get('embed')!.segments.length,
+  };
   const params = V * D * (spec.tiedEmbeddings ? 1 : 2) + D + L * (2 * D + qkvRows * D + (spec.qkvBias ? qkvRows : 0) + D * qRows + 3 * I * D);
 
   // KV cache (gpu-model.ts: one K and one V buffer for every layer).
@@ -90,7 +105,7 @@ export function estimateGpuMemory(spec: EstimateSpec, fileDType: WeightDType, op
   see('activations', buf(layout.x));
   see('attention output', buf(layout.attnOut));
   see('rope table', buf(layout.rope));
-  const scratchBytes = gpuScratchBytes(spec, ctx, weightBytes, opts.maxChunk);
+  const scratchBytes = gpuScratchBytes(spec, ctx, weightBytes, opts.maxChunk, segments);
 
   // Steering (a gated map) and recording at every hook; not counted in `largest`: loading does not make them.
   const hooks = 3 * L;

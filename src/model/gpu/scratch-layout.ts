@@ -75,15 +75,32 @@ export function scratchLayout(s: LayoutSpec, maxContext: number, weightBytes: nu
 export const buf16 = (n: number) => Math.max(16, Math.ceil(n / 16) * 16);
 
 /**
- * Scratch bytes GpuModel holds once loaded, before any steering (it reports them as memory.scratchBytes): the layout,
- * the fixed uniforms and result buffers, the gate-value buffer and the token staging buffer, and each layer's
- * uniforms (qkv, rope, attention, o_proj, gate_up, down; 32 bytes each) plus the embedding's.
+ * Uniforms that come one per weight segment (weights-access.ts GpuMatrix): the matmul uniforms of the layers' four
+ * matrices (48 bytes a segment), the LM head's (48) and the embedding's (16). One segment a matrix unless the formats
+ * of a fused matrix differ or a matrix is larger than one binding (weight-plan.ts).
  */
-export function gpuScratchBytes(s: LayoutSpec, maxContext: number, weightBytes: number, maxChunk?: number): number {
+export interface SegmentCounts {
+  /** Segments of every layer's qkv, o_proj, gate_up and down_proj, summed over layers. */
+  layerMatmul: number;
+  lmHead: number;
+  embed: number;
+}
+
+/** Bytes of one matmul uniform (matmulParams: 9 fields, padded to 16-byte multiples). */
+export const MATMUL_PARAMS_BYTES = 48;
+
+/**
+ * Scratch bytes GpuModel holds once loaded, before any steering (it reports them as memory.scratchBytes): the layout,
+ * the fixed uniforms and result buffers, the gate-value buffer and the token staging buffer, each layer's rope and
+ * attention uniforms (32 bytes each), and the per-segment matmul and embedding uniforms (SegmentCounts; default one
+ * segment a matrix).
+ */
+export function gpuScratchBytes(s: LayoutSpec, maxContext: number, weightBytes: number, maxChunk?: number, segments?: SegmentCounts): number {
   const l = scratchLayout(s, maxContext, weightBytes, maxChunk);
   const T = l.maxChunk;
-  const fixed = STEP_BYTES + 16 /* result */ + 2 * 16 /* dummies */ + 32 + 16 + 16 + 16 + 32; /* lm head, count, argmax, penalty, sample */
-  const perSteering = buf16(T * 4) /* strengths */ + buf16(16 + T * 4) /* token staging */ + 16 /* embed */ + s.numLayers * 6 * 32;
+  const seg = segments ?? { layerMatmul: 4 * s.numLayers, lmHead: 1, embed: 1 };
+  const fixed = STEP_BYTES + 16 /* result */ + 2 * 16 /* dummies */ + seg.lmHead * MATMUL_PARAMS_BYTES + 16 + 16 + 16 + 32; /* lm head, count, argmax, penalty, sample */
+  const perSteering = buf16(T * 4) /* strengths */ + buf16(16 + T * 4) /* token staging */ + 16 * seg.embed + s.numLayers * 2 * 32 + seg.layerMatmul * MATMUL_PARAMS_BYTES;
   return [l.act, l.zPart, l.ids, l.x, l.attnOut, l.rope, l.penaltyIds].reduce((n, b) => n + buf16(b), 0) + fixed + perSteering;
 }
 

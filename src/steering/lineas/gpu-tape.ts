@@ -10,6 +10,7 @@
  * src/kernels/backward. Buffers and bind groups are made when the hook set or the batch capacity changes, not per step;
  * a step writes the ids, the maps and the pooled-row gradients, and reads back the pooled rows and the gradients.
  */
+import type { GpuMatrix } from '../../kernels/weights-access.ts';
 import { BufferPool } from '../../gpu/buffers.ts';
 import { bindGroup, type PipelineCache } from '../../gpu/pipelines.ts';
 import { embedParams, embedPipeline, embedWorkgroups } from '../../kernels/embed.ts';
@@ -278,7 +279,6 @@ export class GpuLineasTape {
     const qOut = Hh.nHeads * Hh.headDim;
     const N = this.cap.tokens;
     const P = this.cap.prompts;
-    const dtype = this.weights.dtype;
     const pool = new BufferPool(dev, dev.limits.maxStorageBufferBindingSize);
     this.pool = pool;
     const storage = (floats: number, label: string): GPUBuffer => pool.storage('scratch', floats * 4, label);
@@ -321,10 +321,16 @@ export class GpuLineasTape {
       workgroups,
       label,
     });
-    const matmul = (input: MatmulInput, shape: MatmulShape, x: GPUBuffer, g: GPUBuffer, W: GPUBuffer, bias: GPUBuffer, y: GPUBuffer, label: string): Op =>
-      dispatch(matmulPipeline(this.cache, input, dtype, PREFILL_TILING), [uniform(matmulParams(shape), label), x, g, W, bias, y, B.count], () => matmulWorkgroups(shape.rows, tokens(), PREFILL_TILING), label);
-    const matmulT = (dy: GPUBuffer, W: GPUBuffer, rows: number, cols: number, dx: GPUBuffer, label: string): Op =>
-      dispatch(matmulTPipeline(this.cache, dtype), [uniform(matmulTParams({ rows, cols, inStride: rows, outStride: cols, accumulate: false }), label), dy, W, dx, B.count], () => matmulTWorkgroups(cols, tokens()), label);
+    // The frozen weights stay in their file format (weights-access.ts): one dispatch per row segment of a matrix; the
+    // forward's segments each write their rows, the backward's add their rows' share to dx after the first.
+    const matmul = (input: MatmulInput, shape: MatmulShape, x: GPUBuffer, g: GPUBuffer, W: GpuMatrix, bias: GPUBuffer, y: GPUBuffer, label: string): Op[] =>
+      W.segments.map((seg, k) =>
+        dispatch(matmulPipeline(this.cache, input, seg.format, PREFILL_TILING), [uniform(matmulParams({ ...shape, rows: seg.rows, rowOffset: seg.firstRow }), `${label}#${k}`), x, g, seg.buffer, bias, y, B.count], () => matmulWorkgroups(seg.rows, tokens(), PREFILL_TILING), `${label}#${k}`),
+      );
+    const matmulT = (dy: GPUBuffer, W: GpuMatrix, dx: GPUBuffer, label: string): Op[] =>
+      W.segments.map((seg, k) =>
+        dispatch(matmulTPipeline(this.cache, seg.format), [uniform(matmulTParams({ rows: seg.rows, rowOffset: seg.firstRow, cols: W.cols, inStride: W.rows, outStride: W.cols, accumulate: k > 0 }), `${label}#${k}`), dy, seg.buffer, dx, B.count], () => matmulTWorkgroups(W.cols, tokens()), `${label}#${k}`),
+      );
     const rmsBack = (x: GPUBuffer, g: GPUBuffer, dy: GPUBuffer, dx: GPUBuffer, label: string): Op =>
       dispatch(rmsnormBackwardPipeline(this.cache), [uniform(rmsnormBackwardParams(D, spec.rmsNormEps), label), x, g, dy, dx, B.count], () => rmsnormBackwardWorkgroups(tokens()), label);
     const ropeParams = { fwd: uniform(ropePackedParams(Hh, 1), 'rope+'), back: uniform(ropePackedParams(Hh, -1), 'rope-') };
@@ -358,15 +364,16 @@ export class GpuLineasTape {
     const attnOut = storage(N * qOut, 'lineas.attnOut');
     interface LayerTape { qkv: GPUBuffer; lse: GPUBuffer; xMid: GPUBuffer | null; gu: GPUBuffer | null; z: Partial<Record<HookKind, GPUBuffer>> }
     const tapes: LayerTape[] = [];
-    const embedP = embedPipeline(this.cache, dtype);
-    fwd.push(dispatch(embedP, [uniform(embedParams(D, spec.vocabSize), 'embed'), B.ids, this.weights.embed, xs[0], B.count], () => embedWorkgroups(D, tokens()), 'embed'));
+    this.weights.embed.segments.forEach((seg, k) => {
+      fwd.push(dispatch(embedPipeline(this.cache, seg.format), [uniform(embedParams(D, spec.vocabSize, seg.rows, seg.firstRow), `embed#${k}`), B.ids, seg.buffer, xs[0], B.count], () => embedWorkgroups(D, tokens()), `embed#${k}`));
+    });
     for (let l = 0; l <= s.lastLayer; l++) {
       const w = this.weights.layers[l];
       const stage = s.stages[l];
       const lt: LayerTape = { qkv: storage(N * Hh.qkvStride, `lineas.${l}.qkv`), lse: storage(N * Hh.nHeads, `lineas.${l}.lse`), xMid: null, gu: null, z: {} };
       tapes.push(lt);
       const x = xs[l];
-      fwd.push(matmul('rmsnorm', { rows: Hh.qkvStride, cols: D, inStride: D, outStride: Hh.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: spec.rmsNormEps }, x, w.attnNorm, w.qkv, w.qkvBias ?? B.dummy, lt.qkv, `${l}.qkv`));
+      fwd.push(...matmul('rmsnorm', { rows: Hh.qkvStride, cols: D, inStride: D, outStride: Hh.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: spec.rmsNormEps }, x, w.attnNorm, w.qkv, w.qkvBias ?? B.dummy, lt.qkv, `${l}.qkv`));
       fwd.push(rope(lt.qkv, 1, `${l}.rope`));
       fwd.push(dispatch(attentionPackedPipeline(this.cache), [attnParams, lt.qkv, B.tok, attnOut, lt.lse, B.count], () => attentionPackedWorkgroups(Hh, tokens()), `${l}.attention`));
       const attnHook = hookName(l, 'attn');
@@ -374,26 +381,26 @@ export class GpuLineasTape {
       const oShape = (accumulate: boolean): MatmulShape => ({ rows: D, cols: qOut, inStride: qOut, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate });
       if (lt.xMid) fwd.push({ kind: 'copy', src: x, dst: lt.xMid, bytes: rowBytes(D) });
       if (plain(attnHook)) {
-        if (lt.xMid) fwd.push(matmul('plain', oShape(true), attnOut, B.dummy, w.o, B.dummy, lt.xMid, `${l}.o_proj`));
+        if (lt.xMid) fwd.push(...matmul('plain', oShape(true), attnOut, B.dummy, w.o, B.dummy, lt.xMid, `${l}.o_proj`));
       } else {
         lt.z.attn = storage(N * D, `lineas.${l}.zAttn`);
-        fwd.push(matmul('plain', oShape(false), attnOut, B.dummy, w.o, B.dummy, lt.z.attn, `${l}.o_proj`));
+        fwd.push(...matmul('plain', oShape(false), attnOut, B.dummy, w.o, B.dummy, lt.z.attn, `${l}.o_proj`));
         hookForward(attnHook, 0, lt.z.attn, lt.xMid ?? storage(N * D, `lineas.${l}.xMid-unused`), fwd);
       }
       if (stage === 0) break;
       const xMid = lt.xMid!;
       lt.gu = storage(N * 2 * I, `lineas.${l}.gateUp`);
-      fwd.push(matmul('rmsnorm', { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: spec.rmsNormEps }, xMid, w.mlpNorm, w.gateUp, B.dummy, lt.gu, `${l}.gate_up`));
+      fwd.push(...matmul('rmsnorm', { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: spec.rmsNormEps }, xMid, w.mlpNorm, w.gateUp, B.dummy, lt.gu, `${l}.gate_up`));
       const xOut = storage(N * D, `lineas.x${l + 1}`);
       xs.push(xOut);
       fwd.push({ kind: 'copy', src: xMid, dst: xOut, bytes: rowBytes(D) });
       const mlpHook = hookName(l, 'mlp');
       const downShape = (accumulate: boolean): MatmulShape => ({ rows: D, cols: I, inStride: 2 * I, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate });
       if (plain(mlpHook)) {
-        fwd.push(matmul('silu-mul', downShape(true), lt.gu, B.dummy, w.down, B.dummy, xOut, `${l}.down`));
+        fwd.push(...matmul('silu-mul', downShape(true), lt.gu, B.dummy, w.down, B.dummy, xOut, `${l}.down`));
       } else {
         lt.z.mlp = storage(N * D, `lineas.${l}.zMlp`);
-        fwd.push(matmul('silu-mul', downShape(false), lt.gu, B.dummy, w.down, B.dummy, lt.z.mlp, `${l}.down`));
+        fwd.push(...matmul('silu-mul', downShape(false), lt.gu, B.dummy, w.down, B.dummy, lt.z.mlp, `${l}.down`));
         hookForward(mlpHook, 0, lt.z.mlp, xOut, fwd);
       }
       if (stage === 1) break;
@@ -456,17 +463,17 @@ export class GpuLineasTape {
           }
           if (!earlier(l, kind)) break layers;
           if (kind === 'mlp') {
-            back.push(matmulT(g, w.down, D, I, dAct, `${l}.down-t`));
+            back.push(...matmulT(g, w.down, dAct, `${l}.down-t`));
             back.push(dispatch(siluMulBackwardPipeline(this.cache), [uniform(siluMulBackwardParams(I), `${l}.silu-back`), lt.gu!, dAct, dGU, B.count], () => siluMulBackwardWorkgroups(I, tokens()), `${l}.silu-back`));
-            back.push(matmulT(dGU, w.gateUp, 2 * I, D, dh, `${l}.gate_up-t`));
+            back.push(...matmulT(dGU, w.gateUp, dh, `${l}.gate_up-t`));
             back.push(rmsBack(lt.xMid!, w.mlpNorm, dh, dx, `${l}.mlp-norm-back`));
           } else {
-            back.push(matmulT(g, w.o, D, qOut, dAtt, `${l}.o_proj-t`));
+            back.push(...matmulT(g, w.o, dAtt, `${l}.o_proj-t`));
             for (const pass of ['query', 'key'] as const) {
               back.push(dispatch(attentionBackwardPipeline(this.cache, pass), [attnParams, lt.qkv, B.tok, dAtt, lt.lse, delta, dqkv, B.count], () => attentionBackwardWorkgroups(Hh, tokens(), pass), `${l}.attention-back-${pass}`));
             }
             back.push(rope(dqkv, -1, `${l}.rope-back`));
-            back.push(matmulT(dqkv, w.qkv, Hh.qkvStride, D, dh, `${l}.qkv-t`));
+            back.push(...matmulT(dqkv, w.qkv, dh, `${l}.qkv-t`));
             back.push(rmsBack(xs[l], w.attnNorm, dh, dx, `${l}.attn-norm-back`));
           }
         }
