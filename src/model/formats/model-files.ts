@@ -15,6 +15,19 @@ export interface ModelFiles {
   range(name: string, start: number, end: number): Promise<{ bytes: Uint8Array; size: number }>;
   /** The file from `start` to its end. */
   stream(name: string, start: number): Promise<ReadableStream<Uint8Array>>;
+  /** The weight file the user named (`owner/repo/model-q4_0.gguf`, a URL to a .gguf): it, not a folder, is loaded. */
+  weightFile?: string;
+  /** The folder's file names when the source can list them (a server folder, picked files); null or absent: unknown. */
+  list?(): Promise<string[] | null>;
+}
+
+/** A JSON file's value, or an error naming the file. */
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ModelFileError(`${where} is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 /** A hub id like `HuggingFaceTB/SmolLM2-135M-Instruct` (optionally `@revision`). */
@@ -186,8 +199,13 @@ export function pickedModelFiles(id: string, files: File[]): ModelFiles {
     if (!f) throw new ModelFileError(`the folder ${id} has no ${name}`);
     return f;
   };
+  // A folder holding one .gguf and no config.json is that GGUF model: its id names the file (folder/file.gguf), which
+  // also survives wrappers that pass only the id on.
+  const ggufs = [...byName.keys()].filter((n) => /\.gguf$/i.test(n));
+  if (!byName.has('config.json') && ggufs.length === 1 && !/\.gguf$/i.test(id)) id = `${id}/${ggufs[0]}`;
   return {
     id,
+    list: async () => [...byName.keys()],
     async text(name) {
       const f = byName.get(name);
       return f ? f.text() : null;

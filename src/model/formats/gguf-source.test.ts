@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCpuWeights } from '../cpu/weights-from-disk.node.ts';
+import { expectedTensors } from './weight-names.ts';
+import { parseModelConfig } from '../config.ts';
+import { SHARED_DIR, STORIES260K_DIR } from '../../testing/node-paths.ts';
+import { readFile } from 'node:fs/promises';
+import { nodeModelFiles } from './node-model-files.node.ts';
+import { openWeightSource } from './weight-sources.ts';
+import { openCheckpoint } from '../checkpoint.ts';
+import { unpermuteRows } from './gguf-model.ts';
+
+const GGUF_DIR = path.join(SHARED_DIR, 'models/stories260K-gguf');
+const F32 = path.join(GGUF_DIR, 'stories260K-f32.gguf');
+
+describe('GGUF weight source (stories260K)', () => {
+  it('maps the metadata to the same spec as the Hugging Face config.json', async () => {
+    const { spec } = await openCheckpoint(nodeModelFiles(F32));
+    const hf = parseModelConfig(JSON.parse(await readFile(path.join(STORIES260K_DIR, 'config.json'), 'utf8')));
+    expect({ ...spec, rmsNormEps: Math.fround(spec.rmsNormEps) }).toEqual({ ...hf, rmsNormEps: Math.fround(hf.rmsNormEps) });
+  });
+
+  it('gives every tensor of the safetensors checkpoint, bit for bit (q/k rows un-permuted)', async () => {
+    const gguf = await loadCpuWeights(F32);
+    const st = await loadCpuWeights(STORIES260K_DIR);
+    const names = expectedTensors(st.spec).map((t) => t.name);
+    expect(names.length).toBeGreaterThan(40);
+    for (const n of names) expect(Buffer.from(gguf.weights.get(n).buffer).equals(Buffer.from(st.weights.get(n).buffer)), n).toBe(true);
+    // The file's own q rows are permuted: without the un-permutation they differ.
+    const src = await openWeightSource(nodeModelFiles(F32));
+    const q = src.tensors.find((t) => t.name === 'model.layers.0.self_attn.q_proj.weight')!;
+    const { bytes } = await nodeModelFiles(F32).range(q.file, q.begin, q.end);
+    expect(Buffer.from(bytes).equals(Buffer.from(st.weights.get(q.name).buffer))).toBe(false);
+  });
+
+  it('lists quantized tensors in their file formats with [rows, cols] shapes', async () => {
+    const src = await openWeightSource(nodeModelFiles(path.join(GGUF_DIR, 'stories260K-q4_1.gguf')));
+    const byName = new Map(src.tensors.map((t) => [t.name, t]));
+    expect(byName.get('model.embed_tokens.weight')).toMatchObject({ shape: [512, 64], format: 'Q4_1' });
+    expect(byName.get('model.layers.0.mlp.down_proj.weight')).toMatchObject({ shape: [64, 172], format: 'F32' });
+    expect(byName.has('lm_head.weight')).toBe(false);
+    expect(src.config).toMatchObject({ tie_word_embeddings: true, vocab_size: 512, eos_token_id: 2, bos_token_id: 1 });
+  });
+});
+
+describe('q/k un-permutation', () => {
+  it('moves whole rows of any width back to Hugging Face order', () => {
+    // 2 heads of 4 rows, 3-byte rows: file row 2i + j of a head holds HF row j·2 + i.
+    const rows = 8;
+    const file = new Uint8Array(rows * 3);
+    const hfRowOfFileRow = [0, 2, 1, 3, 4, 6, 5, 7];
+    hfRowOfFileRow.forEach((hf, r) => file.fill(hf + 1, r * 3, r * 3 + 3));
+    const out = unpermuteRows(file, rows, 3, 2);
+    expect([...out]).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8]);
+  });
+});
