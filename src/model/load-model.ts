@@ -121,7 +121,12 @@ export function tensorFormats(source: OpenedSource): Map<string, WeightFormat> {
 export async function loadModel(
   files: ModelFiles,
   ctx: GpuContext,
-  opts: GpuModelOptions & { onProgress?: (p: LoadProgress) => void; allowMissingTokenizer?: boolean } = {},
+  opts: GpuModelOptions & {
+    onProgress?: (p: LoadProgress) => void;
+    allowMissingTokenizer?: boolean;
+    /** Called once every check has passed (config, tokenizer, headers), before any GPU buffer is made: free the old model here. */
+    beforeUpload?: () => void;
+  } = {},
 ): Promise<LoadedModel> {
   const report = opts.onProgress ?? (() => undefined);
   report({ phase: 'config', loadedBytes: 0, totalBytes: 0, file: 'config.json' });
@@ -129,6 +134,7 @@ export async function loadModel(
   const { spec, checkpoint } = meta;
   const { source } = checkpoint;
 
+  opts.beforeUpload?.();
   const pool = new BufferPool(ctx.device, ctx.limits.maxStorageBufferBindingSize);
   try {
     const uploader = createWeightUploader(ctx.device, pool, spec, tensorFormats(source));
