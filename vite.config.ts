@@ -7,6 +7,8 @@ const modelsDir = process.env.MODELS_DIR ?? './models';
 
 export default defineConfig({
   plugins: [react(), modelsPlugin(modelsDir)],
+  // Per checkout (not node_modules/.vite): work trees that share node_modules must not share pre-bundled deps.
+  cacheDir: '.cache/vite',
   worker: { format: 'es' },
   // Pre-bundle the heavy dependencies at start, so no page reloads mid-run when they are first imported.
   optimizeDeps: { exclude: ['onnxruntime-web'], include: ['react', 'react-dom/client', 'zustand', '@huggingface/transformers'] },

@@ -91,6 +91,11 @@ export function ModelPanel() {
   const loading = load.status === 'loading';
   const verdict = need.status === 'ready' ? need.verdict : null;
   useEffect(() => setRefusal(null), [sourceKind, serverId, ref, folder, catalogId]);
+  // The only model on this server (the fetched default model, on a fresh clone) is preselected.
+  const onlyServerModel = serverModels.status === 'ready' && serverModels.items.length === 1 ? serverModels.items[0].id : '';
+  useEffect(() => {
+    if (onlyServerModel && serverId === '' && sourceKind === 'server') setServerId(onlyServerModel);
+  }, [onlyServerModel, serverId, sourceKind, setServerId]);
   const p = load.progress;
   const determinate = p !== null && p.phase === 'weights' && p.totalBytes > 0;
 
