@@ -8,6 +8,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import type { WeightFormat } from '../core/weight-format.ts';
 import { openCheckpoint, requiredJson, type Checkpoint } from './checkpoint.ts';
 import { GpuModel, type GpuModelOptions } from './gpu/gpu-model.ts';
+import { generationEosIds } from './formats/generation-config.ts';
 import { ModelFileError, type ModelFiles } from './formats/model-files.ts';
 import type { OpenedSource, SourceTensor } from './formats/weight-source.ts';
 import type { ModelSpec } from './spec.ts';
@@ -51,7 +52,8 @@ async function loadTokenizer(files: ModelFiles, ckpt: Checkpoint, opts: { allowM
     const tokConfig = (await files.text('tokenizer_config.json')) === null ? {} : await requiredJson(files, 'tokenizer_config.json', '');
     tokenizer = await createTokenizer(tokJson, tokConfig);
   }
-  for (const e of spec.eosTokenIds) if (!tokenizer.eosTokenIds.includes(e)) tokenizer.eosTokenIds.push(e);
+  const generationEos = source.config ? [] : await generationEosIds(files, ckpt.listing);
+  for (const e of [...spec.eosTokenIds, ...generationEos]) if (e < spec.vocabSize && !tokenizer.eosTokenIds.includes(e)) tokenizer.eosTokenIds.push(e);
   return tokenizer;
 }
 

@@ -99,22 +99,25 @@ function tokenId(meta: GgufMeta, key: string): number | undefined {
   return v;
 }
 
-/** End-of-turn tokens that chat templates write: honoured as stop tokens when the template uses them. */
-const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '<|endoftext|>'];
+/**
+ * Tokens that end a turn or a text in the common chat formats: generation stops on them when the vocabulary has them
+ * as control tokens (llama.cpp does the same: Qwen2.5's files name `<|im_end|>` as eos, `<|endoftext|>` also ends).
+ */
+const END_OF_GENERATION_TOKENS = ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '<|eom_id|>', '<|end_of_text|>', '<|end|>', '<end_of_turn>', '<EOT>'];
+const CONTROL_TOKEN = 3;
 
-/** Every token that ends generation: eos, eot, eom, and end-of-turn markers the chat template writes. */
+/** Every token that ends generation: eos, eot, eom, and the end-of-turn / end-of-text control tokens of the vocabulary. */
 export function ggufStopTokenIds(meta: GgufMeta): number[] {
   const ids: number[] = [];
   for (const k of ['tokenizer.ggml.eos_token_id', 'tokenizer.ggml.eot_token_id', 'tokenizer.ggml.eom_token_id']) {
     const id = tokenId(meta, k);
     if (id !== undefined && !ids.includes(id)) ids.push(id);
   }
-  const template = meta.string('tokenizer.chat_template') ?? '';
   const tokens = meta.array('tokenizer.ggml.tokens') ?? [];
-  for (const t of END_OF_TURN_TOKENS) {
-    if (!template.includes(t)) continue;
+  const types = meta.array('tokenizer.ggml.token_type');
+  for (const t of END_OF_GENERATION_TOKENS) {
     const id = tokens.indexOf(t);
-    if (id >= 0 && !ids.includes(id)) ids.push(id);
+    if (id >= 0 && (!types || types[id] === CONTROL_TOKEN) && !ids.includes(id)) ids.push(id);
   }
   return ids;
 }

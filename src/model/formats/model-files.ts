@@ -54,7 +54,7 @@ function announceCacheChange(): void {
 }
 
 /** Files a model may lack: their absence is cached too. */
-const OPTIONAL_FILES = ['tokenizer_config.json', 'model.safetensors.index.json'];
+const OPTIONAL_FILES = ['tokenizer_config.json', 'model.safetensors.index.json', 'generation_config.json'];
 
 async function cacheMatch(url: string): Promise<Response | undefined> {
   if (typeof caches === 'undefined') return undefined;
@@ -155,6 +155,22 @@ export async function deleteCachedModel(id: string): Promise<number> {
 /** Files under a URL base (ending in /). `cache` keeps downloads in the Cache API (hub models). */
 export function urlModelFiles(id: string, base: string, cache = false): ModelFiles {
   const url = (name: string) => base + name.split('/').map(encodeURIComponent).join('/');
+  const sizes = new Map<string, Promise<number>>();
+  const fileSize = (name: string): Promise<number> => {
+    let p = sizes.get(name);
+    if (!p) {
+      p = fetch(url(name), { method: 'HEAD' }).then((res) => {
+        const n = res.ok && !res.headers.has('Content-Encoding') ? Number(res.headers.get('Content-Length') ?? NaN) : NaN;
+        if (!Number.isSafeInteger(n) || n < 0) {
+          throw new ModelFileError(`${id}/${name}: the server sent a byte range but not the file's size (no readable Content-Range, and HEAD gave no Content-Length)`);
+        }
+        return n;
+      });
+      sizes.set(name, p);
+      p.catch(() => sizes.delete(name));
+    }
+    return p;
+  };
   return {
     id,
     async text(name) {
@@ -176,8 +192,10 @@ export function urlModelFiles(id: string, base: string, cache = false): ModelFil
       if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
       const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
       const buf = new Uint8Array(await res.arrayBuffer());
-      const size = total ? Number(total[1]) : buf.byteLength;
-      return { bytes: res.status === 206 ? buf : buf.subarray(start, end), size };
+      if (res.status !== 206) return { bytes: buf.subarray(start, end), size: buf.byteLength }; // the whole file came
+      // A CDN may send the range without exposing Content-Range to the page (CORS): the size then comes from a HEAD.
+      const size = total ? Number(total[1]) : await fileSize(name);
+      return { bytes: buf, size };
     },
     async stream(name, start) {
       const res = await cachedFetch(url(name), undefined, cache, id);
