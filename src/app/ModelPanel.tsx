@@ -82,6 +82,7 @@ export function ModelPanel() {
   const load = useApp((s) => s.load);
   const { setSourceKind, setServerId, setRef, setFolder, loadModel } = useApp.getState();
   const folderInput = useRef<HTMLInputElement | null>(null);
+  const ggufInput = useRef<HTMLInputElement | null>(null);
   /** The typed hub id or URL whose memory need the user asked for. */
   const [checkedRef, setCheckedRef] = useState('');
   const need = useSelectionNeed(checkedRef);
@@ -174,6 +175,9 @@ export function ModelPanel() {
               <button type="button" className="secondary" onClick={() => folderInput.current?.click()} aria-describedby="folder-label folder-chosen">
                 Open a local folder
               </button>
+              <button type="button" className="secondary" onClick={() => ggufInput.current?.click()} aria-describedby="folder-label folder-chosen">
+                Open a GGUF file
+              </button>
               <span id="folder-chosen" className="muted">
                 {folder ? `${folder.name}: ${plural(folder.files.length, 'file')}, ${formatBytes(folder.bytes)}` : 'No folder chosen'}
               </span>
@@ -193,7 +197,21 @@ export function ModelPanel() {
                 e.target.value = '';
               }}
             />
-            <p className="hint">The folder that holds config.json, tokenizer.json and the .safetensors files. Nothing is uploaded.</p>
+            <input
+              ref={ggufInput}
+              type="file"
+              accept=".gguf"
+              hidden
+              tabIndex={-1}
+              aria-label="GGUF model file"
+              onChange={(e) => {
+                setFolder(Array.from(e.target.files ?? []));
+                e.target.value = '';
+              }}
+            />
+            <p className="hint">
+              The folder that holds config.json, tokenizer.json and the .safetensors files, or one .gguf file (it carries its own config and tokenizer). Nothing is uploaded.
+            </p>
           </div>
         )}
 

@@ -5,6 +5,7 @@ import { expectedTensors } from './weight-names.ts';
 import { parseModelConfig } from '../config.ts';
 import { SHARED_DIR, STORIES260K_DIR } from '../../testing/node-paths.ts';
 import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { nodeModelFiles } from './node-model-files.node.ts';
 import { openWeightSource } from './weight-sources.ts';
 import { openCheckpoint } from '../checkpoint.ts';
@@ -52,5 +53,26 @@ describe('q/k un-permutation', () => {
     hfRowOfFileRow.forEach((hf, r) => file.fill(hf + 1, r * 3, r * 3 + 3));
     const out = unpermuteRows(file, rows, 3, 2);
     expect([...out]).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8]);
+  });
+});
+
+describe('the default real model (scripts/fetch-model.sh)', () => {
+  const file = path.resolve('models/SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf');
+  it.skipIf(!existsSync(file))('SmolLM2-135M-Instruct Q4_1 opens: config, tensor formats and tokenizer from the file', async () => {
+    // Facts as the gguf Python package's GGUFReader reads the same file: 272 tensors, the embedding Q8_0, the rest of
+    // the matrices Q4_1, 49152 tokens, llama architecture with 9 heads / 3 kv heads, tied embeddings.
+    const { spec, source } = await openCheckpoint(nodeModelFiles(file));
+    expect(spec).toMatchObject({ modelType: 'llama', hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9, numKvHeads: 3, headDim: 64, vocabSize: 49152, maxPositions: 8192, ropeTheta: 100000, tiedEmbeddings: true, qkvBias: false, bosTokenId: 1 });
+    expect(spec.eosTokenIds).toContain(2);
+    expect(source.tensors).toHaveLength(272);
+    const formats = new Set(source.tensors.filter((t) => t.shape.length === 2).map((t) => t.format));
+    expect([...formats].sort()).toEqual(['Q4_1', 'Q8_0']);
+    expect(source.tensors.find((t) => t.name === 'model.embed_tokens.weight')).toMatchObject({ shape: [49152, 576], format: 'Q8_0' });
+    const { createTokenizer } = await import('../tokenizer.ts');
+    const tok = await createTokenizer(source.tokenizer!.json, source.tokenizer!.config);
+    const chat = tok.encodeChat([{ role: 'user', content: 'Hi' }]);
+    expect(chat[0]).toBe(1); // <|im_start|>
+    expect(tok.decode(chat)).toContain('user\nHi\nassistant\n');
+    expect(tok.encode('1234')).toHaveLength(4); // smollm pre-tokenizer: digits one by one
   });
 });
