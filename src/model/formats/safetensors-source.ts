@@ -22,26 +22,45 @@ async function readFileHeader(files: ModelFiles, file: string): Promise<{ size: 
   return { size: first.size, tensors };
 }
 
-/** The weight files: the single file when the listing says so, else the shard index's files, else the single file. */
-async function weightFileNames(files: ModelFiles, listing: string[] | null): Promise<string[]> {
-  if (listing && !listing.includes(SHARD_INDEX_FILE)) return [SAFETENSORS_FILE];
+type FileHeader = { size: number; tensors: SourceTensor[] };
+
+async function readOrMissing(files: ModelFiles, file: string): Promise<FileHeader> {
+  try {
+    return await readFileHeader(files, file);
+  } catch (e) {
+    if (e instanceof ModelFileError && /has no|404/.test(e.message)) throw new ModelFileError(`${files.id} has no weights: ${file} is missing`);
+    throw e;
+  }
+}
+
+/**
+ * The weight files' headers: the single file, or the shards the index names. With a listing that is decided up
+ * front; without one the single file is tried first (most models have one, and asking for an absent index is a
+ * failed request), then the index (also when the single file cannot be fetched: a cached sharded model offline).
+ */
+async function readHeaders(files: ModelFiles, listing: string[] | null): Promise<Map<string, FileHeader>> {
+  const out = new Map<string, FileHeader>();
+  const sharded = listing ? listing.includes(SHARD_INDEX_FILE) && !listing.includes(SAFETENSORS_FILE) : false;
+  if (!sharded) {
+    try {
+      out.set(SAFETENSORS_FILE, await readOrMissing(files, SAFETENSORS_FILE));
+      return out;
+    } catch (e) {
+      if (listing || !(e instanceof ModelFileError)) throw e;
+      const indexText = await files.text(SHARD_INDEX_FILE).catch(() => null);
+      if (indexText === null) throw e;
+    }
+  }
   const indexText = await files.text(SHARD_INDEX_FILE);
-  if (indexText === null) return [SAFETENSORS_FILE];
-  return parseShardIndex(parseJson(indexText, `${files.id}/${SHARD_INDEX_FILE}`)).files;
+  if (indexText === null) throw new ModelFileError(`${files.id} has no weights: neither ${SAFETENSORS_FILE} nor ${SHARD_INDEX_FILE}`);
+  for (const file of parseShardIndex(parseJson(indexText, `${files.id}/${SHARD_INDEX_FILE}`)).files) out.set(file, await readOrMissing(files, file));
+  return out;
 }
 
 export async function openSafetensors(files: ModelFiles, listing: string[] | null): Promise<OpenedSource> {
-  const names = await weightFileNames(files, listing);
   const opened: OpenedSource = { kind: 'safetensors', files: [], tensors: [], config: null, tokenizer: null, prepare: (_t, bytes) => bytes };
   const seen = new Set<string>();
-  for (const file of names) {
-    let header: { size: number; tensors: SourceTensor[] };
-    try {
-      header = await readFileHeader(files, file);
-    } catch (e) {
-      if (e instanceof ModelFileError && /has no|404/.test(e.message)) throw new ModelFileError(`${files.id} has no weights: ${file} is missing`);
-      throw e;
-    }
+  for (const [file, header] of await readHeaders(files, listing)) {
     opened.files.push({ name: file, size: header.size });
     for (const t of header.tensors) {
       if (seen.has(t.name)) throw new ModelFileError(`${files.id}: tensor "${t.name}" appears in more than one shard`);
