@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { openHarness } from './harness.ts';
+import { generateGreedy, loadStories } from './fixtures/app-page.ts';
+import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
 
 const SHARED = process.env.SHARED_DIR ?? path.resolve('../shared');
 const GGUF_DIR = path.join(SHARED, 'models/stories260K-gguf');
@@ -80,4 +82,28 @@ test('bad GGUF files get errors that name the problem, and the loaded model stay
     const r = await s.generate({ prompt: 'Once upon a time', maxNewTokens: 8, greedy: true, ignoreEos: true });
     expect([...r.promptTokenIds, ...r.tokenIds], `after ${ref}`).toEqual(REFERENCE_IDS);
   }
+});
+
+test('the app loads a GGUF from this server and from a picked .gguf file, through the worker', async ({ page }) => {
+  const errors = watchErrors(page);
+  await ignoreDevServerReloads(page);
+  await page.goto('/');
+  const panel = page.locator('section.model');
+  // The reference: the same model from its safetensors folder, same settings.
+  await loadStories(page);
+  const reference = await generateGreedy(page, 'Once upon a time', 12);
+  expect(reference).toMatch(/^, there was a little girl/);
+  const id = 'stories260K-gguf/stories260K-f32.gguf';
+  await page.getByRole('combobox', { name: 'Model folder' }).selectOption(id);
+  await expect(panel.getByTestId('model-need')).toContainText(`${id} needs`);
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(panel.getByRole('status').filter({ hasText: `${id} is ready` })).toBeVisible({ timeout: 90_000 });
+  expect(await generateGreedy(page, 'Once upon a time', 12)).toBe(reference);
+
+  await page.getByRole('radio', { name: 'Local folder' }).check();
+  await page.getByLabel('GGUF model file').setInputFiles(path.join(GGUF_DIR, 'stories260K-f32.gguf'));
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(panel.getByRole('status').filter({ hasText: 'stories260K-f32.gguf is ready' })).toBeVisible({ timeout: 90_000 });
+  expect(await generateGreedy(page, 'Once upon a time', 12)).toBe(reference);
+  expect(errors).toEqual([]);
 });
