@@ -76,3 +76,35 @@ describe('the default real model (scripts/fetch-model.sh)', () => {
     expect(tok.encode('1234')).toHaveLength(4); // smollm pre-tokenizer: digits one by one
   });
 });
+
+describe('q/k un-permutation of quantized rows (stories260K Q8_0)', () => {
+  it('puts Q8_0 rows back in Hugging Face order: each block scale is max|w|/127 of the safetensors row', async () => {
+    const { f32ToF16Bits } = await import('./dtype-codec.ts');
+    const st = await loadCpuWeights(STORIES260K_DIR);
+    const file = path.join(GGUF_DIR, 'stories260K-q8_0.gguf');
+    const src = await openWeightSource(nodeModelFiles(file));
+    let checked = 0;
+    for (const name of ['model.layers.0.self_attn.q_proj.weight', 'model.layers.3.self_attn.k_proj.weight', 'model.layers.1.self_attn.v_proj.weight']) {
+      const t = src.tensors.find((x) => x.name === name)!;
+      expect(t.format).toBe('Q8_0');
+      const { bytes } = await nodeModelFiles(file).range(t.file, t.begin, t.end);
+      const rows = src.prepare(t, bytes);
+      const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+      const hf = st.weights.get(name);
+      const [nRows, cols] = t.shape;
+      let mismatches = 0;
+      for (let r = 0; r < nRows; r++) {
+        for (let b = 0; b < cols / 32; b++) {
+          let amax = 0;
+          for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(hf[r * cols + b * 32 + j]));
+          const want = f32ToF16Bits(Math.fround(amax / 127));
+          const got = view.getUint16((r * (cols / 32) + b) * 34, true);
+          if (Math.abs(got - want) > 1) mismatches++; // one f16 step: f32 vs f64 division before rounding
+          checked++;
+        }
+      }
+      expect(mismatches, name).toBe(0);
+    }
+    expect(checked).toBeGreaterThan(200);
+  });
+});
