@@ -84,7 +84,7 @@ test('bad GGUF files get errors that name the problem, and the loaded model stay
   }
 });
 
-test('the app loads a GGUF from this server and from a picked .gguf file, through the worker', async ({ page }) => {
+test('the app loads a GGUF from this server, a picked .gguf file and a dropped one, through the worker', async ({ page }) => {
   const errors = watchErrors(page);
   await ignoreDevServerReloads(page);
   await page.goto('/');
@@ -104,6 +104,20 @@ test('the app loads a GGUF from this server and from a picked .gguf file, throug
   await page.getByLabel('GGUF model file').setInputFiles(path.join(GGUF_DIR, 'stories260K-f32.gguf'));
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   await expect(panel.getByRole('status').filter({ hasText: 'stories260K-f32.gguf is ready' })).toBeVisible({ timeout: 90_000 });
+  expect(await generateGreedy(page, 'Once upon a time', 12)).toBe(reference);
+
+  // Dropped on the model panel: the same.
+  await page.getByRole('radio', { name: 'Catalog' }).check();
+  const bytes = [...fs.readFileSync(path.join(GGUF_DIR, 'stories260K-f32.gguf'))];
+  const drop = await page.evaluateHandle((b) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(b)], 'dropped.gguf'));
+    return dt;
+  }, bytes);
+  await panel.dispatchEvent('drop', { dataTransfer: drop });
+  await expect(page.getByRole('radio', { name: 'Local folder' })).toBeChecked();
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(panel.getByRole('status').filter({ hasText: 'dropped.gguf is ready' })).toBeVisible({ timeout: 90_000 });
   expect(await generateGreedy(page, 'Once upon a time', 12)).toBe(reference);
   expect(errors).toEqual([]);
 });

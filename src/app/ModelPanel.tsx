@@ -101,7 +101,19 @@ export function ModelPanel() {
   const determinate = p !== null && p.phase === 'weights' && p.totalBytes > 0;
 
   return (
-    <section className="panel model">
+    <section
+      className="panel model"
+      // A model file dropped on the panel (a .gguf, or a folder's files) loads like a picked one.
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const files = Array.from(e.dataTransfer.files);
+        if (files.length === 0) return;
+        e.preventDefault();
+        setFolder(files);
+      }}
+    >
       <h2>Model</h2>
       <AdapterSummary />
       <form
@@ -210,7 +222,7 @@ export function ModelPanel() {
               }}
             />
             <p className="hint">
-              The folder that holds config.json, tokenizer.json and the .safetensors files, or one .gguf file (it carries its own config and tokenizer). Nothing is uploaded.
+              The folder that holds config.json, tokenizer.json and the .safetensors files, or one .gguf file (it carries its own config and tokenizer); files dropped on this panel load the same way. Nothing is uploaded.
             </p>
           </div>
         )}
