@@ -169,7 +169,7 @@ export function ModelPanel() {
               autoCapitalize="off"
               autoComplete="off"
             />
-            <p className="hint">An owner/name id (optionally @revision), or the URL of a folder with config.json, tokenizer.json and .safetensors files. Downloads are cached in the browser.</p>
+            <p className="hint">An owner/name id (optionally @revision), one GGUF file of a repo as owner/name/file.gguf (e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_0.gguf), or the URL of a folder with config.json, tokenizer.json and .safetensors files or of a .gguf file. Downloads are cached in the browser.</p>
             {ref.trim() !== '' && !findCatalogModel(ref) && checkedRef !== ref.trim() && (
               <button type="button" className="secondary small" onClick={() => setCheckedRef(ref.trim())}>
                 Check its memory need
