@@ -17,8 +17,15 @@ const isGguf = (name: string) => name.toLowerCase().endsWith('.gguf');
 /** The .gguf file a model ref names: `weightFile`, or an id ending in `.gguf` (`owner/repo/x.gguf`, a URL, a file). */
 export function namedGgufFile(files: ModelFiles): string | null {
   if (files.weightFile && isGguf(files.weightFile)) return files.weightFile;
-  const id = files.id.split(/[?#]/)[0];
-  return isGguf(id) ? decodeURIComponent(id.slice(id.lastIndexOf('/') + 1)) : null;
+  const isUrl = /^https?:\/\//.test(files.id);
+  const id = isUrl ? files.id.split(/[?#]/)[0] : files.id;
+  if (!isGguf(id)) return null;
+  const last = id.slice(id.lastIndexOf('/') + 1);
+  try {
+    return isUrl ? decodeURIComponent(last) : last;
+  } catch {
+    return last;
+  }
 }
 
 function chooseFile(files: ModelFiles, listing: string[] | null): string {

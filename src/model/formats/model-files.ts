@@ -219,7 +219,7 @@ export function pickedModelFiles(id: string, files: File[]): ModelFiles {
   };
   // A folder holding one .gguf and no config.json is that GGUF model: its id names the file (folder/file.gguf), which
   // also survives wrappers that pass only the id on.
-  const ggufs = [...byName.keys()].filter((n) => /\.gguf$/i.test(n));
+  const ggufs = [...byName.keys()].filter((n) => /\.gguf$/i.test(n) && !n.includes('/'));
   if (!byName.has('config.json') && ggufs.length === 1 && !/\.gguf$/i.test(id)) id = `${id}/${ggufs[0]}`;
   return {
     id,
