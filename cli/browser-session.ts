@@ -24,7 +24,13 @@ export function modelRef(model: string, mounts: Record<string, string>): string 
     mounts[id] = abs;
     return id;
   }
-  if (fs.existsSync(abs)) throw new Error(`${model} is a file; give the model folder`);
+  if (fs.existsSync(abs) && /\.gguf$/i.test(abs)) {
+    // A GGUF file: its folder is mounted, and the ref names the file in it (folder/file.gguf).
+    const id = path.basename(path.dirname(abs)).replace(/[^\w.-]/g, '_') || 'model';
+    mounts[id] = path.dirname(abs);
+    return `${id}/${path.basename(abs)}`;
+  }
+  if (fs.existsSync(abs)) throw new Error(`${model} is a file; give the model folder (or a .gguf file)`);
   if (/^\.{0,2}\//.test(model)) throw new Error(`no such folder: ${model}`);
   return model;
 }

@@ -123,16 +123,17 @@ test('downloads are cached: listed per model with sizes, kept over a reload, loa
   await expect(page.getByRole('status').filter({ hasText: 'is ready' })).toBeVisible();
 
   const cached = page.getByTestId('cached-model').filter({ hasText: url });
-  const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+  // generation_config.json is read for its end tokens (Qwen's second one), so it is cached with the model.
+  const files = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
   const bytes = files.reduce((n, f) => n + fs.statSync(path.join(STORIES, f)).size, 0);
-  await expect(cached).toContainText(`4 files · ${formatBytes(bytes)}`);
+  await expect(cached).toContainText(`5 files · ${formatBytes(bytes)}`);
   await cached.getByText('Files', { exact: true }).click();
   for (const f of files) await expect(cached.getByRole('listitem').filter({ hasText: new RegExp(`^${f.replace('.', '\\.')} `) })).toContainText(formatBytes(fs.statSync(path.join(STORIES, f)).size));
   await shot(page, 'mp-04-cached');
 
   // Kept over a reload; and it loads with the server unreachable (everything from the cache).
   await page.reload();
-  await expect(cached).toContainText(`4 files · ${formatBytes(bytes)}`);
+  await expect(cached).toContainText(`5 files · ${formatBytes(bytes)}`);
   await page.route('**/models/stories260K/**', (r) => r.abort('internetdisconnected'));
   await page.getByRole('radio', { name: 'Hub or URL' }).check();
   await page.getByRole('textbox', { name: 'Hugging Face id or URL' }).fill(url);
@@ -143,13 +144,13 @@ test('downloads are cached: listed per model with sizes, kept over a reload, loa
   // Delete asks first; Cancel keeps the files.
   await cached.getByRole('button', { name: `Delete ${url}` }).click();
   const confirm = page.getByRole('group', { name: `Confirm deleting ${url}` });
-  await expect(confirm).toContainText(`Delete 4 files (${formatBytes(bytes)}) of ${url}?`);
+  await expect(confirm).toContainText(`Delete 5 files (${formatBytes(bytes)}) of ${url}?`);
   await shot(page, 'mp-05-confirm-delete');
   await confirm.getByRole('button', { name: 'Cancel' }).click();
   await expect(cached).toHaveCount(1);
   await cached.getByRole('button', { name: `Delete ${url}` }).click();
   await confirm.getByRole('button', { name: 'Yes, delete' }).click();
-  await expect(page.getByRole('status').filter({ hasText: `Deleted 4 files of ${url}.` })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: `Deleted 5 files of ${url}.` })).toBeVisible();
   await expect(page.getByTestId('cached-model')).toHaveCount(0);
   await expect(page.getByText('Nothing downloaded yet.')).toBeVisible();
   await page.reload();

@@ -1,6 +1,8 @@
 // Vite plugin (Node side): serves model folders to the page.
-//   GET /models/index.json      → [{ id, files }] for every folder under MODELS_DIR holding a config.json,
+//   GET /models/index.json      → [{ id, files }] for every folder under MODELS_DIR holding a config.json (id: the
+//                                  folder), and for every .gguf file of a folder without one (id: folder/file.gguf),
 //                                  plus folders mounted by the CLI (STEERSCOPE_MODEL_MOUNTS = JSON {id: dir}).
+//   GET /models/<id>/           → { files: [{ name, size }] }: the folder's files (how a GGUF folder's file is found).
 //   GET /models/<id>/<file>     → the file, with Content-Length and byte-range support (streamed loading).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,12 +14,29 @@ export interface ModelMount {
   dir: string;
 }
 
+const isGguf = (name: string) => /\.gguf$/i.test(name);
+
+function ggufFiles(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => isGguf(n) && fs.statSync(path.join(dir, n)).isFile()).sort();
+}
+
+/** Model folders: those with a config.json, and those holding .gguf files. */
 function listModelFolders(modelsDir: string): ModelMount[] {
   if (!fs.existsSync(modelsDir)) return [];
+  // statSync follows symbolic links: a linked model folder is listed too.
   return fs
-    .readdirSync(modelsDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(modelsDir, e.name, 'config.json')))
-    .map((e) => ({ id: e.name, dir: path.join(modelsDir, e.name) }));
+    .readdirSync(modelsDir)
+    .map((name) => ({ id: name, dir: path.join(modelsDir, name) }))
+    .filter((m) => fs.statSync(m.dir, { throwIfNoEntry: false })?.isDirectory() && (fs.existsSync(path.join(m.dir, 'config.json')) || ggufFiles(m.dir).length > 0));
+}
+
+/** What index.json lists for a folder: the folder itself, or (no config.json) each of its GGUF files. */
+function listedModels(m: ModelMount): { id: string; files: { name: string; size: number }[] }[] {
+  const files = listFiles(m.dir);
+  if (fs.existsSync(path.join(m.dir, 'config.json'))) return [{ id: m.id, files }];
+  const ggufs = files.filter((f) => isGguf(f.name) && !f.name.includes('/'));
+  if (ggufs.length === 0) return [{ id: m.id, files }];
+  return ggufs.map((f) => ({ id: `${m.id}/${f.name}`, files: [f] }));
 }
 
 function mountsFromEnv(): ModelMount[] {
@@ -74,7 +93,7 @@ export function modelsPlugin(modelsDir: string): Plugin {
       server.middlewares.use('/models', (req, res, next) => {
         const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
         if (url === '/index.json' || url === '/') {
-          const body = JSON.stringify(mounts().map((m) => ({ id: m.id, files: listFiles(m.dir) })));
+          const body = JSON.stringify(mounts().flatMap(listedModels));
           res.setHeader('Content-Type', 'application/json');
           res.setHeader('Cache-Control', 'no-store');
           res.end(body);
@@ -83,9 +102,15 @@ export function modelsPlugin(modelsDir: string): Plugin {
         const parts = url.replace(/^\//, '').split('/');
         const mount = mounts().find((m) => m.id === parts[0]);
         const rel = parts.slice(1).join('/');
+        if (mount && rel === '') {
+          res.setHeader('Content-Type', 'application/json');
+          res.setHeader('Cache-Control', 'no-store');
+          res.end(JSON.stringify({ files: listFiles(mount.dir) }));
+          return;
+        }
         if (!mount || !rel || rel.split('/').some((p) => p === '..' || p === '')) {
           res.statusCode = 404;
-          res.end(mount ? `no file ${rel} in model ${mount.id}` : `no model folder ${parts[0]} (a model folder needs a config.json)`);
+          res.end(mount ? `no file ${rel} in model ${mount.id}` : `no model folder ${parts[0]} (a model folder needs a config.json or a .gguf file)`);
           return;
         }
         const file = path.join(mount.dir, rel);

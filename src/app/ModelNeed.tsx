@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { catalogSpec, findCatalogModel } from '../model/catalog.ts';
 import { checkFit, estimateGpuMemory, type FitVerdict, type MemoryEstimate } from '../model/gpu/memory-estimate.ts';
-import { pickedModelFiles, urlModelFiles } from '../model/formats/model-files.ts';
+import { pickedModelFiles } from '../model/formats/model-files.ts';
 import { probeModel, type ModelProbe } from '../model/formats/model-probe.ts';
 import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import type { WeightDType } from '../model/spec.ts';
@@ -22,7 +22,7 @@ const folderProbes = new WeakMap<PickedFolder, Promise<ModelProbe>>();
 function probeServer(id: string, listed: string[] | undefined): Promise<ModelProbe> {
   let p = serverProbes.get(id);
   if (!p) {
-    p = probeModel(urlModelFiles(id, `${location.origin}/models/${encodeURIComponent(id)}/`, false), listed);
+    p = probeModel(resolveModelSource(id), listed);
     serverProbes.set(id, p);
   }
   return p;

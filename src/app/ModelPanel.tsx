@@ -82,6 +82,7 @@ export function ModelPanel() {
   const load = useApp((s) => s.load);
   const { setSourceKind, setServerId, setRef, setFolder, loadModel } = useApp.getState();
   const folderInput = useRef<HTMLInputElement | null>(null);
+  const ggufInput = useRef<HTMLInputElement | null>(null);
   /** The typed hub id or URL whose memory need the user asked for. */
   const [checkedRef, setCheckedRef] = useState('');
   const need = useSelectionNeed(checkedRef);
@@ -91,11 +92,28 @@ export function ModelPanel() {
   const loading = load.status === 'loading';
   const verdict = need.status === 'ready' ? need.verdict : null;
   useEffect(() => setRefusal(null), [sourceKind, serverId, ref, folder, catalogId]);
+  // The only model on this server (the fetched default model, on a fresh clone) is preselected.
+  const onlyServerModel = serverModels.status === 'ready' && serverModels.items.length === 1 ? serverModels.items[0].id : '';
+  useEffect(() => {
+    if (onlyServerModel && serverId === '' && sourceKind === 'server') setServerId(onlyServerModel);
+  }, [onlyServerModel, serverId, sourceKind, setServerId]);
   const p = load.progress;
   const determinate = p !== null && p.phase === 'weights' && p.totalBytes > 0;
 
   return (
-    <section className="panel model">
+    <section
+      className="panel model"
+      // A model file dropped on the panel (a .gguf, or a folder's files) loads like a picked one.
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const files = Array.from(e.dataTransfer.files);
+        if (files.length === 0) return;
+        e.preventDefault();
+        setFolder(files);
+      }}
+    >
       <h2>Model</h2>
       <AdapterSummary />
       <form
@@ -151,7 +169,7 @@ export function ModelPanel() {
               autoCapitalize="off"
               autoComplete="off"
             />
-            <p className="hint">An owner/name id (optionally @revision), or the URL of a folder with config.json, tokenizer.json and .safetensors files. Downloads are cached in the browser.</p>
+            <p className="hint">An owner/name id (optionally @revision), one GGUF file of a repo as owner/name/file.gguf (e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_0.gguf), or the URL of a folder with config.json, tokenizer.json and .safetensors files or of a .gguf file. Downloads are cached in the browser.</p>
             {ref.trim() !== '' && !findCatalogModel(ref) && checkedRef !== ref.trim() && (
               <button type="button" className="secondary small" onClick={() => setCheckedRef(ref.trim())}>
                 Check its memory need
@@ -168,6 +186,9 @@ export function ModelPanel() {
             <div className="row">
               <button type="button" className="secondary" onClick={() => folderInput.current?.click()} aria-describedby="folder-label folder-chosen">
                 Open a local folder
+              </button>
+              <button type="button" className="secondary" onClick={() => ggufInput.current?.click()} aria-describedby="folder-label folder-chosen">
+                Open a GGUF file
               </button>
               <span id="folder-chosen" className="muted">
                 {folder ? `${folder.name}: ${plural(folder.files.length, 'file')}, ${formatBytes(folder.bytes)}` : 'No folder chosen'}
@@ -188,7 +209,21 @@ export function ModelPanel() {
                 e.target.value = '';
               }}
             />
-            <p className="hint">The folder that holds config.json, tokenizer.json and the .safetensors files. Nothing is uploaded.</p>
+            <input
+              ref={ggufInput}
+              type="file"
+              accept=".gguf"
+              hidden
+              tabIndex={-1}
+              aria-label="GGUF model file"
+              onChange={(e) => {
+                setFolder(Array.from(e.target.files ?? []));
+                e.target.value = '';
+              }}
+            />
+            <p className="hint">
+              The folder that holds config.json, tokenizer.json and the .safetensors files, or one .gguf file (it carries its own config and tokenizer); files dropped on this panel load the same way. Nothing is uploaded.
+            </p>
           </div>
         )}
 

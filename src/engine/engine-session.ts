@@ -264,7 +264,6 @@ export class EngineSession {
     this.stop();
     return this.serial(async () => {
       const t0 = performance.now();
-      this.forgetModel();
       const files = memoText(modelFilesOf(source));
       const c = await this.gpu();
       const shards = await weightFileNames(files);
@@ -281,6 +280,8 @@ export class EngineSession {
       const m = await loadModel(files, c, {
         maxContext: opts.maxContext,
         allowMissingTokenizer: opts.allowMissingTokenizer,
+        // The model it had is freed only once the new one passed every check: a bad file leaves it usable.
+        beforeUpload: () => this.forgetModel(),
         onProgress: (p) => {
           const i = shards.indexOf(p.file);
           report({ ...p, fileIndex: p.phase === 'done' ? shards.length : i + 1, fileCount: shards.length });

@@ -1,5 +1,6 @@
 import { api } from './api.ts';
 import { evalApi } from './eval-api.ts';
+import { ggufApi } from './gguf-api.ts';
 import { kernelChecksApi } from './kernel-checks-api.ts';
 import { lineasApi } from './lineas-api.ts';
 import { quantChecksApi } from './quant-checks-api.ts';
@@ -8,7 +9,7 @@ import { steeringApi } from './steering-api.ts';
 import { workerApi } from './worker-api.ts';
 import { EngineFailure } from '../engine/engine-errors.ts';
 
-const functions = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi, ...evalApi, ...workerApi, ...quantChecksApi };
+const functions = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi, ...evalApi, ...workerApi, ...quantChecksApi, ...ggufApi };
 export type SteerscopeHarness = typeof functions;
 
 /** The session's own failures cross the page boundary as plain errors with their message (no class name prefixed). */

@@ -1,20 +1,25 @@
-/** CPU weights (f32) read from any ModelFiles source: for in-browser reference checks on small models. */
+/** CPU weights (f32) read from any ModelFiles source through the weight-source registry: for reference checks on small models. */
 import type { CpuWeights } from './weights.ts';
 import { cpuWeightsFromTensors } from './weights.ts';
-import { parseJson } from '../load-model.ts';
+import { decodeWeightsToF32 } from './decode-weights.ts';
+import { openCheckpoint } from '../checkpoint.ts';
 import type { ModelFiles } from '../formats/model-files.ts';
-import { decodeToFloat32, parseSafetensorsFile } from '../formats/safetensors.ts';
-import { parseShardIndex, SHARD_INDEX_FILE } from '../formats/shard-index.ts';
+import type { ModelSpec } from '../spec.ts';
+
+/** The spec and every tensor of the checkpoint as f32, in Hugging Face names and row order. */
+export async function readCpuCheckpoint(files: ModelFiles): Promise<{ spec: ModelSpec; weights: CpuWeights }> {
+  const { spec, source } = await openCheckpoint(files);
+  const tensors = new Map<string, Float32Array>();
+  for (const file of source.files) {
+    const { bytes } = await files.range(file.name, 0, file.size);
+    for (const t of source.tensors) {
+      if (t.file !== file.name) continue;
+      tensors.set(t.name, decodeWeightsToF32(source.prepare(t, bytes.subarray(t.begin, t.end)), t.format, t.name));
+    }
+  }
+  return { spec, weights: cpuWeightsFromTensors(tensors) };
+}
 
 export async function cpuWeightsFromFiles(files: ModelFiles): Promise<CpuWeights> {
-  const index = await files.text(SHARD_INDEX_FILE);
-  const shardNames = index ? parseShardIndex(parseJson(index, `${files.id}/${SHARD_INDEX_FILE}`)).files : ['model.safetensors'];
-  const tensors = new Map<string, Float32Array>();
-  for (const name of shardNames) {
-    const head = await files.range(name, 0, 8);
-    const { bytes } = await files.range(name, 0, head.size);
-    const header = parseSafetensorsFile(bytes, name);
-    for (const t of header.tensors.values()) tensors.set(t.name, decodeToFloat32(bytes.subarray(t.begin, t.end), t.dtype));
-  }
-  return cpuWeightsFromTensors(tensors);
+  return (await readCpuCheckpoint(files)).weights;
 }

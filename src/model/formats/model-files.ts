@@ -15,6 +15,19 @@ export interface ModelFiles {
   range(name: string, start: number, end: number): Promise<{ bytes: Uint8Array; size: number }>;
   /** The file from `start` to its end. */
   stream(name: string, start: number): Promise<ReadableStream<Uint8Array>>;
+  /** The weight file the user named (`owner/repo/model-q4_0.gguf`, a URL to a .gguf): it, not a folder, is loaded. */
+  weightFile?: string;
+  /** The folder's file names when the source can list them (a server folder, picked files); null or absent: unknown. */
+  list?(): Promise<string[] | null>;
+}
+
+/** A JSON file's value, or an error naming the file. */
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ModelFileError(`${where} is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 /** A hub id like `HuggingFaceTB/SmolLM2-135M-Instruct` (optionally `@revision`). */
@@ -41,7 +54,7 @@ function announceCacheChange(): void {
 }
 
 /** Files a model may lack: their absence is cached too. */
-const OPTIONAL_FILES = ['tokenizer_config.json', 'model.safetensors.index.json'];
+const OPTIONAL_FILES = ['tokenizer_config.json', 'model.safetensors.index.json', 'generation_config.json'];
 
 async function cacheMatch(url: string): Promise<Response | undefined> {
   if (typeof caches === 'undefined') return undefined;
@@ -142,6 +155,22 @@ export async function deleteCachedModel(id: string): Promise<number> {
 /** Files under a URL base (ending in /). `cache` keeps downloads in the Cache API (hub models). */
 export function urlModelFiles(id: string, base: string, cache = false): ModelFiles {
   const url = (name: string) => base + name.split('/').map(encodeURIComponent).join('/');
+  const sizes = new Map<string, Promise<number>>();
+  const fileSize = (name: string): Promise<number> => {
+    let p = sizes.get(name);
+    if (!p) {
+      p = fetch(url(name), { method: 'HEAD' }).then((res) => {
+        const n = res.ok && !res.headers.has('Content-Encoding') ? Number(res.headers.get('Content-Length') ?? NaN) : NaN;
+        if (!Number.isSafeInteger(n) || n < 0) {
+          throw new ModelFileError(`${id}/${name}: the server sent a byte range but not the file's size (no readable Content-Range, and HEAD gave no Content-Length)`);
+        }
+        return n;
+      });
+      sizes.set(name, p);
+      p.catch(() => sizes.delete(name));
+    }
+    return p;
+  };
   return {
     id,
     async text(name) {
@@ -163,8 +192,10 @@ export function urlModelFiles(id: string, base: string, cache = false): ModelFil
       if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
       const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
       const buf = new Uint8Array(await res.arrayBuffer());
-      const size = total ? Number(total[1]) : buf.byteLength;
-      return { bytes: res.status === 206 ? buf : buf.subarray(start, end), size };
+      if (res.status !== 206) return { bytes: buf.subarray(start, end), size: buf.byteLength }; // the whole file came
+      // A CDN may send the range without exposing Content-Range to the page (CORS): the size then comes from a HEAD.
+      const size = total ? Number(total[1]) : await fileSize(name);
+      return { bytes: buf, size };
     },
     async stream(name, start) {
       const res = await cachedFetch(url(name), undefined, cache, id);
@@ -186,8 +217,13 @@ export function pickedModelFiles(id: string, files: File[]): ModelFiles {
     if (!f) throw new ModelFileError(`the folder ${id} has no ${name}`);
     return f;
   };
+  // A folder holding one .gguf and no config.json is that GGUF model: its id names the file (folder/file.gguf), which
+  // also survives wrappers that pass only the id on.
+  const ggufs = [...byName.keys()].filter((n) => /\.gguf$/i.test(n) && !n.includes('/'));
+  if (!byName.has('config.json') && ggufs.length === 1 && !/\.gguf$/i.test(id)) id = `${id}/${ggufs[0]}`;
   return {
     id,
+    list: async () => [...byName.keys()],
     async text(name) {
       const f = byName.get(name);
       return f ? f.text() : null;

@@ -1,12 +1,56 @@
-/** Turns what a user or the CLI names (a folder the dev server serves, a hub id, a URL) into a ModelFiles source. */
-import { hubBaseUrl, isHubId, urlModelFiles, type ModelFiles } from './model-files.ts';
+/**
+ * Turns what a user or the CLI names into a ModelFiles source:
+ * - `https://…/` or `https://…/name` — a folder of files under that URL; `https://…/model.gguf` — that GGUF file;
+ * - `owner/name` (optionally `owner/name@revision`) — a Hugging Face hub repo (config.json + safetensors);
+ * - `owner/name/file.gguf` (optionally `owner/name@revision/file.gguf`) — one GGUF file of a hub repo, e.g.
+ *   `Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_0.gguf`;
+ * - `folder` — a model folder of the dev server (MODELS_DIR or a CLI mount); `folder/file.gguf` — one GGUF file in it.
+ */
+import { hubBaseUrl, isHubId, ModelFileError, urlModelFiles, type ModelFiles } from './model-files.ts';
+
+const GGUF = /\.gguf$/i;
+
+/** A server folder's listing: GET /models/<folder>/ answers the folder's files as JSON. */
+function withServerListing(files: ModelFiles, base: string): ModelFiles {
+  let listing: Promise<string[] | null> | null = null;
+  return {
+    ...files,
+    list() {
+      listing ??= fetch(base, { cache: 'no-store' })
+        .then(async (res) => {
+          if (!res.ok || !(res.headers.get('Content-Type') ?? '').includes('json')) return null;
+          const body = (await res.json()) as { files?: { name: string }[] };
+          return Array.isArray(body.files) ? body.files.map((f) => f.name) : null;
+        })
+        .catch(() => null);
+      return listing;
+    },
+  };
+}
 
 export function resolveModelSource(ref: string, origin: string = globalThis.location?.origin ?? ''): ModelFiles {
   if (/^https?:\/\//.test(ref)) {
+    const path = ref.split(/[?#]/)[0];
+    if (GGUF.test(path)) {
+      const slash = ref.lastIndexOf('/', path.length - 1);
+      return { ...urlModelFiles(ref, ref.slice(0, slash + 1), true), weightFile: decodeURIComponent(path.slice(slash + 1)) };
+    }
     const base = ref.endsWith('/') ? ref : ref + '/';
     return urlModelFiles(ref, base, true);
   }
+  const hubFile = /^([\w.-]+\/[\w.-]+(?:@[\w.-]+)?)\/([\w.-]+\.gguf)$/i.exec(ref);
+  if (hubFile) return { ...urlModelFiles(ref, hubBaseUrl(hubFile[1]), true), weightFile: hubFile[2] };
+  const serverFile = /^([\w.-]+)\/([\w.-]+\.gguf)$/i.exec(ref);
+  if (serverFile) {
+    const base = `${origin}/models/${encodeURIComponent(serverFile[1])}/`;
+    return { ...withServerListing(urlModelFiles(ref, base, false), base), weightFile: serverFile[2] };
+  }
   if (isHubId(ref)) return urlModelFiles(ref, hubBaseUrl(ref), true);
-  if (/^[\w.-]+$/.test(ref)) return urlModelFiles(ref, `${origin}/models/${encodeURIComponent(ref)}/`, false);
-  throw new Error(`"${ref}" is neither a model folder, a Hugging Face id (owner/name) nor a URL`);
+  if (/^[\w.-]+$/.test(ref)) {
+    const base = `${origin}/models/${encodeURIComponent(ref)}/`;
+    return withServerListing(urlModelFiles(ref, base, false), base);
+  }
+  throw new ModelFileError(
+    `"${ref}" is neither a model folder (folder, folder/file.gguf), a Hugging Face repo (owner/name, owner/name/file.gguf) nor a URL`,
+  );
 }

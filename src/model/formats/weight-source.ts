@@ -29,6 +29,8 @@ export interface OpenedSource {
   tensors: SourceTensor[];
   /** A Hugging Face-style config.json object when the file carries its own (GGUF metadata); null: read config.json. */
   config: Record<string, unknown> | null;
+  /** tokenizer.json and tokenizer_config.json objects when the file carries its own tokenizer (GGUF); null: read them. */
+  tokenizer: { json: Record<string, unknown>; config: Record<string, unknown> } | null;
   /**
    * Turns one tensor's file bytes into the bytes the engine uploads (same format; e.g. rows moved back into
    * Hugging Face order). Identity for most sources.
