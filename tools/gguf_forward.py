@@ -4,12 +4,14 @@ reads and dequantizes them: an independent reference for our engine (nothing her
 
 Usage:
   gguf_forward.py MODEL.gguf [--ids 1,2,3] [--greedy N] [--logits all|last|none]
-  (or the ids as JSON on stdin: {"ids": [...], "greedy": N, "logits": "all"})
+  (or the ids as JSON on stdin: {"ids": [...], "greedy": N, "logits": "all"}, or several sequences at once, the
+  weights read once: {"sequences": [[...], [...]], "logits": "none"} → {"results": [one answer per sequence]})
 
 Prints one JSON object:
   n_vocab, ids (the prompt),
-  positions: per prompt position {argmax, top2: [id, id], top2_logits: [a, b]} (the model's prediction of the
-             next token after that position),
+  positions: per prompt position {argmax, top2: [id, id], top2_logits: [a, b], next_logit} (the model's
+             prediction of the token after that position; next_logit: the logit of the id that follows in the
+             input, absent at the last position — teacher forcing: score another engine's choices),
   logits_f32_base64 (when --logits is all or last): the prompt rows (all: n_ids × n_vocab, last: 1 × n_vocab) as
              little-endian float32, row-major,
   greedy: N greedy steps after the prompt, each {id, top2, top2_logits} (the chosen id and the top two of the
@@ -151,20 +153,31 @@ def main():
     ap.add_argument("--logits", choices=["all", "last", "none"], default=None)
     a = ap.parse_args()
     req = {} if a.ids else json.load(sys.stdin)
-    ids = [int(t) for t in a.ids.split(",")] if a.ids else [int(t) for t in req["ids"]]
     greedy = a.greedy if a.greedy is not None else int(req.get("greedy", 0))
     logits_mode = a.logits or req.get("logits", "all")
+    m = Model(a.model)
+    if "sequences" in req:
+        out = {"results": [answer(m, [int(t) for t in ids], greedy, logits_mode) for ids in req["sequences"]]}
+    else:
+        ids = [int(t) for t in a.ids.split(",")] if a.ids else [int(t) for t in req["ids"]]
+        out = answer(m, ids, greedy, logits_mode)
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+
+
+def answer(m, ids, greedy, logits_mode):
     if not ids:
         raise SystemExit("no token ids")
-    m = Model(a.model)
     if max(ids) >= m.n_vocab or min(ids) < 0:
         raise SystemExit(f"token id out of range 0…{m.n_vocab - 1}")
     kv = []
     logits = m.forward(ids, kv, 0)
     positions = []
-    for row in logits:
+    for i, row in enumerate(logits):
         t, tl = top2(row)
         positions.append({"argmax": t[0], "top2": t, "top2_logits": tl})
+        if i + 1 < len(ids):
+            positions[-1]["next_logit"] = float(row[ids[i + 1]])
     # Greedy steps: step s holds the chosen id and the top two of the distribution it was chosen from.
     steps = []
     t, tl = positions[-1]["top2"], positions[-1]["top2_logits"]
@@ -183,8 +196,7 @@ def main():
         rows = logits if logits_mode == "all" else logits[-1:]
         out["logits_rows"] = logits_mode
         out["logits_f32_base64"] = base64.b64encode(np.ascontiguousarray(rows, dtype="<f4").tobytes()).decode("ascii")
-    json.dump(out, sys.stdout)
-    sys.stdout.write("\n")
+    return out
 
 
 if __name__ == "__main__":
