@@ -10,6 +10,7 @@ import type { HookMap } from '../src/core/steer-map.ts';
 import { randomMap } from '../src/testing/random-maps.ts';
 import { num, str, type Flags } from './args.ts';
 import { benchModel, BENCH_MODELS } from './bench-models.ts';
+import { benchPrompt, runWllamaBench, WLLAMA_VARIANTS, type WllamaRow, type WllamaVariant } from './bench-wllama.ts';
 import { openBrowserSession, REPO_ROOT } from './browser-session.ts';
 import { median } from '../src/testing/median.ts';
 
@@ -35,9 +36,15 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   // Alternating unsteered/steered rounds per model: up to --rounds, while they fit in --round-budget seconds.
   const maxRounds = num(flags, 'rounds', 5)!;
   const roundBudgetMs = num(flags, 'round-budget', 60)! * 1000;
-  // What to measure: decode/prefill/steering/memory/peer ('decode') and the LinEAS step over forward ratio ('training').
+  // What to measure: decode/prefill/steering/memory/peer ('decode'), the LinEAS step over forward ratio ('training'),
+  // and llama.cpp in WebAssembly on the GGUF file --gguf ('wllama').
   const sections = new Set((str(flags, 'sections') ?? 'decode,training').split(',').map((x) => x.trim()));
-  for (const x of sections) if (x !== 'decode' && x !== 'training') throw new Error(`--sections takes decode and/or training, got "${x}"`);
+  for (const x of sections) if (x !== 'decode' && x !== 'training' && x !== 'wllama') throw new Error(`--sections takes decode, training and/or wllama, got "${x}"`);
+  const gguf = str(flags, 'gguf');
+  if (sections.has('wllama') && !gguf) throw new Error('--sections wllama needs --gguf <file.gguf>');
+  const wllamaVariants = (str(flags, 'wllama-variants') ?? WLLAMA_VARIANTS.join(',')).split(',').map((x) => x.trim()) as WllamaVariant[];
+  for (const v of wllamaVariants) if (!WLLAMA_VARIANTS.includes(v)) throw new Error(`--wllama-variants takes ${WLLAMA_VARIANTS.join(', ')}, got "${v}"`);
+  const wllamaRounds = num(flags, 'wllama-rounds', 3)!;
   const trainingModels = new Set((str(flags, 'training-models') ?? 'stories260K,smollm2-135m').split(',').map((x) => x.trim()));
   // A LinEAS step on a batch of --train-batch random prompts of --train-tokens tokens, every attn and mlp hook trained.
   const trainBatch = num(flags, 'train-batch', 4)!;
@@ -45,7 +52,8 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const trainReps = num(flags, 'train-reps', 3)!;
   const log = (s: string) => process.stderr.write(s + '\n');
   const prepared = [];
-  for (const m of models) prepared.push(await benchModel(m, log));
+  // Our engine's models only when one of its sections is asked for.
+  if (sections.has('decode') || sections.has('training')) for (const m of models) prepared.push(await benchModel(m, log));
   const mounts = Object.fromEntries(prepared.map((m) => [m.name, m.dir]));
   const session = await openBrowserSession(mounts);
   const runs: RunRow[] = [];
@@ -123,6 +131,14 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   } finally {
     await session.close();
   }
+  // wllama on the GGUF file, on the prompt both engines share (benchPrompt: its ids are what our engine prefills).
+  let wllama: WllamaRow[] = [];
+  let wllamaPrompt: { tokens: number; text: string } | null = null;
+  if (sections.has('wllama')) {
+    const prompt = await benchPrompt(gguf!, promptTokens);
+    wllamaPrompt = { tokens: prompt.ids.length, text: prompt.text };
+    wllama = await runWllamaBench({ gguf: gguf!, prompt, newTokens, variants: wllamaVariants, rounds: wllamaRounds, log });
+  }
   const ratios = prepared.map((m) => {
     const ours = runs.find((r) => r.model === m.name && r.engine === 'steerscope' && !r.steered);
     const peer = runs.find((r) => r.model === m.name && r.engine === 'onnxruntime-web' && !r.skipped);
@@ -131,7 +147,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const result = {
     date: new Date().toISOString(),
-    command: `npm run bench -- --models ${models.join(',')} --sections ${[...sections].join(',')} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000} --train-batch ${trainBatch} --train-tokens ${trainTokens} --train-reps ${trainReps}`,
+    command: `npm run bench -- --models ${models.join(',')} --sections ${[...sections].join(',')}${gguf ? ` --gguf ${gguf} --wllama-variants ${wllamaVariants.join(',')} --wllama-rounds ${wllamaRounds}` : ''} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000} --train-batch ${trainBatch} --train-tokens ${trainTokens} --train-reps ${trainReps}`,
     machine: { adapter, browser: adapter?.userAgent, cpu, cores: os.cpus().length, memoryBytes: os.totalmem() },
     settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'runs: fastest run of each configuration; steering: median over rounds of the paired ratio', training: { batch: trainBatch, promptTokens: trainTokens, reps: trainReps, reported: 'median step / median forward after one warm-up' } },
     runs,
@@ -139,6 +155,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
     steering,
     training,
     memory,
+    ...(sections.has('wllama') ? { wllama, wllamaPrompt } : {}),
   };
   const machineName = `${adapter?.architecture || adapter?.vendor || 'gpu'}-${os.cpus().length}cpu`.replace(/[^\w.-]/g, '_');
   const dir = path.join(REPO_ROOT, 'bench/results');
