@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
+import { sendNotFound } from './not-found.ts';
 
 export interface ModelMount {
   id: string;
@@ -72,7 +73,13 @@ export function modelsPlugin(modelsDir: string): Plugin {
     name: 'steerscope-models',
     configureServer(server) {
       server.middlewares.use('/models', (req, res, next) => {
-        const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
+        let url: string;
+        try {
+          url = decodeURIComponent((req.url ?? '/').split('?')[0]);
+        } catch {
+          sendNotFound(res, 'bad-path');
+          return;
+        }
         if (url === '/index.json' || url === '/') {
           const body = JSON.stringify(mounts().map((m) => ({ id: m.id, files: listFiles(m.dir) })));
           res.setHeader('Content-Type', 'application/json');
@@ -84,14 +91,12 @@ export function modelsPlugin(modelsDir: string): Plugin {
         const mount = mounts().find((m) => m.id === parts[0]);
         const rel = parts.slice(1).join('/');
         if (!mount || !rel || rel.split('/').some((p) => p === '..' || p === '')) {
-          res.statusCode = 404;
-          res.end(mount ? `no file ${rel} in model ${mount.id}` : `no model folder ${parts[0]} (a model folder needs a config.json)`);
+          sendNotFound(res, !mount ? 'no-model' : rel ? 'bad-path' : 'no-file');
           return;
         }
         const file = path.join(mount.dir, rel);
         if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-          res.statusCode = 404;
-          res.end(`no file ${rel} in model ${mount.id}`);
+          sendNotFound(res, 'no-file');
           return;
         }
         sendFile(req, res, file);
