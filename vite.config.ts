@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { modelsPlugin } from './server/models-plugin.ts';
@@ -5,14 +6,21 @@ import { modelsPlugin } from './server/models-plugin.ts';
 // MODELS_DIR: folder whose model sub-folders (each with a config.json) the app lists. Default ./models.
 const modelsDir = process.env.MODELS_DIR ?? './models';
 
-export default defineConfig({
+// The production build is the app (index.html) only: test pages such as harness.html are served by the dev server
+// (browser tests, CLI, bench) and not shipped; onnxruntime-web, which only the harness's ONNX reference runs, is
+// replaced by a stub so its WebAssembly is not emitted (see server/onnxruntime-web-stub.ts).
+export default defineConfig(({ command }) => ({
   plugins: [react(), modelsPlugin(modelsDir)],
   worker: { format: 'es' },
   // Pre-bundle the heavy dependencies at start, so no page reloads mid-run when they are first imported.
   optimizeDeps: { exclude: ['onnxruntime-web'], include: ['react', 'react-dom/client', 'zustand', '@huggingface/transformers'] },
+  resolve:
+    command === 'build'
+      ? { alias: [{ find: /^onnxruntime-web(\/webgpu)?$/, replacement: path.resolve(import.meta.dirname, 'server/onnxruntime-web-stub.ts') }] }
+      : {},
   build: {
     target: 'es2022',
-    rollupOptions: { input: { main: 'index.html', harness: 'harness.html' } },
+    rollupOptions: { input: { main: 'index.html' } },
   },
   server: { fs: { allow: ['.', '..'] } },
-});
+}));
