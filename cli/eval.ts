@@ -9,6 +9,7 @@ import { num, required, str, type Flags } from './args.ts';
 import { readDatasetFile } from './dataset-file.ts';
 import { readInterventionFolder } from './intervention-folder.ts';
 import { progress } from './progress.ts';
+import { checkStrength } from '../src/steering/strength.ts';
 
 /** The sampling the papers evaluate with (spec section 7). */
 export const EVAL_SAMPLING = { temperature: 1, topP: 0.3, topK: 0, repetitionPenalty: 1.2 };
@@ -18,6 +19,7 @@ function lambdaList(text: string): number[] {
   const values = parts.map(Number);
   const bad = parts.findIndex((p, i) => p === '' || !Number.isFinite(values[i]));
   if (bad >= 0) throw new Error(`--lambdas needs numbers separated by commas, got "${text}"`);
+  for (const v of values) checkStrength(v, `--lambdas value λ`);
   return values;
 }
 
