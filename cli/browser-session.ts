@@ -8,6 +8,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/browser.ts';
 import { openHarness, type Remote } from '../e2e/harness.ts';
 import type { SteerscopeHarness } from '../src/harness/main.ts';
+import { closeOnShutdown, keepingSignalsOurs } from './shutdown.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,18 +40,26 @@ export async function openBrowserSession(mounts: Record<string, string>): Promis
   process.env.STEERSCOPE_MODEL_MOUNTS = JSON.stringify(mounts);
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;
+  // From here on an interrupt closes whatever has been started.
+  const unregister = closeOnShutdown(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+  });
   try {
-    server = await createServer({
-      configFile: path.join(REPO_ROOT, 'vite.config.ts'),
-      root: REPO_ROOT,
-      logLevel: 'silent',
-      clearScreen: false,
-      server: { port: 0, host: '127.0.0.1', hmr: false },
+    server = await keepingSignalsOurs(async () => {
+      const s = await createServer({
+        configFile: path.join(REPO_ROOT, 'vite.config.ts'),
+        root: REPO_ROOT,
+        logLevel: 'silent',
+        clearScreen: false,
+        server: { port: 0, host: '127.0.0.1', hmr: false },
+      });
+      return s.listen();
     });
-    await server.listen();
     const address = server.httpServer?.address();
     if (!address || typeof address === 'string') throw new Error('the dev server did not report its port');
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+    // Our own handlers close the browser on signals (and print the JSON error), not Playwright's.
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     const page = await browser.newPage();
     const api = await openHarness(page, `http://127.0.0.1:${address.port}/harness.html`);
     const s = server;
@@ -58,11 +67,13 @@ export async function openBrowserSession(mounts: Record<string, string>): Promis
     return {
       api,
       async close() {
+        unregister();
         await b.close().catch(() => undefined);
         await s.close().catch(() => undefined);
       },
     };
   } catch (e) {
+    unregister();
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     throw e;

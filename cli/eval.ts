@@ -2,16 +2,16 @@
 // the dataset's source prompts continued source-like by the scorer (--scorer: the dataset's lexicon, or VADER
 // sentiment) with its mean value, the perplexity of its control prompts under the steered model and of the
 // continuations under the unsteered one, their diversity (distinct-n), and the Pareto fronts.
-import fs from 'node:fs';
-import path from 'node:path';
 import { paretoFront } from '../src/eval/pareto.ts';
 import { DEFAULT_SCORER, SCORERS } from '../src/eval/scorers/registry.ts';
-import { parseDataset } from '../src/steering/dataset.ts';
 import { decodeIntervention } from '../src/steering/intervention-file.ts';
-import type { EvalParams, EvalPoint } from '../src/engine/protocol.ts';
+import type { EvalParams, EvalPoint, EvalProgressEvent } from '../src/engine/protocol.ts';
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
+import { readDatasetFile } from './dataset-file.ts';
 import { readInterventionFolder } from './intervention-folder.ts';
+import { progress } from './progress.ts';
+import { checkStrength } from '../src/steering/strength.ts';
 
 /** The sampling the papers evaluate with (spec section 7). */
 export const EVAL_SAMPLING = { temperature: 1, topP: 0.3, topK: 0, repetitionPenalty: 1.2 };
@@ -21,6 +21,7 @@ function lambdaList(text: string): number[] {
   const values = parts.map(Number);
   const bad = parts.findIndex((p, i) => p === '' || !Number.isFinite(values[i]));
   if (bad >= 0) throw new Error(`--lambdas needs numbers separated by commas, got "${text}"`);
+  for (const v of values) checkStrength(v, `--lambdas value λ`);
   return values;
 }
 
@@ -42,13 +43,35 @@ export function frontsOf(points: EvalPoint[]): { gated: boolean; points: number[
     .filter((f): f is { gated: boolean; points: number[] } => f !== null);
 }
 
+/** Awaits `work`, printing its latest progress event (polled every few seconds) to stderr when it changed. */
+async function reportingProgress<T>(work: Promise<T>, poll: () => Promise<EvalProgressEvent[]>, everyMs = 3000): Promise<T> {
+  let last = '';
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      if (done) break;
+      const events = await poll().catch(() => []);
+      const p = events[events.length - 1];
+      const line = p ? `eval ${p.done}/${p.total} (λ ${p.lambda}, gates ${p.gated ? 'on' : 'off'})` : '';
+      if (line && line !== last) progress(line);
+      last = line;
+    }
+  })();
+  void loop;
+  try {
+    return await work;
+  } finally {
+    done = true;
+  }
+}
+
 export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
   const model = modelRef(required(flags, 'model'), mounts);
   const ivDir = required(flags, 'intervention');
   const datasetPath = required(flags, 'dataset');
-  if (!fs.existsSync(datasetPath)) throw new Error(`no dataset file ${datasetPath}`);
-  const dataset = parseDataset(fs.readFileSync(datasetPath, 'utf8'), path.basename(datasetPath));
+  const { dataset } = readDatasetFile(datasetPath);
   const scorer = str(flags, 'scorer') ?? DEFAULT_SCORER;
   if (!SCORERS.some((s) => s.id === scorer)) throw new Error(`--scorer must be one of ${SCORERS.map((s) => s.id).join(', ')}, got "${scorer}"`);
   const lex = dataset.lexicon;
@@ -85,11 +108,14 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
     },
     chat: Boolean(flags.chat),
   };
+  progress(`starting the browser and loading ${model}…`);
   const session = await openBrowserSession(mounts);
   try {
-    await session.api.load(model, { maxContext: num(flags, 'max-context') });
+    const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
+    progress(`model loaded (${Math.round(loaded.loadMs)} ms); evaluating λ ${lambdas.join(', ')}, gates ${gates}, ${params.prompts.length} prompts, ${params.neutral.length} neutral texts`);
     await session.api.setIntervention(enc, { strength: 1, useGate: true, checkModel: false });
-    const r = await session.api.evaluate(params);
+    const r = await reportingProgress(session.api.evaluate(params), () => session.api.evalProgress());
+    progress(`evaluated in ${Math.round(r.evalMs)} ms`);
     return {
       model: str(flags, 'model'),
       intervention: { folder: ivDir, method: r.intervention.method, hooks: r.intervention.hooks, hasGates: r.intervention.hasGates },

@@ -1,6 +1,6 @@
 // `fit`: fit an intervention on a model from a dataset file and save it as a folder.
-import fs from 'node:fs';
-import path from 'node:path';
+import { readDatasetFile } from './dataset-file.ts';
+import { heartbeat, progress } from './progress.ts';
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { writeInterventionFolder } from './intervention-folder.ts';
@@ -12,21 +12,27 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
   const model = modelRef(required(flags, 'model'), mounts);
   const datasetPath = required(flags, 'dataset');
-  if (!fs.existsSync(datasetPath)) throw new Error(`no dataset file ${datasetPath}`);
+  // Checked here (format and size limits) so a bad file fails before the browser starts.
+  const data = readDatasetFile(datasetPath);
   const method = required(flags, 'method');
   if (!(METHODS as string[]).includes(method)) throw new Error(`--method must be one of ${METHODS.join(', ')}, got "${method}"`);
   const out = required(flags, 'out');
+  progress(`starting the browser and loading ${model}…`);
   const session = await openBrowserSession(mounts);
+  let stopBeat = () => {};
   try {
-    await session.api.load(model);
+    const loaded = await session.api.load(model);
+    const sizes = `${data.dataset.source.length} source / ${data.dataset.target.length} target / ${data.dataset.control.length} control prompts`;
+    progress(`model loaded (${Math.round(loaded.loadMs)} ms); fitting ${method} on ${sizes}`);
+    stopBeat = heartbeat(`fitting ${method}`);
     if (steeringMethod(method)?.kind === 'trained') {
       const dsas = flags['dsas-e2e'] ? ('e2e' as const) : undefined;
       if (flags.dsas) throw new Error('LinEAS takes --dsas e2e (gates trained end to end)');
       const trainer = str(flags, 'trainer') ?? 'auto';
       if (trainer !== 'auto' && trainer !== 'cpu' && trainer !== 'gpu') throw new Error(`--trainer must be auto, cpu or gpu, got "${trainer}"`);
       const r = await session.api.fitLineas({
-        dataset: fs.readFileSync(datasetPath, 'utf8'),
-        datasetName: path.basename(datasetPath),
+        dataset: data.text,
+        datasetName: data.name,
         hooks: str(flags, 'hooks'),
         steps: num(flags, 'steps'),
         lr: num(flags, 'lr'),
@@ -37,22 +43,27 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
         dsas,
         trainer,
       });
+      stopBeat();
       writeInterventionFolder(out, r.intervention);
+      progress(`fitted in ${Math.round(r.fitMs)} ms; saved ${out}`);
       const metrics = r.metrics as { finalLoss: number; curve: unknown[]; support: unknown };
       return { model: str(flags, 'model'), method, trainer: r.trainer, dsas: dsas ?? false, hooks: r.hooks, out, fitMs: r.fitMs, finalLoss: metrics.finalLoss, curve: metrics.curve, support: metrics.support };
     }
     const closedForm = closedFormMethod(method);
     if (!closedForm) throw new Error(`--method ${method} is not fitted in closed form`);
     const r = await session.api.fit({
-      dataset: fs.readFileSync(datasetPath, 'utf8'),
-      datasetName: path.basename(datasetPath),
+      dataset: data.text,
+      datasetName: data.name,
       method: closedForm.id,
       hooks: str(flags, 'hooks'),
       dsas: Boolean(flags.dsas),
     });
+    stopBeat();
     writeInterventionFolder(out, r.intervention);
+    progress(`fitted in ${Math.round(r.fitMs)} ms; saved ${out}`);
     return { model: str(flags, 'model'), method, dsas: Boolean(flags.dsas), hooks: r.hooks, out, fitMs: r.fitMs, metrics: r.metrics };
   } finally {
+    stopBeat();
     await session.close();
   }
 }

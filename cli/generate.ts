@@ -2,6 +2,7 @@
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { readInterventionFolder } from './intervention-folder.ts';
+import { checkStrength } from '../src/steering/strength.ts';
 
 export async function runGenerate(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
@@ -9,12 +10,14 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
   const prompt = required(flags, 'prompt');
   const maxNewTokens = num(flags, 'max-new-tokens', 64)!;
   const greedy = Boolean(flags.greedy);
+  const strength = num(flags, 'strength');
+  if (strength !== undefined) checkStrength(strength, '--strength');
   const session = await openBrowserSession(mounts);
   try {
     const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
     const ivDir = str(flags, 'intervention');
     if (ivDir) {
-      await session.api.setIntervention(readInterventionFolder(ivDir), { strength: num(flags, 'strength'), useGate: !flags['no-gate'], checkModel: false });
+      await session.api.setIntervention(readInterventionFolder(ivDir), { strength, useGate: !flags['no-gate'], checkModel: false });
     }
     const r = await session.api.generate({
       prompt,

@@ -4,6 +4,7 @@
 //        [--stop <text>] [--ignore-eos] [--max-context <n>] --json
 import { parseArgs } from 'node:util';
 import { cleanError } from './browser-session.ts';
+import { shutdownInProgress } from './shutdown.ts';
 import { runBench } from './bench.ts';
 import { runEval } from './eval.ts';
 import { runFit } from './fit.ts';
@@ -72,11 +73,15 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify({ error: `unknown command "${command}"; try --help` }) + '\n');
     return 2;
   }
+  // While an interrupt closes the browser, the command fails under it: the shutdown prints and exits, not us.
+  const interrupted = () => new Promise<number>(() => {});
   try {
     const out = await run(flags);
+    if (shutdownInProgress()) return interrupted();
     process.stdout.write((flags.json ? JSON.stringify(out) : JSON.stringify(out, null, 2)) + '\n');
     return 0;
   } catch (e) {
+    if (shutdownInProgress()) return interrupted();
     process.stdout.write(JSON.stringify({ error: cleanError(e) }) + '\n');
     return 1;
   }

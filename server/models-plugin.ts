@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
+import { sendNotFound } from './not-found.ts';
 
 export interface ModelMount {
   id: string;
@@ -91,7 +92,13 @@ export function modelsPlugin(modelsDir: string): Plugin {
     name: 'steerscope-models',
     configureServer(server) {
       server.middlewares.use('/models', (req, res, next) => {
-        const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
+        let url: string;
+        try {
+          url = decodeURIComponent((req.url ?? '/').split('?')[0]);
+        } catch {
+          sendNotFound(res, 'bad-path');
+          return;
+        }
         if (url === '/index.json' || url === '/') {
           const body = JSON.stringify(mounts().flatMap(listedModels));
           res.setHeader('Content-Type', 'application/json');
@@ -109,14 +116,12 @@ export function modelsPlugin(modelsDir: string): Plugin {
           return;
         }
         if (!mount || !rel || rel.split('/').some((p) => p === '..' || p === '')) {
-          res.statusCode = 404;
-          res.end(mount ? `no file ${rel} in model ${mount.id}` : `no model folder ${parts[0]} (a model folder needs a config.json or a .gguf file)`);
+          sendNotFound(res, !mount ? 'no-model' : rel ? 'bad-path' : 'no-file');
           return;
         }
         const file = path.join(mount.dir, rel);
         if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-          res.statusCode = 404;
-          res.end(`no file ${rel} in model ${mount.id}`);
+          sendNotFound(res, 'no-file');
           return;
         }
         sendFile(req, res, file);

@@ -24,6 +24,7 @@ import { closedFormMethod } from '../steering/methods/registry.ts';
 import { fitClosedForm } from '../steering/fit-intervention.ts';
 import { fitLineas } from '../steering/fit-lineas.ts';
 import { chooseTrainer } from '../steering/lineas/choose-trainer.ts';
+import { checkStrength as checkLambda } from '../steering/strength.ts';
 import type { TrainProgress } from '../steering/lineas/index.ts';
 import { EngineFailure, describeFailure } from './engine-errors.ts';
 import { memoText, modelFilesOf, weightFileNames } from './model-source.ts';
@@ -88,9 +89,13 @@ interface ActiveSteering {
 
 type JobKind = 'generate' | 'fit' | 'eval';
 
+/** λ must be finite and within ±MAX_STRENGTH (src/steering/strength.ts): larger values only overflow the activations. */
 function checkStrength(strength: number): number {
-  if (!(typeof strength === 'number' && Number.isFinite(strength))) throw new EngineFailure('input', `The strength must be a number, got ${strength}.`);
-  return strength;
+  try {
+    return checkLambda(strength, 'The strength');
+  } catch (e) {
+    throw new EngineFailure('input', (e as Error).message);
+  }
 }
 
 function checkTrainParams(p: TrainInput): void {

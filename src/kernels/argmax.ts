@@ -2,7 +2,9 @@ import source from './argmax.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import { packParams, u32 } from './params.ts';
 
-/** Bindings: params, logits, result. One workgroup. */
+export { NON_FINITE_BIT, decodeTokenWord, hasNonFinite } from './token-word.ts';
+
+/** Bindings: params, logits, result (a token word: id, top bit = the row is not finite). One workgroup. */
 export function argmaxPipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'argmax');
 }

@@ -1,6 +1,8 @@
 // Index of the largest logit of one row (first index on ties, like torch.argmax). One workgroup of 64: thread i scans
 // i, i + 64, … (neighbouring threads read neighbouring logits), then a tree reduction in workgroup memory. 64 rather
 // than 256 threads: CPU implementations (SwiftShader) pay per barrier for every 4 threads of the workgroup.
+// The top bit of the result is set when the row holds a NaN or ±∞ (token-word.ts): tested on the bits, as WGSL
+// compilers may assume floats are finite.
 struct Params { vocab: u32, rowOffset: u32, _a: u32, _b: u32 };
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
@@ -8,8 +10,11 @@ struct Params { vocab: u32, rowOffset: u32, _a: u32, _b: u32 };
 
 const WG: u32 = 64u;
 const NONE: u32 = 0xffffffffu;
+const NON_FINITE: u32 = 0x80000000u;
+const EXPONENT: u32 = 0x7f800000u;
 var<workgroup> bestV: array<f32, 64>;
 var<workgroup> bestI: array<u32, 64>;
+var<workgroup> nonFinite: atomic<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -19,6 +24,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   var bi = NONE;
   for (var i = tid; i < params.vocab; i += WG) {
     let v = logits[params.rowOffset + i];
+    if ((bitcast<u32>(v) & EXPONENT) == EXPONENT) { atomicOr(&nonFinite, 1u); }
     if (bi == NONE || v > bv) { bv = v; bi = i; }
   }
   bestV[tid] = bv;
@@ -33,5 +39,5 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     }
     workgroupBarrier();
   }
-  if (tid == 0u) { result[0] = bestI[0]; }
+  if (tid == 0u) { result[0] = bestI[0] | select(0u, NON_FINITE, atomicLoad(&nonFinite) != 0u); }
 }

@@ -15,7 +15,7 @@ export interface SampleSettings {
   counter: number;
 }
 
-/** Bindings: params, logits, result (u32 per sample). One workgroup per sample. */
+/** Bindings: params, logits, result (a token word per sample: id, top bit = the row is not finite). One workgroup per sample. */
 export function samplePipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'sample');
 }

@@ -10,6 +10,7 @@
 // logits i, i + WG, …. Every step is one reduction with one barrier: threads park partial sums in one half of
 // workgroup memory, then each thread adds all WG parts in the same order (same totals everywhere, deterministic);
 // the halves alternate, so the next step's writes never race this step's reads.
+// result[w] has its top bit set when the row holds a NaN or ±∞ (token-word.ts), tested on the bits.
 // The uniform: mulberry32 (src/model/seeded-random.ts) at call counter + w of seed, top 24 bits (exact in f32).
 struct Params {
   vocab: u32, rowOffset: u32, topK: u32, seed: u32,
@@ -25,6 +26,8 @@ var<workgroup> partF: array<f32, 128>;
 var<workgroup> partU: array<u32, 128>;
 var<workgroup> tiesFlag: u32;
 var<workgroup> lastFlag: u32;
+var<workgroup> nonFinite: atomic<u32>;
+const EXPONENT: u32 = 0x7f800000u;
 
 var<private> tid: u32;
 var<private> parity: u32 = 0u;
@@ -147,7 +150,11 @@ fn uniform24(seed: u32, n: u32) -> f32 {
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   tid = lid.x;
   var m = -3.4e38;
-  for (var i = tid; i < params.vocab; i += WG) { m = max(m, logits[params.rowOffset + i]); }
+  for (var i = tid; i < params.vocab; i += WG) {
+    let v = logits[params.rowOffset + i];
+    if ((bitcast<u32>(v) & EXPONENT) == EXPONENT) { atomicOr(&nonFinite, 1u); }
+    m = max(m, v);
+  }
   top = maxAll(m);
   // The candidates: a prefix (rk, rj) of the order, everything to begin with.
   var rk = 0u;
@@ -182,5 +189,5 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     }
     pick = vec2<u32>(lowest, minAllU(last, true));
   }
-  if (tid == 0u) { result[wid.x] = pick.y; }
+  if (tid == 0u) { result[wid.x] = pick.y | select(0u, 0x80000000u, atomicLoad(&nonFinite) != 0u); }
 }

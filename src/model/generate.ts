@@ -7,6 +7,18 @@ import type { HookName } from './spec.ts';
 import type { LoadedModel } from './load-model.ts';
 import { isGreedy, validateSampling, type SamplingOptions } from '../core/sampler.ts';
 
+/** The logits of a step were not finite: generation stops instead of emitting token 0 (or garbage) silently. */
+export class NonFiniteLogitsError extends Error {
+  override name = 'NonFiniteLogitsError';
+  constructor(readonly tokenIndex: number) {
+    super(
+      `generation stopped: the logits for generated token ${tokenIndex} are not finite (NaN or infinity). ` +
+        'The model weights hold NaN/infinity or overflow float32, or the active steering (its values or strength λ) does: ' +
+        'try without the intervention or with a smaller λ, and check the model file.',
+    );
+  }
+}
+
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   stopStrings?: string[];
@@ -67,7 +79,10 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
       sample: wantToken && !greedy ? { temperature: o.temperature ?? 1, topK: o.topK ?? 0, topP: o.topP ?? 1, seed: o.seed ?? 0, counter: samples++ } : undefined,
       penalty: wantToken && penaltyValue !== 1 ? { ids: history, value: penaltyValue } : undefined,
     });
-  const pick = (r: Awaited<ReturnType<typeof step>>) => r.tokenId!;
+  const pick = (r: Awaited<ReturnType<typeof step>>) => {
+    if (r.nonFiniteLogits) throw new NonFiniteLogitsError(out.length);
+    return r.tokenId!;
+  };
 
   const t0 = performance.now();
   const first = await step(promptIds, 0, o.maxNewTokens > 0);

@@ -1,4 +1,5 @@
 import { parseCsv } from './csv.ts';
+import { DATASET_LIMITS, datasetCountIssues, datasetTextLimitIssue, type DatasetLimits } from './dataset-limits.ts';
 
 export type PromptSetName = 'source' | 'target' | 'control';
 const SETS: readonly PromptSetName[] = ['source', 'target', 'control'];
@@ -20,6 +21,8 @@ export interface ParseDatasetOptions {
   maxPromptChars?: number;
   /** Which set a plain-text file (one prompt per line) fills. Default 'source'. */
   singleSet?: PromptSetName;
+  /** Most prompts per set and most characters; default DATASET_LIMITS. */
+  limits?: DatasetLimits;
 }
 
 /** Every problem found in a dataset file, one human-readable line each. */
@@ -49,14 +52,18 @@ type RawSets = Partial<Record<PromptSetName, Entry[]>>;
  * - anything else: plain text, one prompt per line (trimmed; blank lines skipped), filling `singleSet`.
  * JSON and CSV need non-empty source and target sets; control is optional.
  * Throws DatasetError listing every problem: empty sets, non-string or blank entries, duplicates
- * (within a set and across sets, naming them), prompts over the length limit.
+ * (within a set and across sets, naming them), prompts over the length limit. A file over the size limit, or a set
+ * with more prompts than the limit (dataset-limits.ts), is refused before its entries are checked.
  */
 export function parseDataset(input: string | unknown, fileName: string, opts: ParseDatasetOptions = {}): PromptDataset {
   const maxChars = opts.maxPromptChars ?? 2000;
   const single = opts.singleSet ?? 'source';
   const ext = /\.([^./\\]+)$/.exec(fileName)?.[1]?.toLowerCase() ?? '';
   const baseName = fileName.replace(/^.*[/\\]/, '').replace(/\.[^.]+$/, '') || 'dataset';
+  const limits = opts.limits ?? DATASET_LIMITS;
   const issues: string[] = [];
+  const tooLong = datasetTextLimitIssue(typeof input === 'string' ? input.length : 0, 'file', limits);
+  if (tooLong) throw new DatasetError(fileName, [tooLong]);
 
   let name = baseName;
   let description: string | undefined;
@@ -112,6 +119,15 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
     });
     sets = { [single]: entries };
     required = [single];
+  }
+
+  const tooMany = datasetCountIssues(Object.fromEntries(SETS.map((set) => [set, sets[set]?.length ?? 0])), limits);
+  if (tooMany.length) throw new DatasetError(fileName, tooMany);
+  if (typeof input !== 'string') {
+    let chars = 0;
+    for (const set of SETS) for (const e of sets[set] ?? []) if (typeof e.text === 'string') chars += e.text.length;
+    const tooLongParsed = datasetTextLimitIssue(chars, 'prompts', limits);
+    if (tooLongParsed) throw new DatasetError(fileName, [tooLongParsed]);
   }
 
   const out: Record<PromptSetName, string[]> = { source: [], target: [], control: [] };

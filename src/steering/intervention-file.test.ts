@@ -146,3 +146,30 @@ describe('intervention file', () => {
     );
   });
 });
+
+describe('absurd intervention values (issue 16)', () => {
+  const d = 4;
+  const manifest = (strength = 1) =>
+    JSON.stringify({ format: 'steerscope-intervention', version: 1, modelId: 'm', method: 'mean', hooks: ['0.attn'], strength, dataset: null, settings: null, metrics: null, created: 'x' });
+  const tensors = (w: number[], b: number[]) =>
+    writeSafetensors([
+      { name: '0.attn.w', dtype: 'F32', shape: [d], data: Float32Array.from(w) },
+      { name: '0.attn.b', dtype: 'F32', shape: [d], data: Float32Array.from(b) },
+    ]);
+  it('refuses b = 3e38 and w = −3e38 at decode, naming the tensor and the bound', () => {
+    expect(() => decodeIntervention(manifest(), tensors([1, 1, 1, 1], [0, 3e38, 0, 0]))).toThrow(/tensor 0\.attn\.b holds 3\.\d+e\+38 at index 1, beyond ±1000000/);
+    expect(() => decodeIntervention(manifest(), tensors([1, 1, -3e38, 1], [0, 0, 0, 0]))).toThrow(/tensor 0\.attn\.w holds -3\.\d+e\+38 at index 2, beyond ±1000000/);
+  });
+  it('refuses a manifest strength beyond ±1000', () => {
+    expect(() => decodeIntervention(manifest(1e30), tensors([1, 1, 1, 1], [0, 0, 0, 0]))).toThrow(/"strength" is 1e\+30; it must lie within ±1000/);
+  });
+  it('still reads ordinary values', () => {
+    const iv = decodeIntervention(manifest(2), tensors([1, 0.5, 2, 1], [0, -3, 1e5, 0]));
+    expect(iv.hooks.get('0.attn')!.b[2]).toBe(1e5);
+  });
+  it('refuses to save what it would not load', () => {
+    const iv = decodeIntervention(manifest(), tensors([1, 1, 1, 1], [0, 0, 0, 0]));
+    iv.hooks.get('0.attn')!.b[0] = 3e38;
+    expect(() => encodeIntervention(iv)).toThrow(/0\.attn\.b\[0\] is 3\.\d+e\+38, beyond ±1000000/);
+  });
+});

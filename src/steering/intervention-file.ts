@@ -3,6 +3,8 @@ import { decodeToFloat32, parseSafetensorsFile, writeSafetensors } from '../mode
 import type { HookMap } from '../core/steer-map.ts';
 import type { Intervention, SteeringMethod } from './intervention.ts';
 import { isSteeringMethod } from './methods/registry.ts';
+import { beyondNote, firstOutOfRange } from './map-limits.ts';
+import { StrengthError, checkStrength } from './strength.ts';
 
 /**
  * The playground's own intervention format (spec section 8): a JSON manifest `intervention.json`
@@ -53,7 +55,11 @@ export function encodeIntervention(iv: Intervention): { manifest: string; tensor
     throw new InterventionFileError(`cannot save intervention: ${msg}`);
   };
   if (!isSteeringMethod(iv.method)) fail(`unknown method "${iv.method}"`);
-  if (!Number.isFinite(iv.strength)) fail(`strength ${iv.strength} is not a finite number`);
+  try {
+    checkStrength(iv.strength, 'strength');
+  } catch (e) {
+    fail((e as StrengthError).message);
+  }
   const hooks = [...iv.hooks.keys()].sort((a, b) => hookOrder(a) - hookOrder(b));
   const tensors: { name: string; dtype: 'F32'; shape: number[]; data: Float32Array }[] = [];
   let dim = -1;
@@ -63,8 +69,8 @@ export function encodeIntervention(iv: Intervention): { manifest: string; tensor
     if (dim < 0) dim = d;
     if (d !== dim || map.b.length !== d) fail(`hook ${hook}: w and b must have the hidden size ${dim} (w ${d}, b ${map.b.length})`);
     const add = (suffix: TensorSuffix, data: Float32Array, shape: number[]): void => {
-      const bad = firstNonFinite(data);
-      if (bad >= 0) fail(`${hook}.${suffix}[${bad}] is ${data[bad]}`);
+      const bad = firstOutOfRange(data);
+      if (bad >= 0) fail(`${hook}.${suffix}[${bad}] is ${data[bad]}${beyondNote(data[bad])}`);
       tensors.push({ name: `${hook}.${suffix}`, dtype: 'F32', shape, data });
     };
     add('w', map.w, [d]);
@@ -131,6 +137,11 @@ export function decodeIntervention(
   const method = raw.method;
   if (typeof method !== 'string' || !isSteeringMethod(method)) return fail(`unknown method ${JSON.stringify(method)}`);
   if (typeof raw.strength !== 'number' || !Number.isFinite(raw.strength)) fail('"strength" must be a finite number');
+  try {
+    checkStrength(raw.strength, '"strength"');
+  } catch (e) {
+    fail((e as StrengthError).message);
+  }
   if (!Array.isArray(raw.hooks) || raw.hooks.length === 0) return fail('"hooks" must be a non-empty list of hook names');
   const hooks: HookName[] = [];
   for (const h of raw.hooks as unknown[]) {
@@ -188,8 +199,8 @@ export function decodeIntervention(
       fail(`tensor ${name} has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]`);
     }
     const data = decodeToFloat32(tensorBytes.subarray(entry.begin, entry.end), entry.dtype);
-    const bad = firstNonFinite(data);
-    if (bad >= 0) fail(`tensor ${name} holds ${data[bad]} at index ${bad}`);
+    const bad = firstOutOfRange(data);
+    if (bad >= 0) fail(`tensor ${name} holds ${data[bad]} at index ${bad}${beyondNote(data[bad])}`);
     return data;
   };
 
@@ -238,9 +249,4 @@ function isHook(s: string): boolean {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function firstNonFinite(data: Float32Array): number {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
-  return -1;
 }

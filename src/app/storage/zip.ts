@@ -96,14 +96,59 @@ export function writeZip(entries: ZipEntry[], when = new Date()): Uint8Array {
   return out;
 }
 
-async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {
-  if (typeof DecompressionStream === 'undefined') throw new ZipError('this browser cannot unpack compressed zip entries; unzip the archive and pick the files');
-  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/**
+ * Most bytes one entry, and all entries together, may unpack to. An intervention file is at most a few hundred MB
+ * (48 hooks × 896² float32 full maps are ~150 MB); a library export holds a few of them. Beyond that it is a zip bomb
+ * or not ours, and unpacking it would exhaust the tab.
+ */
+export interface ZipLimits {
+  maxEntryBytes: number;
+  maxTotalBytes: number;
 }
 
-/** Reads a zip archive's files (directories skipped). */
-export async function readZip(bytes: Uint8Array): Promise<ZipEntry[]> {
+export const ZIP_LIMITS: ZipLimits = { maxEntryBytes: 256 * 2 ** 20, maxTotalBytes: 512 * 2 ** 20 };
+
+function mb(n: number): string {
+  return `${Math.round((n / 2 ** 20) * 10) / 10} MB`;
+}
+
+/** Inflates `data`, stopping (and refusing the entry) as soon as more than `limit` bytes come out. */
+async function inflateRaw(data: Uint8Array, limit: number, tooBig: () => ZipError): Promise<Uint8Array> {
+  if (typeof DecompressionStream === 'undefined') throw new ZipError('this browser cannot unpack compressed zip entries; unzip the archive and pick the files');
+  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw tooBig();
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof ZipError) throw e;
+    throw new ZipError(`a compressed entry is damaged (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const out = new Uint8Array(size);
+  let p = 0;
+  for (const c of chunks) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
+
+/**
+ * Reads a zip archive's files (directories skipped). Refuses an entry that unpacks to more than
+ * limits.maxEntryBytes, or entries that together unpack to more than limits.maxTotalBytes, before or while unpacking
+ * (a declared size is not trusted: inflation stops at the limit).
+ */
+export async function readZip(bytes: Uint8Array, limits: ZipLimits = ZIP_LIMITS): Promise<ZipEntry[]> {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
@@ -117,11 +162,13 @@ export async function readZip(bytes: Uint8Array): Promise<ZipEntry[]> {
   let p = v.getUint32(eocd + 16, true);
   const dec = new TextDecoder();
   const out: ZipEntry[] = [];
+  let total = 0;
   for (let k = 0; k < count; k++) {
     if (p + 46 > bytes.length || v.getUint32(p, true) !== 0x02014b50) throw new ZipError('its table of contents is damaged');
     const method = v.getUint16(p + 10, true);
     const crc = v.getUint32(p + 16, true);
     const compressed = v.getUint32(p + 20, true);
+    const declared = v.getUint32(p + 24, true);
     const nameLen = v.getUint16(p + 28, true);
     const extraLen = v.getUint16(p + 30, true);
     const commentLen = v.getUint16(p + 32, true);
@@ -133,11 +180,21 @@ export async function readZip(bytes: Uint8Array): Promise<ZipEntry[]> {
     const start = localAt + 30 + v.getUint16(localAt + 26, true) + v.getUint16(localAt + 28, true);
     const raw = bytes.subarray(start, start + compressed);
     if (raw.length !== compressed) throw new ZipError(`the entry ${name} is cut short`);
+    const room = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - total);
+    const tooBig = () =>
+      new ZipError(
+        room < limits.maxEntryBytes
+          ? `its files unpack to more than ${mb(limits.maxTotalBytes)} together (the limit), at ${name}`
+          : `the entry ${name} unpacks to more than ${mb(limits.maxEntryBytes)} (the limit for one file)`,
+      );
+    if (Math.max(declared, method === 0 ? compressed : 0) > room) throw tooBig();
     let data: Uint8Array;
     if (method === 0) data = raw.slice();
-    else if (method === 8) data = await inflateRaw(raw);
+    else if (method === 8) data = await inflateRaw(raw, room, tooBig);
     else throw new ZipError(`the entry ${name} uses a compression this page cannot read (method ${method})`);
+    if (data.length !== declared) throw new ZipError(`the entry ${name} is corrupt (it unpacks to ${data.length} bytes, not the ${declared} it declares)`);
     if (crc32(data) !== crc) throw new ZipError(`the entry ${name} is corrupt (checksum mismatch)`);
+    total += data.length;
     out.push({ name, data });
   }
   return out;

@@ -1,5 +1,5 @@
 /** Cases for argmax.wgsl (ties → first index, vocab not a multiple of the 64 threads, row offset) and repetition-penalty.wgsl. */
-import { argmaxCpu, argmaxParams, argmaxPipeline } from '../../kernels/argmax.ts';
+import { argmaxCpu, argmaxParams, argmaxPipeline, decodeTokenWord, hasNonFinite } from '../../kernels/argmax.ts';
 import { repetitionPenaltyCpu, repetitionPenaltyParams, repetitionPenaltyPipeline } from '../../kernels/repetition-penalty.ts';
 import type { Rng } from '../../core/seeded-random.ts';
 import { diff, normals } from './compare.ts';
@@ -21,10 +21,12 @@ function argmaxCase(c: ArgmaxCase): KernelCases[string] {
     c.shape?.(logits.subarray(rowOffset), rng);
     const result = b.storage(new Uint32Array([0xdeadbeef, 0, 0, 0]), 'result');
     await dispatchOnce(g, argmaxPipeline(g.cache), [b.uniform(argmaxParams(c.vocab, rowOffset), 'params'), b.storage(logits, 'logits'), result], [1, 1, 1], 'argmax');
-    const gpuIndex = (await readU32(g, result, 1))[0];
+    const word = decodeTokenWord((await readU32(g, result, 1))[0]);
+    const gpuIndex = word.tokenId;
     const cpuIndex = argmaxCpu(logits, rowOffset, c.vocab);
     const d = diff([gpuIndex], [cpuIndex]);
-    return { parts: { index: d }, gpuIndex, cpuIndex, info: { vocab: c.vocab, rows: c.rows, rowOffset } };
+    const nonFinite = { gpu: word.nonFinite, cpu: hasNonFinite(logits, rowOffset, c.vocab) };
+    return { parts: { index: d }, gpuIndex, cpuIndex, info: { vocab: c.vocab, rows: c.rows, rowOffset, nonFiniteGpu: nonFinite.gpu, nonFiniteCpu: nonFinite.cpu } };
   };
 }
 
@@ -51,6 +53,11 @@ export const argmaxCases: KernelCases = {
   'very-negative': argmaxCase({ vocab: 600, rows: 1, shape: (row, rng) => row.forEach((_, i) => (row[i] = -1e30 * (1 + rng.uniform()))) }),
   // Every logit −∞ (a fully masked row): the twin (and torch.argmax) give 0.
   'all-minus-infinity': argmaxCase({ vocab: 300, rows: 1, shape: (row) => row.fill(-Infinity) }),
+  // Non-finite rows are flagged (top bit of the result); the previous row (not read) may hold NaN freely.
+  'one-nan': argmaxCase({ vocab: 1000, rows: 2, shape: (row) => (row[777] = NaN) }),
+  'all-nan': argmaxCase({ vocab: 300, rows: 1, shape: (row) => row.fill(NaN) }),
+  'plus-infinity': argmaxCase({ vocab: 1000, rows: 1, shape: (row) => (row[3] = Infinity) }),
+  'huge-finite': argmaxCase({ vocab: 1000, rows: 1, shape: (row) => (row[5] = 3.4e38) }),
   // Every logit finite but below the kernel's initial best (−3.4e38).
   'below-initial-best': argmaxCase({ vocab: 300, rows: 1, shape: (row, rng) => row.forEach((_, i) => (row[i] = -3.4028e38 + 1e33 * rng.uniform())) }),
 };

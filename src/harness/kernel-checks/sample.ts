@@ -6,7 +6,7 @@
  * GPU ids' frequencies against the twin's probabilities.
  */
 import { sampleCpu, sampleParams, samplePipeline, samplingOptions, samplingUniform, sampleWorkgroups, type SampleSettings } from '../../kernels/sample.ts';
-import { argmaxCpu } from '../../kernels/argmax.ts';
+import { argmaxCpu, decodeTokenWord, hasNonFinite } from '../../kernels/argmax.ts';
 import { sampleWithUniform, samplingDistribution } from '../../core/sampler.ts';
 import type { Rng } from '../../core/seeded-random.ts';
 import { diff, normals } from './compare.ts';
@@ -41,8 +41,10 @@ function sampleCase(c: SampleCase): KernelCases[string] {
       await dispatchOnce(g, samplePipeline(g.cache), [params, logitsBuf, result], sampleWorkgroups(c.samples), 'sample');
       return readU32(g, result, c.samples);
     };
-    const gpu = await run();
-    const again = await run();
+    const words = await run();
+    const gpu = Uint32Array.from(words, (w) => decodeTokenWord(w).tokenId);
+    const nonFiniteFlags = Array.from(words).filter((w) => decodeTokenWord(w).nonFinite).length;
+    const again = Uint32Array.from(await run(), (w) => decodeTokenWord(w).tokenId);
 
     const opts = samplingOptions(settings);
     const dist = samplingDistribution(row, opts);
@@ -100,6 +102,8 @@ function sampleCase(c: SampleCase): KernelCases[string] {
         outside,
         chi2,
         dof: Math.max(1, bins - 1),
+        nonFiniteFlags,
+        nonFiniteCpu: hasNonFinite(row),
       },
     };
   };
@@ -126,4 +130,8 @@ export const sampleCases: KernelCases = {
   'small-vocab': sampleCase({ vocab: 5, rows: 3, samples: 512, settings: { ...base, seed: 99 } }),
   // A large vocabulary (more than 2¹⁵ ids), few samples.
   'large-vocab': sampleCase({ vocab: 50_000, rows: 1, samples: 16, settings: { ...base, topK: 40, topP: 0.95 }, scale: 3 }),
+  // Non-finite rows: every sample's word carries the flag (the ids are meaningless).
+  'one-nan': sampleCase({ vocab: 1000, rows: 2, samples: 8, settings: { ...base, topK: 40, topP: 0.9 }, shape: (row) => (row[500] = NaN) }),
+  'all-nan': sampleCase({ vocab: 300, rows: 1, samples: 8, settings: base, shape: (row) => row.fill(NaN) }),
+  'minus-infinity': sampleCase({ vocab: 300, rows: 1, samples: 8, settings: base, shape: (row) => (row[7] = -Infinity) }),
 };

@@ -16,6 +16,7 @@ import { BufferPool, readBuffer } from '../../gpu/buffers.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { bindGroup, encodeDispatches, PipelineCache, type Dispatch } from '../../gpu/pipelines.ts';
 import { argmaxParams, argmaxPipeline } from '../../kernels/argmax.ts';
+import { decodeTokenWord } from '../../kernels/token-word.ts';
 import { attentionChunks, attentionParams, attentionPipeline, attentionStep, attentionWorkgroups, type AttentionPass } from '../../kernels/attention.ts';
 import { embedParams, embedPipeline, embedWorkgroups } from '../../kernels/embed.ts';
 import { matmulCount, matmulParams, matmulPipeline, matmulTiling, matmulWorkgroups, prefersBarrierFree, type MatmulInput, type MatmulShape } from '../../kernels/matmul.ts';
@@ -60,6 +61,8 @@ export interface RunOptions {
 
 export interface RunResult {
   tokenId: number | null;
+  /** With argmax/sample: the last token's logits held a NaN or ±∞ (tokenId is then meaningless). */
+  nonFiniteLogits?: boolean;
   /** Logits per requested token, V floats each. */
   logits: Float32Array[];
   /** Gate values per token of the step: strengths[t][slot], slots in `gatedHooks` order. */
@@ -465,7 +468,11 @@ export class GpuModel {
       const recorded = this.rec ? readBuffer(dev, this.rec, this.recordHooks.length * this.maxChunk * D * 4) : null;
       await this.tokenStaging.mapAsync(GPUMapMode.READ, 0, 16 + strengthBytes);
       const mapped = this.tokenStaging.getMappedRange(0, 16 + strengthBytes);
-      if (opts.argmax || opts.sample) out.tokenId = new Uint32Array(mapped, 0, 1)[0];
+      if (opts.argmax || opts.sample) {
+        const word = decodeTokenWord(new Uint32Array(mapped, 0, 1)[0]);
+        out.tokenId = word.tokenId;
+        out.nonFiniteLogits = word.nonFinite;
+      }
       if (nSlots > 0) {
         const strengths = new Float32Array(mapped, 16, T * nSlots);
         for (let t = 0; t < T; t++) out.strengths.push(strengths.slice(t * nSlots, (t + 1) * nSlots));
