@@ -1,4 +1,5 @@
 // Conversions between f32 and the weight dtypes a safetensors file may hold (F32, F16, BF16), little-endian.
+import { f16ToF32 } from '../../core/dequantize.ts';
 import type { WeightDType } from '../spec.ts';
 
 export const BYTES_PER_ELEMENT: Readonly<Record<WeightDType, number>> = { F32: 4, F16: 2, BF16: 2 };
@@ -47,14 +48,8 @@ export function f32ToF16Bits(x: number): number {
   return sign | half;
 }
 
-export function f16BitsToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant !== 0 ? NaN : sign * Infinity;
-  return sign * (1024 + mant) * 2 ** (exp - 25);
-}
+/** IEEE binary16 bits → value (one definition, in src/core/dequantize.ts). */
+export const f16BitsToF32 = f16ToF32;
 
 /** bfloat16 bits of `x` (first rounded to f32), round-to-nearest-even; NaN → quiet NaN with the sign kept. */
 export function f32ToBf16Bits(x: number): number {
