@@ -3,7 +3,7 @@
 // the gate values and greedy tokens of a generation (decode path) equal those of a prefill of the same tokens, and
 // the tokens equal the argmax of the CPU reference's steered logits.
 import { expect, test } from '@playwright/test';
-import type { gpuScratchBytes } from '../src/model/gpu/gpu-model.ts';
+import type { gpuScratchBytes } from '../src/model/gpu/scratch-layout.ts';
 import type { estimateGpuMemory } from '../src/model/gpu/memory-estimate.ts';
 import { hookName, type HookName } from '../src/model/spec.ts';
 import type { HookMap } from '../src/core/steer-map.ts';
@@ -57,7 +57,7 @@ test('the engine holds the scratch gpuScratchBytes says and the total the memory
     // The engine's own formula, loaded in the page (the module imports WGSL through Vite), and the memory estimate the
     // app shows before loading (same context).
     const [want, est] = await page.evaluate(async ([spec, ctx, weights]) => {
-      const urls = ['/src/model/gpu-model.ts', '/src/model/memory-estimate.ts'];
+      const urls = ['/src/model/gpu/scratch-layout.ts', '/src/model/gpu/memory-estimate.ts'];
       const mod = (await import(/* @vite-ignore */ urls[0])) as { gpuScratchBytes: typeof gpuScratchBytes };
       const me = (await import(/* @vite-ignore */ urls[1])) as { estimateGpuMemory: typeof estimateGpuMemory };
       const e = me.estimateGpuMemory(spec, 'F32', { maxContext: ctx });

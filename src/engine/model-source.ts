@@ -28,7 +28,7 @@ export function modelFilesOf(source: ModelSource): ModelFiles {
 export function memoText(files: ModelFiles): ModelFiles {
   const texts = new Map<string, Promise<string | null>>();
   return {
-    id: files.id,
+    ...files,
     text(name) {
       let t = texts.get(name);
       if (!t) {
