@@ -56,31 +56,38 @@ test('adapter and limits, the catalog with memory needs, refusals in words; a se
   await expect(items.filter({ hasText: 'SmolLM2-135M-Instruct' })).toContainText('· fits');
   await page.getByRole('radio', { name: /SmolLM2-135M-Instruct/ }).check();
   const need = page.getByTestId('model-need');
-  await expect(need).toContainText(/SmolLM2-135M-Instruct needs [\d.]+ MB on the GPU: weights [\d.]+ MB \(BF16 file, stored as f32\), KV cache 90 MB for 2048 tokens/);
+  await expect(need).toContainText(/SmolLM2-135M-Instruct needs [\d.]+ MB on the GPU: weights [\d.]+ MB \(BF16[^)]*\), KV cache 90 MB for 2048 tokens/);
   await expect(need).toContainText('Fits this GPU.');
 
-  // TinyLlama in f32 is over the page's 4 GB budget (at most): Load refuses, with the reason, and offers to try anyway.
+  // ---- A machine with 2 GB of memory (simulated): the page budgets 1 GB, and TinyLlama (BF16, kept two bytes a
+  // weight: about 2.1 GB with its KV cache) is over it: Load refuses, with the reason, and offers to try anyway ----
+  await page.addInitScript(() => {
+    (globalThis as { __steerscopeAdapterOverride?: object }).__steerscopeAdapterOverride = { deviceMemory: 2 };
+  });
+  await page.reload();
+  await page.getByRole('radio', { name: 'Catalog' }).check();
   await expect(items.filter({ hasText: 'TinyLlama-1.1B-Chat' })).toContainText('probably too big here');
   await page.getByRole('radio', { name: /TinyLlama-1\.1B-Chat/ }).check();
-  await expect(need).toContainText(/Probably too big: TinyLlama-1\.1B-Chat needs 4\.\d GB of GPU memory in all; this page budgets [\d.]+ GB/);
+  await expect(need).toContainText(/Probably too big: TinyLlama-1\.1B-Chat needs 2\.\d GB of GPU memory in all; this page budgets 1(\.0)? GB/);
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   const refusal = page.getByRole('alert').filter({ hasText: 'Not loaded.' });
-  await expect(refusal).toContainText(/TinyLlama-1\.1B-Chat needs 4\.\d GB of GPU memory in all/);
+  await expect(refusal).toContainText(/TinyLlama-1\.1B-Chat needs 2\.\d GB of GPU memory in all/);
   await expect(page.getByRole('button', { name: 'Load anyway' })).toBeVisible();
   await expect(page.getByRole('progressbar')).toHaveCount(0);
   await shot(page, 'mp-01-catalog-refusal');
 
-  // ---- A GPU with 256 MB bindings (simulated): Qwen's 519 MB f32 embedding cannot be bound; a hard refusal ----
+  // ---- A GPU with 16 MB bindings (simulated): weight matrices split into row segments, but Qwen's KV cache (one
+  // buffer) cannot be bound; a hard refusal ----
   await page.addInitScript(() => {
-    (globalThis as { __steerscopeAdapterOverride?: object }).__steerscopeAdapterOverride = { maxStorageBufferBindingSize: 256 * 2 ** 20, maxBufferSize: 2 ** 30 };
+    (globalThis as { __steerscopeAdapterOverride?: object }).__steerscopeAdapterOverride = { maxStorageBufferBindingSize: 16 * 2 ** 20, maxBufferSize: 2 ** 30 };
   });
   await page.reload();
-  await expect(page.locator('dl[aria-label="Graphics adapter"]')).toContainText('Largest binding256 MB');
+  await expect(page.locator('dl[aria-label="Graphics adapter"]')).toContainText('Largest binding16 MB');
   await page.getByRole('radio', { name: 'Catalog' }).check();
   await expect(items.filter({ hasText: 'Qwen2.5-0.5B-Instruct' })).toContainText('will not load here');
   await page.getByRole('radio', { name: /Qwen2\.5-0\.5B-Instruct/ }).check();
-  const reason = 'Qwen2.5-0.5B-Instruct needs 519 MB in one buffer (embed_tokens); this GPU allows 256 MB per binding.';
-  await expect(need).toContainText(`Will not load: ${reason}`);
+  await expect(need).toContainText(/Will not load: Qwen2\.5-0\.5B-Instruct needs [\d.]+ MB in one buffer \([^)]+\); this GPU allows 16 MB per binding\./);
+  const reason = /Will not load: (.*? per binding\.)/.exec((await need.textContent()) ?? '')![1];
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Not loaded.' })).toContainText(reason);
   await expect(page.getByRole('button', { name: 'Load anyway' })).toHaveCount(0);
