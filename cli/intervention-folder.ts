@@ -3,8 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EncodedIntervention } from '../src/harness/steering-api.ts';
 import { MANIFEST_FILE_NAME, TENSORS_FILE_NAME } from '../src/steering/intervention-file.ts';
+import { encodedFromImport } from './import.ts';
 
+/**
+ * An intervention folder, or a file to import: a llama.cpp control vector (.gguf) or a PyTorch map (.safetensors).
+ */
 export function readInterventionFolder(dir: string): EncodedIntervention {
+  if (fs.existsSync(dir) && fs.statSync(dir).isFile()) return encodedFromImport(dir);
   const manifestPath = path.join(dir, MANIFEST_FILE_NAME);
   const tensorsPath = path.join(dir, TENSORS_FILE_NAME);
   if (!fs.existsSync(dir)) throw new Error(`no intervention folder ${dir}`);

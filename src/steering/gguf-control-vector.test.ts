@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HookName } from '../model/spec.ts';
 import { decodeControlVector, encodeControlVector, readControlVector } from './gguf-control-vector.ts';
-import { readGguf } from '../model/formats/gguf-io.ts';
+import { GgufType, readGguf, writeGguf } from '../model/formats/gguf-io.ts';
 import type { HookMap } from '../core/steer-map.ts';
 import type { Intervention } from './intervention.ts';
 
@@ -162,5 +162,24 @@ describe('llama.cpp control vectors (GGUF)', () => {
     const good = one('direction.1', [3]);
     expect(() => readControlVector(good.subarray(0, good.length - 4))).toThrow(/past the end of the file/);
     expect(() => readControlVector(good.subarray(0, 40))).toThrow(/truncated/);
+  });
+});
+
+describe('control vector robustness (issue 16)', () => {
+  const kv = [{ key: 'general.architecture', type: GgufType.STRING, value: 'controlvector' }];
+  const dir = (name: string, values: number[]) => ({ name, dims: [values.length], data: Float32Array.from(values) });
+  it('refuses a 3e38 direction', () => {
+    const bytes = writeGguf(kv, [dir('direction.1', [0, 3e38, 0, 0])]);
+    expect(() => readControlVector(bytes, 'cv.gguf')).toThrow(/^cv\.gguf: tensor direction\.1 holds 3\.\d+e\+38 at index 1, beyond ±1000000$/);
+  });
+  it('refuses direction.01 beside direction.1 (the same layer)', () => {
+    const bytes = writeGguf(kv, [dir('direction.1', [1, 2]), dir('direction.01', [3, 4])]);
+    expect(() => readControlVector(bytes, 'cv.gguf')).toThrow('cv.gguf: tensor direction.01 writes its layer 1 with leading zeros; write direction.1');
+    const alone = writeGguf(kv, [dir('direction.02', [3, 4])]);
+    expect(() => readControlVector(alone, 'cv.gguf')).toThrow(/leading zeros/);
+  });
+  it('refuses two tensors for one layer', () => {
+    const bytes = writeGguf(kv, [dir('direction.2', [1, 2]), dir('direction.2', [3, 4])]);
+    expect(() => readControlVector(bytes, 'cv.gguf')).toThrow(/layer 2 has two direction tensors|duplicate|twice/);
   });
 });

@@ -2,6 +2,7 @@ import { hookOrder, parseHookName, type HookName } from '../model/spec.ts';
 import type { HookMap } from '../core/steer-map.ts';
 import type { Intervention } from './intervention.ts';
 import { GgufType, ggufTensorF32, readGguf, writeGguf } from '../model/formats/gguf-io.ts';
+import { beyondNote, firstOutOfRange } from './map-limits.ts';
 
 /**
  * llama.cpp control vectors (spec section 8), GGUF v3:
@@ -51,8 +52,8 @@ export function encodeControlVector(iv: Intervention, opts: { modelHint?: string
     if (layer === 0) fail(`hook ${hook} is at layer 0, which llama.cpp never steers (direction.0 is invalid)`);
     if (dim < 0) dim = map.b.length;
     if (map.b.length !== dim) fail(`hook ${hook} has ${map.b.length} values, others ${dim}`);
-    const bad = map.b.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) fail(`hook ${hook}: b[${bad}] is ${map.b[bad]}`);
+    const bad = firstOutOfRange(map.b);
+    if (bad >= 0) fail(`hook ${hook}: b[${bad}] is ${map.b[bad]}${beyondNote(map.b[bad])}`);
     const acc = directions.get(layer);
     if (acc) for (let j = 0; j < dim; j++) acc[j] += map.b[j]; // Float32Array: rounds to float32
     else directions.set(layer, Float32Array.from(map.b));
@@ -85,15 +86,19 @@ export function readControlVector(bytes: Uint8Array, fileName = 'control_vector.
   for (const t of file.tensors) {
     const m = /^direction\.(\d+)$/.exec(t.name);
     if (!m) fail(`tensor "${t.name}" is not a direction.<layer> tensor`);
-    const layer = Number((m as RegExpExecArray)[1]);
+    const digits = (m as RegExpExecArray)[1];
+    const layer = Number(digits);
+    // "direction.01" and "direction.1" name the same layer: refuse rather than let one overwrite the other.
+    if (String(layer) !== digits) fail(`tensor ${t.name} writes its layer ${layer} with leading zeros; write direction.${layer}`);
+    if (directions.has(layer)) fail(`layer ${layer} has two direction tensors`);
     if (layer === 0) fail('direction.0 is invalid (llama.cpp never steers the output of block 0)');
     if (t.ggmlType !== 0) fail(`tensor ${t.name} has ggml type ${t.ggmlType}; control vectors must be F32 (type 0)`);
     if (t.dims.length !== 1) fail(`tensor ${t.name} has ${t.dims.length} dimensions; control vectors are 1-D`);
     if (dim < 0) dim = t.dims[0];
     if (t.dims[0] !== dim) fail(`tensor ${t.name} has ${t.dims[0]} values, earlier directions ${dim}`);
     const data = ggufTensorF32(bytes, file, t);
-    const bad = data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) fail(`tensor ${t.name} holds ${data[bad]} at index ${bad}`);
+    const bad = firstOutOfRange(data);
+    if (bad >= 0) fail(`tensor ${t.name} holds ${data[bad]} at index ${bad}${beyondNote(data[bad])}`);
     directions.set(layer, data);
   }
   if (directions.size === 0) fail('no direction tensors');

@@ -2,6 +2,7 @@ import { hookOrder, parseHookName, type HookName } from '../model/spec.ts';
 import { decodeToFloat32, parseSafetensorsFile } from '../model/formats/safetensors.ts';
 import type { HookMap } from '../core/steer-map.ts';
 import type { Intervention } from './intervention.ts';
+import { beyondNote, firstOutOfRange } from './map-limits.ts';
 
 /** Module name → hook. A record is consulted before the default map; a function replaces it. */
 export type TorchModuleMap = Record<string, HookName> | ((module: string) => HookName | undefined);
@@ -70,8 +71,8 @@ export function importTorchIntervention(bytes: Uint8Array, opts: ImportTorchOpti
     const ok = (e.shape.length === 2 && e.shape[0] === 1) || e.shape.length === 1;
     if (!ok) fail(`tensor ${name} has shape [${e.shape.join(', ')}], expected [1, d]`);
     const data = decodeToFloat32(bytes.subarray(e.begin, e.end), e.dtype);
-    const bad = data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) fail(`tensor ${name} holds ${data[bad]} at index ${bad}`);
+    const bad = firstOutOfRange(data);
+    if (bad >= 0) fail(`tensor ${name} holds ${data[bad]} at index ${bad}${beyondNote(data[bad])}`);
     return data;
   };
 
