@@ -96,7 +96,7 @@ export function useSelectionNeed(checkedRef = ''): Need {
 
 /** The breakdown of a memory need, in one line. */
 export function needLine(est: MemoryEstimate, fileDType: WeightDType): string {
-  const dtype = fileDType === 'F16' ? 'f16, kept 2 bytes a weight' : fileDType === 'BF16' ? 'BF16 file, stored as f32' : 'f32';
+  const dtype = fileDType === 'F16' ? 'f16, kept 2 bytes a weight' : fileDType === 'BF16' ? 'BF16, kept 2 bytes a weight' : 'f32';
   return (
     `${formatBytes(est.totalBytes)} on the GPU: weights ${formatBytes(est.weightBytes)} (${dtype}), ` +
     `KV cache ${formatBytes(est.kvBytes)} for ${est.contextLength} tokens, scratch ${formatBytes(est.scratchBytes)}; ` +
