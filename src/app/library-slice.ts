@@ -12,6 +12,17 @@ import { readZip, writeZip } from './storage/zip.ts';
 
 export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
   const fail = (text: string) => set({ error: text });
+  /** A storage change, then the lists read again: true when it was made, else the problem is shown and false. */
+  const change = async (op: () => Promise<void>): Promise<boolean> => {
+    try {
+      await op();
+      await get().refresh();
+      return true;
+    } catch (e) {
+      fail(message(e));
+      return false;
+    }
+  };
   const commitDraft = (d: Draft) => get().commitDraft(d);
   return {
     status: 'loading',
@@ -49,31 +60,21 @@ export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
     },
 
     async renameDataset(id, name) {
-      try {
+      return change(async () => {
         await db.rename('datasets', id, name);
         const d = get().draft;
         if (d.origin.kind === 'saved' && d.origin.id === id) commitDraft({ ...d, name });
-        await get().refresh();
-        return true;
-      } catch (e) {
-        fail(message(e));
-        return false;
-      }
+      });
     },
 
     async deleteDataset(id) {
       const r = get().datasets.find((x) => x.id === id);
-      try {
+      return change(async () => {
         await db.remove('datasets', id, r?.name ?? 'the dataset');
         const d = get().draft;
         if (d.origin.kind === 'saved' && d.origin.id === id) commitDraft({ ...d, origin: { kind: 'new' }, edited: true });
         set({ notice: { kind: 'ok', text: `Deleted the dataset “${r?.name ?? ''}”.` } });
-        await get().refresh();
-        return true;
-      } catch (e) {
-        fail(message(e));
-        return false;
-      }
+      });
     },
 
     exportDataset(id) {
@@ -96,29 +97,19 @@ export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
     },
 
     async renameIntervention(id, name) {
-      try {
+      return change(async () => {
         await db.rename('interventions', id, name);
         useApp.getState().entryChanged(id, { name });
-        await get().refresh();
-        return true;
-      } catch (e) {
-        fail(message(e));
-        return false;
-      }
+      });
     },
 
     async deleteIntervention(id) {
       const r = get().interventions.find((x) => x.id === id);
-      try {
+      return change(async () => {
         await db.remove('interventions', id, r?.name ?? 'the intervention');
         useApp.getState().entryChanged(id, null);
         set({ notice: { kind: 'ok', text: `Deleted “${r?.name ?? ''}”.` } });
-        await get().refresh();
-        return true;
-      } catch (e) {
-        fail(message(e));
-        return false;
-      }
+      });
     },
 
     async useIntervention(id) {
