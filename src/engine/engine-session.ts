@@ -27,7 +27,7 @@ import { chooseTrainer } from '../steering/lineas/choose-trainer.ts';
 import { checkStrength as checkLambda } from '../steering/strength.ts';
 import type { TrainProgress } from '../steering/lineas/index.ts';
 import { EngineFailure, describeFailure } from './engine-errors.ts';
-import { memoText, modelFilesOf, weightFileNames } from './model-source.ts';
+import { memoText, modelFilesOf } from './model-source.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
 import type {
   AdapterInfo,
@@ -271,7 +271,6 @@ export class EngineSession {
       const t0 = performance.now();
       const files = memoText(modelFilesOf(source));
       const c = await this.gpu();
-      const shards = await weightFileNames(files);
       let last = 0;
       let lastFile = '';
       const report = (p: LoadProgressEvent) => {
@@ -287,10 +286,7 @@ export class EngineSession {
         allowMissingTokenizer: opts.allowMissingTokenizer,
         // The model it had is freed only once the new one passed every check: a bad file leaves it usable.
         beforeUpload: () => this.forgetModel(),
-        onProgress: (p) => {
-          const i = shards.indexOf(p.file);
-          report({ ...p, fileIndex: p.phase === 'done' ? shards.length : i + 1, fileCount: shards.length });
-        },
+        onProgress: report,
       });
       this.loadedModel = m;
       this.loadedFiles = files;

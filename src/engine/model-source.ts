@@ -1,7 +1,6 @@
 /** From what the page names (a ref or picked files) to the ModelFiles the loader reads. */
 import { pickedModelFiles, type ModelFiles } from '../model/formats/model-files.ts';
 import { resolveModelSource } from '../model/formats/resolve-source.ts';
-import { parseShardIndex, SHARD_INDEX_FILE } from '../model/formats/shard-index.ts';
 import { EngineFailure } from './engine-errors.ts';
 import type { ModelSource } from './protocol.ts';
 
@@ -24,7 +23,7 @@ export function modelFilesOf(source: ModelSource): ModelFiles {
   return pickedModelFiles(source.id, files);
 }
 
-/** A ModelFiles that reads each small file once (the session peeks at the shard index before the loader reads it). */
+/** A ModelFiles that reads each small file once (config, tokenizer and index files are asked for more than once while loading). */
 export function memoText(files: ModelFiles): ModelFiles {
   const texts = new Map<string, Promise<string | null>>();
   return {
@@ -41,14 +40,4 @@ export function memoText(files: ModelFiles): ModelFiles {
     range: (name, start, end) => files.range(name, start, end),
     stream: (name, start) => files.stream(name, start),
   };
-}
-
-/** The weight files in loading order, for progress ("file 2 of 3"); [] when unknown (the loader then says why). */
-export async function weightFileNames(files: ModelFiles): Promise<string[]> {
-  try {
-    const index = await files.text(SHARD_INDEX_FILE);
-    return index === null ? ['model.safetensors'] : parseShardIndex(JSON.parse(index)).files;
-  } catch {
-    return [];
-  }
 }

@@ -14,6 +14,7 @@
  *                                       { id: 0, type: 'device-lost' } the GPU went away (unsolicited)
  */
 import type { HookName } from '../model/spec.ts';
+import type { LoadProgress } from '../model/load-model.ts';
 import type { ClosedFormMethodId } from '../steering/methods/registry.ts';
 import type { FitMode } from '../steering/fit-incremental.ts';
 import type { Trainer, TrainerChoice } from '../steering/lineas/choose-trainer.ts';
@@ -140,17 +141,8 @@ export interface AdapterInfo {
   maxStorageBufferBindingSize: number;
 }
 
-export interface LoadProgressEvent {
-  phase: 'config' | 'headers' | 'weights' | 'done';
-  /** Weight bytes read so far / in all (0 / 0 before the weights start). */
-  loadedBytes: number;
-  totalBytes: number;
-  /** The file being read. */
-  file: string;
-  /** 1-based index of the weight file being read, and how many there are (0 while not known). */
-  fileIndex: number;
-  fileCount: number;
-}
+/** Load progress, as the loader reports it (load-model.ts). */
+export type LoadProgressEvent = LoadProgress;
 
 export interface ModelInfo {
   id: string;

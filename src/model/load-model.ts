@@ -22,6 +22,9 @@ export interface LoadProgress {
   loadedBytes: number;
   totalBytes: number;
   file: string;
+  /** 1-based index of the weight file being read, and how many there are (0 while not known). */
+  fileIndex: number;
+  fileCount: number;
 }
 
 export interface LoadedModel {
@@ -131,8 +134,8 @@ export async function loadModel(
   } = {},
 ): Promise<LoadedModel> {
   const report = opts.onProgress ?? (() => undefined);
-  report({ phase: 'config', loadedBytes: 0, totalBytes: 0, file: 'config.json' });
-  const meta = await loadModelMeta(files, { ...opts, onHeaders: () => report({ phase: 'headers', loadedBytes: 0, totalBytes: 0, file: 'model.safetensors' }) });
+  report({ phase: 'config', loadedBytes: 0, totalBytes: 0, file: 'config.json', fileIndex: 0, fileCount: 0 });
+  const meta = await loadModelMeta(files, { ...opts, onHeaders: () => report({ phase: 'headers', loadedBytes: 0, totalBytes: 0, file: 'model.safetensors', fileIndex: 0, fileCount: 0 }) });
   const { spec, checkpoint } = meta;
   const { source } = checkpoint;
 
@@ -143,7 +146,8 @@ export async function loadModel(
     const wanted = source.tensors.filter((t) => uploader.wants(t.name));
     const total = wanted.reduce((n, t) => n + t.end - t.begin, 0);
     let loaded = 0;
-    for (const { name: file } of source.files) {
+    const fileCount = source.files.length;
+    for (const [i, { name: file }] of source.files.entries()) {
       await streamTensors(
         files,
         file,
@@ -151,7 +155,7 @@ export async function loadModel(
         (t, bytes) => uploader.upload(t.name, t.format, source.prepare(t, bytes)),
         (n) => {
           loaded += n;
-          report({ phase: 'weights', loadedBytes: Math.min(loaded, total), totalBytes: total, file });
+          report({ phase: 'weights', loadedBytes: Math.min(loaded, total), totalBytes: total, file, fileIndex: i + 1, fileCount });
         },
       );
     }
@@ -162,7 +166,7 @@ export async function loadModel(
     const warm = spec.bosTokenId ?? 0;
     await model.run([warm, warm], 0, { logits: 'none' });
     await model.run([warm], 0, { logits: 'last', argmax: true });
-    report({ phase: 'done', loadedBytes: total, totalBytes: total, file: '' });
+    report({ phase: 'done', loadedBytes: total, totalBytes: total, file: '', fileIndex: fileCount, fileCount });
     return { id: files.id, spec, model, tokenizer: meta.tokenizer, config: meta.config };
   } catch (e) {
     pool.destroy();
