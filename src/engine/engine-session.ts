@@ -384,7 +384,7 @@ export class EngineSession {
 
   updateSteering(o: Partial<SteeringOptions>): Promise<SteeringState> {
     return this.serial(async () => {
-      this.model;
+      this.model; // throws "Load a model first." when none is loaded
       if (o.strength !== undefined) checkStrength(o.strength);
       const s = this.steer;
       if (!s) {

@@ -8,3 +8,6 @@ export class EvalParamsError extends Error {
     this.name = 'EvalParamsError';
   }
 }
+
+/** A JSON value that is a list of strings (the sweep's text and word lists). */
+export const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');

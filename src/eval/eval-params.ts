@@ -4,7 +4,7 @@
  */
 import { validateSampling } from '../core/sampler.ts';
 import type { EvalParams } from './types.ts';
-import { EvalParamsError } from './eval-params-error.ts';
+import { EvalParamsError, isStringList } from './eval-params-error.ts';
 import { scorerOf } from './scorers/registry.ts';
 
 export { EvalParamsError } from './eval-params-error.ts';
@@ -19,7 +19,6 @@ export interface EvalContext {
   hasChatTemplate: boolean;
 }
 
-const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 
 function textList(field: string, v: unknown, what: string): void {
   if (!isStringList(v)) throw new EvalParamsError(field, `${field} must be a list of texts.`);

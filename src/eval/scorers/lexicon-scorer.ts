@@ -1,9 +1,8 @@
 /** The lexicon scorer (src/eval/lexicon.ts) as a registry entry: whole-word counts of the dataset's two word lists. */
-import { EvalParamsError } from '../eval-params-error.ts';
+import { EvalParamsError, isStringList } from '../eval-params-error.ts';
 import { compileList, lexiconScorer } from '../lexicon.ts';
 import type { ScorerKind } from './scorer.ts';
 
-const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 
 export const lexiconScorerKind: ScorerKind<'lexicon'> = {
   id: 'lexicon',
