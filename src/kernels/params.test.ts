@@ -1,8 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MATMUL_PARAMS_BYTES, STEP_BYTES } from '../model/gpu/scratch-layout.ts';
+import { ARGMAX_PARAMS } from './argmax.ts';
+import { ATTENTION_PARAMS } from './attention.ts';
 import { PACKED_COUNT } from './backward/count.ts';
+import { EMBED_PARAMS } from './embed.ts';
+import { MATMUL_PARAMS } from './matmul.ts';
 import { defineParams, ParamStruct, withParams } from './params.ts';
+import { PENALTY_PARAMS } from './repetition-penalty.ts';
+import { ROPE_KV_PARAMS, STEP } from './rope-kv.ts';
+import { SAMPLE_PARAMS } from './sample.ts';
 import { TOKEN_COUNT } from './token-count.ts';
 
 const words = (buf: ArrayBuffer) => ({ u: Array.from(new Uint32Array(buf)), f: Array.from(new Float32Array(buf)) });
@@ -67,6 +75,17 @@ describe('the shared count uniforms', () => {
   it("the tape's packed count starts with the token count the forward kernels read", () => {
     expect(PACKED_COUNT.offsets.tokens).toBe(TOKEN_COUNT.offsets.tokens);
     expect(PACKED_COUNT.size).toBe(TOKEN_COUNT.size);
+  });
+});
+
+describe('uniform sizes the memory estimate counts (scratch-layout.ts, which must not load the kernels)', () => {
+  it('step and matmul uniforms are its constants; the fixed and per-layer ones are the bytes it adds', () => {
+    expect(STEP.size).toBe(STEP_BYTES);
+    expect(MATMUL_PARAMS.size).toBe(MATMUL_PARAMS_BYTES);
+    expect(MATMUL_PARAMS_BYTES).toBe(48);
+    // gpuScratchBytes: lm-head count, argmax, penalty 16 each, sample 32; rope and attention 32 a layer; embed 16.
+    expect([TOKEN_COUNT, ARGMAX_PARAMS, PENALTY_PARAMS, SAMPLE_PARAMS].map((p) => p.size)).toEqual([16, 16, 16, 32]);
+    expect([ROPE_KV_PARAMS, ATTENTION_PARAMS, EMBED_PARAMS].map((p) => p.size)).toEqual([32, 32, 16]);
   });
 });
 
