@@ -14,6 +14,8 @@ export interface Tokenizer {
   hasChatTemplate: boolean;
   bosTokenId: number | null;
   eosTokenIds: number[];
+  /** How many tokens the vocabulary holds and its largest id (checked against the config's vocab_size); absent: unknown. */
+  vocabulary?: { tokens: number; maxId: number };
 }
 
 export class TokenizerError extends Error {}
@@ -30,6 +32,8 @@ export async function createTokenizer(tokenizerJson: unknown, tokenizerConfig: R
     throw new TokenizerError(`tokenizer.json could not be read: ${(e as Error).message}`);
   }
   const eos = tokenizerConfig.eos_token;
+  const ids = [...(tok as unknown as { get_vocab(): Map<string, number> }).get_vocab().values()];
+  const vocabulary = { tokens: ids.length, maxId: ids.reduce((m, id) => Math.max(m, id), -1) };
   return {
     encode: (text, addSpecialTokens = true) => tok.encode(text, { add_special_tokens: addSpecialTokens }),
     decode: (ids) => tok.decode(ids, { skip_special_tokens: true }),
@@ -42,5 +46,6 @@ export async function createTokenizer(tokenizerJson: unknown, tokenizerConfig: R
     hasChatTemplate: Boolean(tok.chat_template),
     bosTokenId: typeof tok.bos_token_id === 'number' ? tok.bos_token_id : null,
     eosTokenIds: typeof tok.eos_token_id === 'number' ? [tok.eos_token_id] : eos ? [] : [],
+    vocabulary,
   };
 }

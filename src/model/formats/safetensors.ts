@@ -40,11 +40,15 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Header length from the first 8 bytes of a file of `fileSize` bytes. */
 export function readHeaderLength(first8: Uint8Array, fileSize: number, fileName: string): number {
+  if (fileSize === 0) throw new SafetensorsError(`${fileName} is empty (0 bytes)`);
   if (first8.byteLength < 8 || fileSize < 8) {
     throw new SafetensorsError(`${fileName}: too short to be a safetensors file (${Math.min(first8.byteLength, fileSize)} bytes)`);
   }
   const view = new DataView(first8.buffer, first8.byteOffset, 8);
   const length = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32; // exact below 2^53, and anything larger is refused
+  if (length === 0) {
+    throw new SafetensorsError(`${fileName}: header length is 0 (the first 8 bytes are zero); a safetensors header is a JSON object of at least 2 bytes`);
+  }
   if (length > MAX_HEADER_BYTES) {
     throw new SafetensorsError(`${fileName}: header length ${length} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
