@@ -98,12 +98,12 @@ describe('config against checkpoint, before anything is built', () => {
       tok.added_tokens = [];
       f.set('tokenizer.json', enc.encode(JSON.stringify(tok)));
     });
-    expect(await rejection(files)).toMatch(/tokenizer\.json has an empty vocabulary \(0 tokens\); config\.json "vocab_size" is 512/);
+    expect(await rejection(files)).toMatch(/tokenizer\.json: has an empty vocabulary \(0 tokens in "model\.vocab"\); the model's vocab_size is 512/);
   });
 
   it('a tokenizer with more tokens than vocab_size is refused, naming both', async () => {
     const files = await folder({ ...tinyLlamaGqa, vocab_size: 256 });
-    expect(await rejection(files)).toMatch(/tokenizer\.json has token ids up to 511 but config\.json "vocab_size" is 256/);
+    expect(await rejection(files)).toMatch(/tokenizer\.json: "model\.vocab" gives token "[^"]+" the id (25[6-9]|2[6-9]\d|[34]\d\d|50\d|51[01]); an id must be an integer from 0 to 255 \(vocab_size 256\)/);
   });
 });
 

@@ -58,12 +58,12 @@ async function loadTokenizer(files: ModelFiles, ckpt: Checkpoint, opts: { allowM
   const { spec, source } = ckpt;
   let tokenizer: Tokenizer;
   if (source.tokenizer) {
-    tokenizer = await createTokenizer(source.tokenizer.json, source.tokenizer.config);
+    tokenizer = await createTokenizer(source.tokenizer.json, source.tokenizer.config, spec.vocabSize);
   } else {
     if (opts.allowMissingTokenizer && (await files.text('tokenizer.json')) === null) return idsOnlyTokenizer(files.id, spec);
     const tokJson = await requiredJson(files, 'tokenizer.json', 'the tokenizer is needed to turn text into tokens');
     const tokConfig = (await files.text('tokenizer_config.json')) === null ? {} : await requiredJson(files, 'tokenizer_config.json', '');
-    tokenizer = await createTokenizer(tokJson, tokConfig);
+    tokenizer = await createTokenizer(tokJson, tokConfig, spec.vocabSize);
   }
   checkVocabulary(tokenizer, spec, source.tokenizer ? `${source.files[0]?.name ?? files.id} (its tokenizer metadata)` : 'tokenizer.json', source.config ? 'the vocabulary size' : 'config.json "vocab_size"');
   const generationEos = source.config ? [] : await generationEosIds(files, ckpt.listing);

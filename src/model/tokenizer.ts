@@ -1,5 +1,6 @@
 /** Tokenizer and chat template from a model folder's tokenizer.json / tokenizer_config.json, via @huggingface/transformers. */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { checkTokenizerConfig, checkTokenizerJson } from './tokenizer-check.ts';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -20,7 +21,10 @@ export interface Tokenizer {
 
 export class TokenizerError extends Error {}
 
-export async function createTokenizer(tokenizerJson: unknown, tokenizerConfig: Record<string, unknown>): Promise<Tokenizer> {
+/** `vocabSize`: the model's; token ids at or past it are refused before the library reads the vocabulary. */
+export async function createTokenizer(tokenizerJson: unknown, tokenizerConfig: Record<string, unknown>, vocabSize?: number): Promise<Tokenizer> {
+  checkTokenizerConfig(tokenizerConfig);
+  checkTokenizerJson(tokenizerJson, vocabSize);
   const lib = await import('@huggingface/transformers');
   const className = String(tokenizerConfig.tokenizer_class ?? 'PreTrainedTokenizer').replace(/Fast$/, '');
   const classes = lib as unknown as Record<string, (new (json: unknown, config: unknown) => PreTrainedTokenizer) | undefined>;
@@ -28,6 +32,9 @@ export async function createTokenizer(tokenizerJson: unknown, tokenizerConfig: R
   let tok: PreTrainedTokenizer;
   try {
     tok = new Cls(tokenizerJson, tokenizerConfig);
+    // A tokenizer that cannot encode and decode a sample text is refused now, not at the first prompt.
+    const ids = tok.encode('Hello, world. 123', { add_special_tokens: true }).filter((id) => Number.isInteger(id));
+    if (ids.length > 0) tok.decode(ids);
   } catch (e) {
     throw new TokenizerError(`tokenizer.json could not be read: ${(e as Error).message}`);
   }

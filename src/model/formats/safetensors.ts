@@ -94,18 +94,23 @@ function parseMetadata(v: unknown, fileName: string): Record<string, string> {
   return out;
 }
 
+/** A header value for messages: JSON, or "missing". */
+function shown(v: unknown): string {
+  return v === undefined ? 'missing' : JSON.stringify(v);
+}
+
 function parseEntry(name: string, v: unknown, dataStart: number, fileSize: number, fileName: string): TensorEntry {
   const where = `${fileName}: tensor "${name}"`;
   if (!isObject(v)) throw new SafetensorsError(`${where}: entry must be an object`);
   const { dtype, shape, data_offsets: offsets } = v;
   if (!isWeightDType(dtype)) {
-    throw new SafetensorsError(`${where}: dtype ${JSON.stringify(dtype)} is not supported (F32, F16, BF16)`);
+    throw new SafetensorsError(`${where}: dtype ${shown(dtype)} is not supported (F32, F16, BF16)`);
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) {
-    throw new SafetensorsError(`${where}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
+    throw new SafetensorsError(`${where}: shape ${shown(shape)} must be a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInt) || offsets[0] > offsets[1]) {
-    throw new SafetensorsError(`${where}: data_offsets ${JSON.stringify(offsets)} must be [begin, end] with 0 <= begin <= end`);
+    throw new SafetensorsError(`${where}: data_offsets ${shown(offsets)} must be [begin, end] with 0 <= begin <= end`);
   }
   const [a, b] = offsets as [number, number];
   const numel = shape.reduce((p: number, d: number) => p * d, 1);
