@@ -50,7 +50,7 @@ export function readHeaderLength(first8: Uint8Array, fileSize: number, fileName:
     throw new SafetensorsError(`${fileName}: header length is 0 (the first 8 bytes are zero); a safetensors header is a JSON object of at least 2 bytes`);
   }
   if (length > MAX_HEADER_BYTES) {
-    throw new SafetensorsError(`${fileName}: header length ${length} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    throw new SafetensorsError(`${fileName}: header length ${view.getBigUint64(0, true)} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
   if (length > fileSize - 8) {
     throw new SafetensorsError(`${fileName}: header length ${length} runs past the end of the file (${fileSize} bytes)`);

@@ -4,7 +4,10 @@ import { loadModelMeta } from '../../model/load-model.ts';
 import { parseSafetensorsFile } from '../../model/formats/safetensors.ts';
 import { memoryModelFiles } from '../memory-model-files.ts';
 import { headerRange } from './safetensors-mutate.ts';
-import { storiesFolder } from './seeds.ts';
+import { sampleControlVector, sampleIntervention, storiesFolder } from './seeds.ts';
+import { decodeIntervention, encodeIntervention } from '../../steering/intervention-file.ts';
+import { readGguf } from '../../model/formats/gguf.ts';
+import { writeU64 } from './mutate.ts';
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -76,5 +79,39 @@ describe('found by the fuzz: tokenizer.json / tokenizer_config.json', () => {
   it('a special token that is an object without "content" is refused (was "Unknown token: [object Object]")', async () => {
     const files = await editJson('tokenizer_config.json', (j) => void (j.pad_token = {}));
     expect((await refusal(files)).message).toBe('tokenizer_config.json: "pad_token" must be a token string, null or {"content": "…"}, found {}');
+  });
+});
+
+describe('found by the fuzz: intervention manifest', () => {
+  it('a manifest without "format", "version" or "method" says which is missing (it said "undefined")', () => {
+    const { manifest, tensors } = encodeIntervention(sampleIntervention());
+    const without = (key: string) => JSON.stringify({ ...(JSON.parse(manifest) as Record<string, unknown>), [key]: undefined });
+    expect(() => decodeIntervention(without('format'), tensors)).toThrow('cannot load intervention: "format" is missing (expected "steerscope-intervention")');
+    expect(() => decodeIntervention(without('version'), tensors)).toThrow('cannot load intervention: "version" is missing (this build reads version 1)');
+    expect(() => decodeIntervention(without('method'), tensors)).toThrow('cannot load intervention: "method" is missing');
+  });
+});
+
+describe('lying sizes are refused before anything is allocated', () => {
+  /** The sample control vector (GGUF) with a u64 overwritten: 8 = tensor count, 16 = metadata count, 24 = first key's length. */
+  const lie = (at: number, v: bigint) => {
+    const b = sampleControlVector().slice();
+    writeU64(b, at, v);
+    return b;
+  };
+  it('GGUF: 10⁹ tensors, 2^63 metadata entries, a string length of 2^63', () => {
+    expect(() => readGguf(lie(8, 10n ** 9n), 'cv.gguf')).toThrow(/^cv\.gguf: the tensor count at byte 8: tensor count 1000000000 runs past the end of the file/);
+    expect(() => readGguf(lie(16, 2n ** 63n), 'cv.gguf')).toThrow(/^cv\.gguf: the metadata count at byte 16: metadata entry count 9223372036854775808 runs past the end/);
+    expect(() => readGguf(lie(24, 2n ** 63n), 'cv.gguf')).toThrow(/^cv\.gguf: metadata entry #0's key at byte 24: string length 9223372036854775808 runs past the end of the file/);
+  });
+  it('safetensors: a header length of 2^63, shown exactly', () => {
+    const b = encodeIntervention(sampleIntervention()).tensors.slice();
+    writeU64(b, 0, 2n ** 63n);
+    expect(() => parseSafetensorsFile(b, 'x.safetensors')).toThrow('x.safetensors: header length 9223372036854775808 exceeds the 100000000-byte limit');
+  });
+  it('safetensors: a shape of 10⁹ × 10⁹ elements is refused by its byte count, not allocated', () => {
+    const st = encodeIntervention(sampleIntervention()).tensors;
+    const b = editHeader(st, (h) => void (h['1.resid.b'].shape = [1e9, 1e9]));
+    expect(() => parseSafetensorsFile(b, 'x.safetensors')).toThrow(/tensor "1\.resid\.b": data_offsets \[\d+, \d+\] hold 64 bytes but shape \[1000000000, 1000000000\] of F32 needs 4000000000000000000/);
   });
 });

@@ -10,7 +10,8 @@ import { encodeControlVector } from '../../steering/gguf-control-vector.ts';
 import type { Intervention } from '../../steering/intervention.ts';
 import type { HookMap } from '../../core/steer-map.ts';
 import type { HookName } from '../../model/spec.ts';
-import { writeZip } from '../../app/storage/zip.ts';
+import { crc32, writeZip } from '../../app/storage/zip.ts';
+import { deflateRawSync } from 'node:zlib';
 import { makeRng } from '../../core/seeded-random.ts';
 
 export const GGUF_DIR = path.join(SHARED_DIR, 'models/stories260K-gguf');
@@ -69,3 +70,29 @@ export const SAMPLE_DATASET = JSON.stringify({
 });
 export const SAMPLE_CSV = 'source,target,control\n"I feel sad, today.",I feel happy.,A table.\nNothing goes right.,All goes right.,\n';
 export const SAMPLE_TEXT = 'I feel sad today.\nNothing goes right.\n\nThe rain will not stop.\n';
+
+/** The same library zip with its entries deflated (the archive a user's zip tool makes): the inflate path. */
+export function sampleDeflatedZip(): Uint8Array {
+  const { manifest, tensors } = encodeIntervention(sampleIntervention());
+  const entries = [
+    { name: 'intervention.json', data: new TextEncoder().encode(manifest) },
+    { name: 'intervention.safetensors', data: tensors },
+  ].map((e) => ({ ...e, deflated: new Uint8Array(deflateRawSync(e.data)), crc: crc32(e.data) }));
+  const zip = writeZip(entries.map((e) => ({ name: e.name, data: e.deflated })), new Date(Date.UTC(2026, 0, 1)));
+  const v = new DataView(zip.buffer);
+  // Every local and central header patched: method 8, the unpacked size and CRC.
+  let p = 0;
+  for (const e of entries) {
+    v.setUint16(p + 8, 8, true);
+    v.setUint32(p + 14, e.crc, true);
+    v.setUint32(p + 22, e.data.length, true);
+    p += 30 + e.name.length + e.deflated.length;
+  }
+  for (const e of entries) {
+    v.setUint16(p + 10, 8, true);
+    v.setUint32(p + 16, e.crc, true);
+    v.setUint32(p + 24, e.data.length, true);
+    p += 46 + e.name.length;
+  }
+  return zip;
+}
