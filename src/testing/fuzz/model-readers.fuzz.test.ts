@@ -8,6 +8,7 @@ import { parseSafetensorsFile } from '../../model/formats/safetensors.ts';
 import { readGguf } from '../../model/formats/gguf.ts';
 import { memoryModelFiles } from '../memory-model-files.ts';
 import { makeFuzzer, mutateBytes, mutateJson, absurdU64, writeU64, type Fuzzer } from './mutate.ts';
+import { mutateGgufStructure } from './gguf-mutate.ts';
 import { headerRange, mutateSafetensorsHeader } from './safetensors-mutate.ts';
 import { newTally, record, report, runCase, type ReaderTally } from './harness.ts';
 import { randomFolder, storiesFolder, storiesGguf } from './seeds.ts';
@@ -106,12 +107,13 @@ describe('fuzz: model readers', () => {
     expect(t.other, report([t])).toBe(0);
   });
 
-  it('GGUF model (header bytes, lying counts and lengths, tensor data)', async () => {
+  it('GGUF model (metadata values, tensor infos, header bytes, lying counts and lengths, tensor data)', async () => {
     const t = await fuzz('GGUF model', (f, i) => {
       const seed = i % 3 === 2 ? ggufQ4 : gguf;
       const dataStart = readGguf(seed).dataStart;
       let m: { bytes: Uint8Array; what: string };
-      if (f.chance(0.25)) {
+      if (f.chance(0.4)) m = mutateGgufStructure(f, seed);
+      else if (f.chance(0.3)) {
         // The counts and the first key's length: tensor_count @8, kv_count @16, key length @24 (2^63, 10^9, …).
         const bytes = seed.slice();
         const at = f.pick([8, 16, 24]);
