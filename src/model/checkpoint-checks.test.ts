@@ -11,6 +11,7 @@ import { SHARED_DIR, STORIES260K_DIR } from '../testing/node-paths.ts';
 import { tinyLlamaGqa } from '../testing/test-configs.ts';
 import { parseSafetensorsFile, writeSafetensors } from './formats/safetensors.ts';
 import { decodeToFloat32 } from './formats/dtype-codec.ts';
+import { urlModelFiles } from './formats/model-files.ts';
 
 const enc = new TextEncoder();
 const FIVE_LAYERS = { ...tinyLlamaGqa, num_hidden_layers: 5 };
@@ -128,5 +129,39 @@ describe('empty and headerless weight files say what is wrong', () => {
     const bytes = new Uint8Array(await readFile(path.join(SHARED_DIR, 'models/stories260K-gguf', name)));
     const ckpt = await openCheckpoint(memoryModelFiles(name, new Map([[name, bytes]]), { weightFile: name }));
     expect(ckpt.spec.numLayers).toBe(5);
+  });
+});
+
+describe('a server that answers 416 to ranges of an empty file', () => {
+  /** fetch over a file map, with the dev server's range handling (server/models-plugin.ts): 416 past the end. */
+  function serve(files: Map<string, Uint8Array>): typeof fetch {
+    return (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const name = decodeURIComponent(String(input).replace(/^http:\/\/x\//, ''));
+      const file = files.get(name);
+      if (!file) return new Response(null, { status: 404 });
+      const range = /^bytes=(\d+)-(\d*)$/.exec(new Headers(init?.headers).get('Range') ?? '');
+      if (!range) return new Response(file.slice(), { status: 200, headers: { 'Content-Length': String(file.byteLength) } });
+      const start = Number(range[1]);
+      const end = range[2] ? Math.min(Number(range[2]), file.byteLength - 1) : file.byteLength - 1;
+      if (start >= file.byteLength || end < start) return new Response(null, { status: 416, headers: { 'Content-Range': `bytes */${file.byteLength}` } });
+      return new Response(file.slice(start, end + 1), { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${file.byteLength}` } });
+    }) as typeof fetch;
+  }
+
+  it('reports the empty file, not "HTTP 416"', async () => {
+    const files = await folder(tinyLlamaGqa, (f) => f.set('model.safetensors', new Uint8Array(0)));
+    const saved = globalThis.fetch;
+    globalThis.fetch = serve(files);
+    try {
+      const e = await openCheckpoint(urlModelFiles('m', 'http://x/')).catch((err: unknown) => err as Error);
+      expect((e as Error).message).toBe('model.safetensors is empty (0 bytes)');
+      const g = await openCheckpoint(urlModelFiles('m.gguf', 'http://x/')).catch((err: unknown) => err as Error);
+      expect((g as Error).message).toBe('m.gguf has no weights: m.gguf is missing');
+      files.set('m.gguf', new Uint8Array(0));
+      const empty = await openCheckpoint(urlModelFiles('m.gguf', 'http://x/')).catch((err: unknown) => err as Error);
+      expect((empty as Error).message).toBe('m.gguf is empty (0 bytes)');
+    } finally {
+      globalThis.fetch = saved;
+    }
   });
 });
