@@ -189,6 +189,12 @@ export function urlModelFiles(id: string, base: string, cache = false): ModelFil
       }
       const res = await cachedFetch(url(name), { headers: { Range: `bytes=${start}-${end - 1}` } }, false, id);
       if (res.status === 404) throw new ModelFileError(`${id} has no ${name}`);
+      if (res.status === 416) {
+        // Range Not Satisfiable: the file is shorter than `start` (an empty file for any range). Read as a short
+        // read of the file's size, so the format's reader says what is wrong ("is empty (0 bytes)", "too short").
+        const all = /^bytes \*\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
+        return { bytes: new Uint8Array(0), size: all ? Number(all[1]) : await fileSize(name) };
+      }
       if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
       const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
       const buf = new Uint8Array(await res.arrayBuffer());
