@@ -11,6 +11,7 @@ import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSett
 import { mergeRuns, nextRunNumber, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { checkDraft, methodLabel, useLibrary, type Draft } from './library-store.ts';
 import * as db from './storage/db.ts';
+import { skippedNotice } from './storage/record-checks.ts';
 import { isBusy, isRunning, useApp, type ActiveIntervention } from './store.ts';
 import { beginJob, endJob, engineBusyWith, getEngine } from './engine-jobs.ts';
 
@@ -175,8 +176,8 @@ export const useEval = create<EvalState>()((set, get) => ({
   init() {
     loaded = (async () => {
       try {
-        const saved = await db.listAll('evaluations');
-        set({ runs: mergeRuns(saved, get().runs), savedRuns: 'ready' });
+        const saved = await db.listReadable('evaluations');
+        set({ runs: mergeRuns(saved.records, get().runs), savedRuns: 'ready', storageError: skippedNotice(saved.skipped) });
       } catch (e) {
         loadError = `${message(e)} Earlier evaluation runs cannot be shown; new ones still can (download them as JSON to keep them).`;
         set({ storageError: loadError, savedRuns: 'error' });

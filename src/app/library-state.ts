@@ -43,6 +43,8 @@ export interface LibrarySlice {
   /** Storage problems (opening, saving, deleting), shown in the library. */
   error: string | null;
   notice: Notice | null;
+  /** Saved records that could not be read (kept in storage, not shown), in one sentence; null when none. */
+  skipped: string | null;
   interventions: InterventionRecord[];
   datasets: DatasetRecord[];
   /** Import in progress or its outcome (shown where it was asked for). */
