@@ -99,9 +99,13 @@ export interface ModelSlice {
     progress: LoadProgressEvent | null;
     model: ModelInfo | null;
     error: string | null;
+    /** What happened to the GPU, while the model is loaded again after a loss and once it is back. */
+    notice?: string | null;
   };
   /** Counts model loads, so a kept unsteered output is not reused across models. */
   loadCount: number;
+  /** Counts lost GPU devices, so a job that ends at the same time can say why it ended. */
+  gpuLosses: number;
 
   init(): void;
   setSourceKind(k: SourceKind): void;

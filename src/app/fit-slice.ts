@@ -68,6 +68,8 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
       const dataset = { text: JSON.stringify({ name: ds.name, source: ds.source, target: ds.target, control: ds.control }), fileName: `${slug(ds.name)}.json` };
       const hookList = [...hooks].sort((a, b) => hookOrder(a) - hookOrder(b)).join(',');
       if (beginJob('fit')) return fitFail('An evaluation is running: fit when it is done (or stop it).');
+      const losses = app.gpuLosses;
+      const lostGpu = () => useApp.getState().gpuLosses !== losses;
       set({ fit: { status: 'running', progress: null, train: null, stopped: false, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
       try {
         let name = `${ds.name} · ${methodLabel(method, dsas)}`;
@@ -96,7 +98,11 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
           set({ fit: { ...get().fit, saveError: problem } });
         }
       } catch (e) {
-        if (e instanceof EngineError && e.kind === 'aborted') set({ fit: { ...get().fit, status: 'idle', progress: null, train: null, error: null } });
+        if (lostGpu()) {
+          // The maps being fitted or trained lived on the lost device: nothing to resume from.
+          const what = settings ? 'Training' : 'The fit';
+          fitFail(`The GPU stopped working, so ${what.toLowerCase()} stopped and what it had made was lost with the device. The dataset and settings are kept: ${settings ? 'train' : 'fit'} again once the model is back.`);
+        } else if (e instanceof EngineError && e.kind === 'aborted') set({ fit: { ...get().fit, status: 'idle', progress: null, train: null, error: null } });
         else fitFail(message(e), e instanceof EngineError ? e.issues : []);
       } finally {
         endJob('fit');

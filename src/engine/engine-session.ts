@@ -54,6 +54,16 @@ import type {
 import { runEvaluation } from './run-eval.ts';
 import { leadingSpace, tokenTexts } from './token-texts.ts';
 
+/** How long a failed call waits for device.lost to settle before reporting its own error. */
+const LOSS_SETTLE_MS = 250;
+
+/** The loss reason when `ctx`'s device is lost within `ms`, else null. */
+function lostWithin(ctx: GpuContext, ms: number): Promise<string | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([ctx.lost, late]).finally(() => clearTimeout(timer));
+}
+
 /** Events of one call (progress, tokens) go to its sink; unsolicited ones (device lost) to the session's. */
 export type EventSink = (e: EngineEvent) => void;
 
@@ -222,11 +232,15 @@ export class EngineSession {
 
   /** Runs one request; its progress events and then exactly one done / error event go to `post`. */
   async handle(req: EngineRequest, post: EventSink): Promise<void> {
+    const ctx = this.ctx;
     try {
       const result = await this.run(req, post);
       post({ id: req.id, type: 'done', request: req.type, result } as EngineEvent);
     } catch (e) {
-      post({ id: req.id, type: 'error', error: describeFailure(e, req.type) });
+      // A destroyed device fails the running call (a readback, a submit) before device.lost settles: wait for it a
+      // moment, so 'device-lost' goes out first and this call's error says what really happened.
+      const lost = ctx ? await lostWithin(ctx, LOSS_SETTLE_MS) : null;
+      post({ id: req.id, type: 'error', error: lost !== null ? { kind: 'gpu', message: `The GPU stopped working (${lost}).` } : describeFailure(e, req.type) });
     }
   }
 
@@ -243,6 +257,8 @@ export class EngineSession {
         return Promise.resolve({ stopped: this.stop(req.what) });
       case 'unload':
         return this.unload();
+      case 'loseDevice':
+        return Promise.resolve(this.loseDevice());
       case 'fit':
         return this.fit(req.params, (progress) => post({ id, type: 'fit-progress', progress }));
       case 'train':
@@ -293,6 +309,13 @@ export class EngineSession {
       this.loadedRef = source.kind === 'ref' ? source.ref.trim() : source.id;
       return this.info(m, performance.now() - t0);
     });
+  }
+
+  /** Destroys the device now (not queued: it must land mid-job); device.lost then runs the loss handling above. */
+  loseDevice(): { lost: boolean } {
+    if (!this.ctx) return { lost: false };
+    this.ctx.device.destroy();
+    return { lost: true };
   }
 
   unload(): Promise<{ unloaded: boolean }> {
@@ -544,8 +567,12 @@ export class EngineSession {
       const config = this.steeringConfig();
       if (!this.steer || !config) throw new EngineFailure('input', 'Fit, train or load an intervention first: evaluation sweeps the active one.');
       const controller = this.startJob('eval');
+      const ctx = this.ctx;
       try {
-        return await runEvaluation(m, this.steer.iv, config.maps, p, { signal: controller.signal, onProgress, inputError: (message) => new EngineFailure('input', message) });
+        const r = await runEvaluation(m, this.steer.iv, config.maps, p, { signal: controller.signal, onProgress, inputError: (message) => new EngineFailure('input', message) });
+        // Failed part-way: when the device went, 'device-lost' goes out first and the failure says so (see handle).
+        const lost = r.failure !== undefined && ctx ? await lostWithin(ctx, LOSS_SETTLE_MS) : null;
+        return lost !== null ? { ...r, failure: `The GPU stopped working (${lost}).` } : r;
       } finally {
         this.endJob(controller);
         try {

@@ -109,6 +109,11 @@ export type EngineRequest =
    */
   | { id: number; type: 'stop'; what?: 'generate' | 'fit' | 'eval' }
   | { id: number; type: 'unload' }
+  /**
+   * Destroys the GPU device at once, as a lost GPU would (tests and the debug hook use it to check recovery): the
+   * running call ends, 'device-lost' follows, and the next call gets a new device.
+   */
+  | { id: number; type: 'loseDevice' }
   /** Fits Mean-AcT / Linear-AcT (± DSAS) on the loaded model; the result becomes the active intervention. Stop cancels it. */
   | { id: number; type: 'fit'; params: FitParams }
   /**
@@ -265,6 +270,7 @@ export interface ResultOf {
   generate: GenerateDone;
   stop: { stopped: boolean };
   unload: { unloaded: boolean };
+  loseDevice: { lost: boolean };
   fit: FitDone;
   train: TrainDone;
   evaluate: EvalDone;
