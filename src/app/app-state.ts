@@ -44,6 +44,8 @@ export interface GenState {
   items: TokenItem[];
   /** The prompt's tokens with their gate values (when gated; filled when the run is done). */
   promptItems: TokenItem[];
+  /** Tokens left out of the prompt's start to fit the context (Keep the end of a long prompt). */
+  promptCut?: number;
   /** Whitespace between the prompt and the generated text (see TokenEvent.lead). */
   lead: string;
   /** Gated hooks: the columns of each token's `s`. */

@@ -61,7 +61,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   setSetting(k, v) {
     set((s) => {
       const settingsErrors = { ...s.settingsErrors };
-      if (k !== 'greedy') delete settingsErrors[k as SettingsField];
+      if (k !== 'greedy' && k !== 'keepPromptEnd') delete settingsErrors[k as SettingsField];
       return { settings: { ...s.settings, [k]: v }, settingsErrors };
     });
   },
@@ -91,7 +91,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       set({ settingsErrors: {}, gen: { ...s.gen, status: 'error', error: problem } });
       return;
     }
-    const params: GenerateParams = { prompt, chat, maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling };
+    const params: GenerateParams = { prompt, chat, maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling, ...(parsed.value.keepPromptEnd ? { keepPromptEnd: true } : {}) };
     const steered = s.steer.active !== null && s.steer.hooks.length > 0;
     const wantBase = s.compare && steered;
     const key = JSON.stringify([s.loadCount, params]);
@@ -207,6 +207,7 @@ async function runInto(
       strength: r.strength,
       items: g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s })),
       promptItems: (r.promptTokens ?? []).map((text, i) => ({ text, s: r.promptStrengths[i] ?? [] })),
+      promptCut: r.promptTokensCut ?? 0,
     });
     set((st) => (lostDuring(st) ? {} : ({ [target]: { ...st[target], ...done(st[target]) } } as Partial<AppState>)));
     return r.stopReason;

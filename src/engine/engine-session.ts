@@ -5,6 +5,7 @@
  *
  * Calls run one at a time (load, generate, fit, … queue behind each other); adapter and stop answer at once.
  */
+import { ContextOverflowError, fitPromptToContext } from '../model/context-fit.ts';
 import { createGpuContext, type GpuContext } from '../gpu/device.ts';
 import { prefersBarrierFree } from '../kernels/matmul.ts';
 import type { SamplingOptions } from '../core/sampler.ts';
@@ -341,6 +342,17 @@ export class EngineSession {
       if (p.promptIds) promptIds = p.promptIds;
       else if (p.prompt) promptIds = this.encode(p.prompt, p.chat);
       else throw new EngineFailure('input', 'Write a prompt first.');
+      let promptTokensCut = 0;
+      if (Number.isInteger(p.maxNewTokens) && p.maxNewTokens >= 0) {
+        try {
+          const keepFirst = promptIds[0] === m.tokenizer.bosTokenId ? 1 : 0;
+          const fit = fitPromptToContext(promptIds, { maxContext: m.model.maxContext, maxNewTokens: p.maxNewTokens, truncate: p.keepPromptEnd === true, keepFirst, chat: p.chat });
+          promptIds = fit.ids;
+          promptTokensCut = fit.cut;
+        } catch (e) {
+          throw e instanceof ContextOverflowError ? new EngineFailure('input', e.message) : e;
+        }
+      }
       const controller = this.startJob('generate');
       let prev = '';
       const steer = this.steer;
@@ -371,6 +383,7 @@ export class EngineSession {
         });
         return {
           promptTokenCount: promptIds.length,
+          ...(promptTokensCut > 0 ? { promptTokensCut } : {}),
           promptTokenIds: promptIds,
           tokenIds: r.tokenIds,
           text: r.text,

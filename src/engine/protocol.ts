@@ -38,6 +38,8 @@ export interface GenerateParams {
   sampling: SamplingSettings;
   /** Run without the active intervention (the compare view's left side). The intervention stays set. */
   unsteered?: boolean;
+  /** A prompt that does not fit the context with the new tokens loses its start (the BOS kept) instead of being refused. */
+  keepPromptEnd?: boolean;
 }
 
 /** An intervention as two files: `intervention.json` (text) and `intervention.safetensors` (bytes). */
@@ -246,6 +248,8 @@ export type StopReason = 'eos' | 'max-tokens' | 'stop-string' | 'aborted';
 
 export interface GenerateDone {
   promptTokenCount: number;
+  /** Tokens cut from the prompt's start to fit the context (keepPromptEnd); absent when none were. */
+  promptTokensCut?: number;
   /** The prompt as token ids (BOS and the chat template included). */
   promptTokenIds: number[];
   tokenIds: number[];
