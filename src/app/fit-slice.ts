@@ -31,7 +31,7 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
   trainer: 'auto',
   trainErrors: {},
   fitHooks: null,
-  fit: { status: 'idle', progress: null, train: null, stopped: false, startedAt: 0, error: null, issues: [], record: null, saveError: null },
+  fit: { status: 'idle', progress: null, train: null, stopped: false, fault: null, startedAt: 0, error: null, issues: [], record: null, saveError: null },
 
     setFitMethod: (fitMethod) => set({ fitMethod }),
     setTrainSetting(field, value) {
@@ -70,7 +70,7 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
       if (beginJob('fit')) return fitFail('An evaluation is running: fit when it is done (or stop it).');
       const losses = app.gpuLosses;
       const lostGpu = () => useApp.getState().gpuLosses !== losses;
-      set({ fit: { status: 'running', progress: null, train: null, stopped: false, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
+      set({ fit: { status: 'running', progress: null, train: null, stopped: false, fault: null, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
       try {
         let name = `${ds.name} · ${methodLabel(method, dsas)}`;
         let r: FitDone;
@@ -82,7 +82,7 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
           const { l1, group } = settings.value;
           if (l1 > 0 || group > 0) name += ` · ${[l1 > 0 ? `L1 ${l1}` : '', group > 0 ? `group ${group}` : ''].filter(Boolean).join(', ')}`;
           if (t.aborted) name += ` · stopped at step ${t.stepsDone}`;
-          set({ fit: { ...get().fit, stopped: t.aborted } });
+          set({ fit: { ...get().fit, stopped: t.aborted, fault: t.fault ?? null } });
           r = t;
         } else {
           r = await engine.fit({ dataset, method: method as FitMethod, hooks: hookList, dsas, strength: app.steer.strength }, (progress) => set({ fit: { ...get().fit, progress } }));

@@ -24,6 +24,8 @@ export interface FitState {
   train: TrainLive | null;
   /** LinEAS: stopped before its last step (the maps trained so far were kept). */
   stopped: boolean;
+  /** LinEAS stopped itself (a non-finite loss, say): what happened; the maps of the last good step were kept. */
+  fault: string | null;
   startedAt: number;
   error: string | null;
   issues: string[];

@@ -563,7 +563,8 @@ export class EngineSession {
         const fitMs = performance.now() - t0;
         iv.metrics = { ...(iv.metrics ?? {}), fitMs, prompts: { source: dataset.source.length, target: dataset.target.length, control: dataset.control.length } };
         this.steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
-        return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply(), aborted, stepsDone, trainer };
+        const fault = typeof iv.metrics?.fault === 'string' ? iv.metrics.fault : undefined;
+        return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply(), aborted, stepsDone, trainer, ...(fault ? { fault } : {}) };
       } catch (e) {
         throttle.flush();
         throw e;

@@ -212,6 +212,8 @@ export interface TrainDone extends FitDone {
   /** Stopped before the last step (the maps are those trained so far). */
   aborted: boolean;
   stepsDone: number;
+  /** Why training stopped itself (a non-finite loss, say); the maps are those of the last good step. */
+  fault?: string;
   /** The trainer that ran. */
   trainer: Trainer;
 }
