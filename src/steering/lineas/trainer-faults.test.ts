@@ -19,7 +19,7 @@ function quadratic(poison: (step: number) => { loss?: number; grad?: number } | 
     if (bad?.loss !== undefined) loss = bad.loss;
     if (bad?.grad !== undefined) gb[1] = bad.grad;
     const grads: GradMaps = new Map([[HOOK, { w: new Float64Array(D), b: gb }]]);
-    return { loss, grads, perHook: new Map([[HOOK, loss]]) };
+    return { loss, grads, perHook: new Map([[HOOK, loss]]), controlLoss: 0 };
   };
 }
 
