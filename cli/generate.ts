@@ -30,6 +30,7 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
       repetitionPenalty: num(flags, 'repetition-penalty'),
       seed: num(flags, 'seed', 0),
       ignoreEos: Boolean(flags['ignore-eos']),
+      keepPromptEnd: Boolean(flags['keep-prompt-end']),
       stopStrings: str(flags, 'stop') !== undefined ? [str(flags, 'stop')!] : undefined,
     });
     const steering = ivDir

@@ -3,32 +3,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EncodedIntervention } from '../src/harness/steering-api.ts';
-import { decodeControlVector } from '../src/steering/gguf-control-vector.ts';
-import { importTorchIntervention } from '../src/steering/import-torch.ts';
+import { importExternal, type ExternalKind as ImportKind } from '../src/steering/import-external.ts';
 import { encodeIntervention } from '../src/steering/intervention-file.ts';
 import type { Intervention } from '../src/steering/intervention.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { writeInterventionFolder } from './intervention-folder.ts';
 
-export type ImportKind = 'control-vector' | 'torch';
-
-/** What a file is, by its first bytes (GGUF magic) and name. */
-export function importKindOf(file: string, bytes: Uint8Array): ImportKind {
-  if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'GGUF') return 'control-vector';
-  if (/\.safetensors$/i.test(file)) return 'torch';
-  throw new Error(`${path.basename(file)}: not a llama.cpp control vector (GGUF) nor a PyTorch map (.safetensors)`);
-}
-
 export function importInterventionFile(file: string, opts: { modelId?: string; hiddenSize?: number; numLayers?: number } = {}): { kind: ImportKind; intervention: Intervention } {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`no file ${file}`);
   const bytes = new Uint8Array(fs.readFileSync(file));
-  const kind = importKindOf(file, bytes);
-  const modelId = opts.modelId ?? 'imported';
-  const expect = { hiddenSize: opts.hiddenSize, numLayers: opts.numLayers };
-  const fileName = path.basename(file);
-  const intervention =
-    kind === 'control-vector' ? decodeControlVector(bytes, modelId, expect, fileName) : importTorchIntervention(bytes, { modelId, expect, fileName });
-  return { kind, intervention };
+  return importExternal(path.basename(file), bytes, { modelId: opts.modelId ?? 'imported', hiddenSize: opts.hiddenSize, numLayers: opts.numLayers });
 }
 
 /** An imported file as it crosses into the page (the manifest and tensors of our own format). */

@@ -214,9 +214,9 @@ test.describe('bad input gives a clear error, never a hang', () => {
     expect(info.spec.maxPositions).toBe(256);
     const ids = (n: number) => [1, ...Array.from({ length: n - 1 }, (_, i) => 3 + ((i * 37) % 500))];
     let m = await rejection('generate(100-token prompt)', () => s.generate({ promptIds: ids(100), maxNewTokens: 4, greedy: true }));
-    expect(m).toMatch(/prompt \(100 tokens\) plus 4 new tokens exceeds this model's context of 64 tokens/);
+    expect(m).toMatch(/prompt \(100 tokens\) plus 4 new tokens is longer than the model's context of 64 tokens/);
     m = await rejection('generate(60 + 10 tokens)', () => s.generate({ promptIds: ids(60), maxNewTokens: 10, greedy: true }));
-    expect(m).toMatch(/prompt \(60 tokens\) plus 10 new tokens exceeds this model's context of 64 tokens/);
+    expect(m).toMatch(/prompt \(60 tokens\) plus 10 new tokens is longer than the model's context of 64 tokens/);
     m = await rejection('logits(100 tokens)', () => s.logits(ids(100)));
     expect(m).toMatch(/needs 100 positions but this model's context holds 64/);
     // The model is still usable after the refusals: exactly the context fits.
@@ -231,7 +231,7 @@ test.describe('bad input gives a clear error, never a hang', () => {
     const prompt = await s.encode(text);
     expect(prompt.length).toBeGreaterThan(32);
     const m = await rejection('generate(long text prompt)', () => s.generate({ prompt: text, maxNewTokens: 1, greedy: true }));
-    expect(m).toMatch(new RegExp(`prompt \\(${prompt.length} tokens\\) plus 1 new tokens exceeds this model's context of 32 tokens`));
+    expect(m).toMatch(new RegExp(`prompt \\(${prompt.length} tokens\\) plus 1 new tokens is longer than the model's context of 32 tokens`));
   });
 
   test('a token id outside the vocabulary', async () => {

@@ -303,6 +303,11 @@ export function FitPanel() {
             It is steering now{fit.saveError ? '' : ' and is saved in the library'}.
           </p>
         )}
+        {fit.status === 'done' && fit.fault && (
+          <p role="alert" className="error" data-testid="train-fault">
+            Training stopped by itself: {fit.fault}. The maps of step {String(fit.record?.metrics.stepsDone ?? '?')}, the last good one, are kept; a smaller learning rate may help.
+          </p>
+        )}
         {fit.status === 'done' && fit.record && fit.saveError && (
           <div role="alert" className="error">
             <p>It is steering, but it is not in the library. {fit.saveError} Export it to keep it.</p>

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { useLibrary } from './library-store.ts';
 
-/** A button that opens the file picker for intervention files (.zip, or the .json and .safetensors) and imports them. */
+/** A button that opens the file picker for intervention files (.zip, or the .json and .safetensors; or a llama.cpp control vector .gguf or PyTorch map .safetensors) and imports them. */
 export function ImportButton({ label, inputLabel, activate = false }: { label: string; inputLabel: string; activate?: boolean }) {
   const importing = useLibrary((s) => s.importing);
   const fileInput = useRef<HTMLInputElement | null>(null);
@@ -16,7 +16,7 @@ export function ImportButton({ label, inputLabel, activate = false }: { label: s
         multiple
         hidden
         tabIndex={-1}
-        accept=".zip,.json,.safetensors"
+        accept=".zip,.json,.safetensors,.gguf"
         aria-label={inputLabel}
         onChange={(e) => {
           const files = Array.from(e.target.files ?? []);

@@ -216,6 +216,7 @@ export function LibraryPanel() {
   const status = useLibrary((s) => s.status);
   const error = useLibrary((s) => s.error);
   const notice = useLibrary((s) => s.notice);
+  const skipped = useLibrary((s) => s.skipped);
   const interventions = useLibrary((s) => s.interventions);
   const datasets = useLibrary((s) => s.datasets);
   const importError = useLibrary((s) => (s.importFrom === 'library' ? s.importError : null));
@@ -229,6 +230,11 @@ export function LibraryPanel() {
           {error}
         </p>
       )}
+      {skipped && (
+        <p role="alert" className="error">
+          {skipped}
+        </p>
+      )}
       {notice?.kind === 'ok' && (
         <p role="status" className="check-ok">
           {notice.text}
@@ -239,7 +245,7 @@ export function LibraryPanel() {
         <h3>Interventions ({interventions.length})</h3>
         <ImportButton label="Import…" inputLabel="Intervention files for the library" />
       </div>
-      <p className="hint">Import the .zip exported here, or intervention.json and intervention.safetensors together.</p>
+      <p className="hint">Import the .zip exported here, or intervention.json and intervention.safetensors together, or a llama.cpp control vector (.gguf) or PyTorch map (.safetensors) for the loaded model.</p>
       {importError && (
         <p role="alert" className="error">
           {importError}

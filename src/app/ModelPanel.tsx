@@ -255,6 +255,11 @@ export function ModelPanel() {
         )}
       </form>
 
+      {load.notice && (
+        <p role="status" className="notice" data-testid="gpu-notice">
+          {load.notice}
+        </p>
+      )}
       {loading && (
         <div className="progress">
           <label htmlFor="load-progress">Loading {load.target}</label>

@@ -45,6 +45,11 @@ function Generation({ g, testId, title, highlight, onActive }: { g: GenState; te
       <p role="status" className="stats" aria-live={isBusy(g) ? 'off' : 'polite'}>
         {stats(g)}
       </p>
+      {g.status === 'done' && (g.promptCut ?? 0) > 0 && (
+        <p className="hint" data-testid="prompt-cut">
+          The prompt was too long for the model’s context: its first {plural(g.promptCut ?? 0, 'token')} were left out.
+        </p>
+      )}
       {g.status === 'error' && g.error && title && (
         <p role="alert" className="error">
           {g.error}

@@ -44,6 +44,7 @@ function NumberField({ field, label, hint, integer, disabled }: FieldProps) {
 
 export function SettingsPanel() {
   const greedy = useApp((s) => s.settings.greedy);
+  const keepPromptEnd = useApp((s) => s.settings.keepPromptEnd);
   const setSetting = useApp.getState().setSetting;
   return (
     <section className="panel settings" aria-labelledby="settings-h">
@@ -69,6 +70,15 @@ export function SettingsPanel() {
         <NumberField field="topP" label="Top-p" disabled={greedy} />
         <NumberField field="topK" label="Top-k" hint="0 = off" integer disabled={greedy} />
         <NumberField field="seed" label="Seed" integer disabled={greedy} />
+      </div>
+      <div className="field check">
+        <label>
+          <input type="checkbox" checked={keepPromptEnd} onChange={(e) => setSetting('keepPromptEnd', e.target.checked)} aria-describedby="keep-end-hint" />
+          Keep the end of a long prompt
+        </label>
+        <span id="keep-end-hint" className="hint">
+          A prompt too long for the model’s context loses its start instead of being refused (not in chat mode).
+        </span>
       </div>
     </section>
   );

@@ -44,6 +44,8 @@ export interface GenState {
   items: TokenItem[];
   /** The prompt's tokens with their gate values (when gated; filled when the run is done). */
   promptItems: TokenItem[];
+  /** Tokens left out of the prompt's start to fit the context (Keep the end of a long prompt). */
+  promptCut?: number;
   /** Whitespace between the prompt and the generated text (see TokenEvent.lead). */
   lead: string;
   /** Gated hooks: the columns of each token's `s`. */
@@ -99,9 +101,13 @@ export interface ModelSlice {
     progress: LoadProgressEvent | null;
     model: ModelInfo | null;
     error: string | null;
+    /** What happened to the GPU, while the model is loaded again after a loss and once it is back. */
+    notice?: string | null;
   };
   /** Counts model loads, so a kept unsteered output is not reused across models. */
   loadCount: number;
+  /** Counts lost GPU devices, so a job that ends at the same time can say why it ended. */
+  gpuLosses: number;
 
   init(): void;
   setSourceKind(k: SourceKind): void;

@@ -11,6 +11,7 @@ import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSett
 import { mergeRuns, nextRunNumber, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { checkDraft, methodLabel, useLibrary, type Draft } from './library-store.ts';
 import * as db from './storage/db.ts';
+import { skippedNotice } from './storage/record-checks.ts';
 import { isBusy, isRunning, useApp, type ActiveIntervention } from './store.ts';
 import { beginJob, endJob, engineBusyWith, getEngine } from './engine-jobs.ts';
 
@@ -175,8 +176,9 @@ export const useEval = create<EvalState>()((set, get) => ({
   init() {
     loaded = (async () => {
       try {
-        const saved = await db.listAll('evaluations');
-        set({ runs: mergeRuns(saved, get().runs), savedRuns: 'ready' });
+        const saved = await db.listReadable('evaluations');
+        loadError = skippedNotice(saved.skipped);
+        set({ runs: mergeRuns(saved.records, get().runs), savedRuns: 'ready', storageError: loadError });
       } catch (e) {
         loadError = `${message(e)} Earlier evaluation runs cannot be shown; new ones still can (download them as JSON to keep them).`;
         set({ storageError: loadError, savedRuns: 'error' });
@@ -229,6 +231,8 @@ export const useEval = create<EvalState>()((set, get) => ({
     if (isBusy(app.gen) || isBusy(app.base)) await app.stop();
     if (beginJob('eval')) return fail('A fit is running: evaluate when it is done.');
     set({ errors: {}, run: { ...IDLE, status: 'running', startedAt: performance.now() } });
+    const losses = app.gpuLosses;
+    const lostGpu = () => useApp.getState().gpuLosses !== losses;
     try {
       const r = await engine.evaluate(params, (progress) => set({ run: { ...get().run, progress } }));
       endJob('eval');
@@ -260,9 +264,15 @@ export const useEval = create<EvalState>()((set, get) => ({
         await saveRuns([run]);
       }
       set({ run: { ...get().run, status: 'done', progress: null, stopped: r.aborted ? { kept: r.points.length, planned } : null } });
+      if (lostGpu() || r.failure !== undefined) {
+        const kept = r.points.length > 0 ? `the ${r.points.length} finished point${r.points.length === 1 ? ' is' : 's are'} kept as run ${get().runs.at(-1)?.number}` : 'no point had finished';
+        const why = lostGpu() ? 'The GPU stopped working, so the evaluation stopped' : `The evaluation failed part-way (${r.failure})`;
+        set({ run: { ...get().run, status: 'error', error: `${why}; ${kept}. Evaluate again${lostGpu() ? ' once the model is back' : ''}.` } });
+      }
     } catch (e) {
       const kind = e instanceof EngineError ? e.kind : 'internal';
-      if (kind === 'aborted') set({ run: { ...get().run, status: 'done', progress: null, stopped: { kept: 0, planned: 0 } } });
+      if (lostGpu()) fail('The GPU stopped working, so the evaluation stopped before any point finished. Evaluate again once the model is back.');
+      else if (kind === 'aborted') set({ run: { ...get().run, status: 'done', progress: null, stopped: { kept: 0, planned: 0 } } });
       else fail(`The evaluation failed: ${message(e)}`);
     } finally {
       endJob('eval');

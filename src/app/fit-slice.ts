@@ -31,7 +31,7 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
   trainer: 'auto',
   trainErrors: {},
   fitHooks: null,
-  fit: { status: 'idle', progress: null, train: null, stopped: false, startedAt: 0, error: null, issues: [], record: null, saveError: null },
+  fit: { status: 'idle', progress: null, train: null, stopped: false, fault: null, startedAt: 0, error: null, issues: [], record: null, saveError: null },
 
     setFitMethod: (fitMethod) => set({ fitMethod }),
     setTrainSetting(field, value) {
@@ -68,7 +68,9 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
       const dataset = { text: JSON.stringify({ name: ds.name, source: ds.source, target: ds.target, control: ds.control }), fileName: `${slug(ds.name)}.json` };
       const hookList = [...hooks].sort((a, b) => hookOrder(a) - hookOrder(b)).join(',');
       if (beginJob('fit')) return fitFail('An evaluation is running: fit when it is done (or stop it).');
-      set({ fit: { status: 'running', progress: null, train: null, stopped: false, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
+      const losses = app.gpuLosses;
+      const lostGpu = () => useApp.getState().gpuLosses !== losses;
+      set({ fit: { status: 'running', progress: null, train: null, stopped: false, fault: null, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });
       try {
         let name = `${ds.name} · ${methodLabel(method, dsas)}`;
         let r: FitDone;
@@ -80,7 +82,7 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
           const { l1, group } = settings.value;
           if (l1 > 0 || group > 0) name += ` · ${[l1 > 0 ? `L1 ${l1}` : '', group > 0 ? `group ${group}` : ''].filter(Boolean).join(', ')}`;
           if (t.aborted) name += ` · stopped at step ${t.stepsDone}`;
-          set({ fit: { ...get().fit, stopped: t.aborted } });
+          set({ fit: { ...get().fit, stopped: t.aborted, fault: t.fault ?? null } });
           r = t;
         } else {
           r = await engine.fit({ dataset, method: method as FitMethod, hooks: hookList, dsas, strength: app.steer.strength }, (progress) => set({ fit: { ...get().fit, progress } }));
@@ -96,7 +98,11 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
           set({ fit: { ...get().fit, saveError: problem } });
         }
       } catch (e) {
-        if (e instanceof EngineError && e.kind === 'aborted') set({ fit: { ...get().fit, status: 'idle', progress: null, train: null, error: null } });
+        if (lostGpu()) {
+          // The maps being fitted or trained lived on the lost device: nothing to resume from.
+          const what = settings ? 'Training' : 'The fit';
+          fitFail(`The GPU stopped working, so ${what.toLowerCase()} stopped and what it had made was lost with the device. The dataset and settings are kept: ${settings ? 'train' : 'fit'} again once the model is back.`);
+        } else if (e instanceof EngineError && e.kind === 'aborted') set({ fit: { ...get().fit, status: 'idle', progress: null, train: null, error: null } });
         else fitFail(message(e), e instanceof EngineError ? e.issues : []);
       } finally {
         endJob('fit');

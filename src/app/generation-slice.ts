@@ -61,7 +61,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   setSetting(k, v) {
     set((s) => {
       const settingsErrors = { ...s.settingsErrors };
-      if (k !== 'greedy') delete settingsErrors[k as SettingsField];
+      if (k !== 'greedy' && k !== 'keepPromptEnd') delete settingsErrors[k as SettingsField];
       return { settings: { ...s.settings, [k]: v }, settingsErrors };
     });
   },
@@ -91,7 +91,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       set({ settingsErrors: {}, gen: { ...s.gen, status: 'error', error: problem } });
       return;
     }
-    const params: GenerateParams = { prompt, chat, maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling };
+    const params: GenerateParams = { prompt, chat, maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling, ...(parsed.value.keepPromptEnd ? { keepPromptEnd: true } : {}) };
     const steered = s.steer.active !== null && s.steer.hooks.length > 0;
     const wantBase = s.compare && steered;
     const key = JSON.stringify([s.loadCount, params]);
@@ -107,7 +107,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       if (steered) await engine.setStrength(s.steer.strength);
       if (needBase) {
         set({ baseKey: '' });
-        const reason = await runInto(set, 'base', { ...params, unsteered: true });
+        const reason = await runInto(set, get, 'base', { ...params, unsteered: true });
         if (reason !== null && reason !== 'aborted') set({ baseKey: key });
         if (reason === null) {
           set((st) => ({ gen: { ...st.gen, status: 'error', error: 'The unsteered run failed (see its side), so the steered one did not start.' } }));
@@ -119,7 +119,7 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
         }
         set((st) => ({ gen: { ...st.gen, status: 'running' } }));
       }
-      await runInto(set, 'gen', params);
+      await runInto(set, get, 'gen', params);
     } catch (e) {
       set((st) => ({ gen: { ...st.gen, status: 'error', error: message(e) } }));
     } finally {
@@ -168,8 +168,17 @@ export function scheduleRegenerate(get: () => AppState): void {
 
 
 /** Runs one generation into `gen` or `base`, streaming tokens into it. Its stop reason, or null when it failed. */
-async function runInto(set: (fn: (st: AppState) => Partial<AppState>) => void, target: 'gen' | 'base', params: GenerateParams): Promise<StopReason | null> {
+async function runInto(
+  set: (fn: (st: AppState) => Partial<AppState>) => void,
+  get: () => AppState,
+  target: 'gen' | 'base',
+  params: GenerateParams,
+): Promise<StopReason | null> {
   const patch = (fn: (g: GenState) => Partial<GenState>) => set((st) => ({ [target]: { ...st[target], ...fn(st[target]) } }) as Partial<AppState>);
+  // A GPU lost during the run: the model slice has said so here and reloads the model; the run's own ending (aborted,
+  // or a GPU error) must not overwrite that.
+  const losses = get().gpuLosses;
+  const lostDuring = (st: AppState) => st.gpuLosses !== losses;
   try {
     const r = await getEngine()!.generate(params, (t) => {
       const now = performance.now();
@@ -188,7 +197,7 @@ async function runInto(set: (fn: (st: AppState) => Partial<AppState>) => void, t
         };
       });
     });
-    patch((g) => ({
+    const done = (g: GenState): Partial<GenState> => ({
       status: 'done',
       text: r.text,
       tokens: r.tokenIds.length,
@@ -198,11 +207,13 @@ async function runInto(set: (fn: (st: AppState) => Partial<AppState>) => void, t
       strength: r.strength,
       items: g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s })),
       promptItems: (r.promptTokens ?? []).map((text, i) => ({ text, s: r.promptStrengths[i] ?? [] })),
-    }));
+      promptCut: r.promptTokensCut ?? 0,
+    });
+    set((st) => (lostDuring(st) ? {} : ({ [target]: { ...st[target], ...done(st[target]) } } as Partial<AppState>)));
     return r.stopReason;
   } catch (e) {
     const kind = e instanceof EngineError ? e.kind : 'internal';
-    set((st) => ({
+    set((st) => (lostDuring(st) ? {} : {
       [target]: { ...st[target], status: 'error', error: message(e) },
       load:
         kind === 'gpu'

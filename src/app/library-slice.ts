@@ -1,5 +1,6 @@
 /** The library slice: saved interventions and datasets (IndexedDB), their names, deletion, export and import. */
 import { MANIFEST_FILE_NAME, TENSORS_FILE_NAME } from '../steering/intervention-file.ts';
+import { externalLabel, interventionFilesFrom } from './import-entries.ts';
 import { message, useApp } from './store.ts';
 import { defaultPresetFor, PRESETS } from './presets.ts';
 import { presetDraft, type Draft } from './dataset-draft.ts';
@@ -8,6 +9,7 @@ import { activeFrom, byNewest, bytesOf, methodLabel, recordFrom, slug } from './
 import type { LibrarySlice, LibrarySliceOf } from './library-state.ts';
 import * as db from './storage/db.ts';
 import type { InterventionRecord } from './storage/db.ts';
+import { skippedNotice } from './storage/record-checks.ts';
 import { readZip, writeZip } from './storage/zip.ts';
 
 export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
@@ -28,6 +30,7 @@ export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
     status: 'loading',
     error: null,
     notice: null,
+    skipped: null,
     interventions: [],
     datasets: [],
     importing: false,
@@ -36,6 +39,7 @@ export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
 
     async init() {
       await get().refresh();
+      void db.askToPersist();
       // A new model with an untouched preset draft: offer the preset that suits it.
       useApp.subscribe((s, prev) => {
         const m = s.load.model;
@@ -52,8 +56,13 @@ export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
 
     async refresh() {
       try {
-        const [interventions, datasets] = await Promise.all([db.listAll('interventions'), db.listAll('datasets')]);
-        set({ status: 'ready', interventions: interventions.sort(byNewest), datasets: datasets.sort(byNewest) });
+        const [interventions, datasets] = await Promise.all([db.listReadable('interventions'), db.listReadable('datasets')]);
+        set({
+          status: 'ready',
+          interventions: interventions.records.sort(byNewest),
+          datasets: datasets.records.sort(byNewest),
+          skipped: skippedNotice([...interventions.skipped, ...datasets.skipped]),
+        });
       } catch (e) {
         set({ status: 'error', error: `${message(e)} What you make now can still be exported.` });
       }
@@ -169,22 +178,16 @@ export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
             }
           } else entries.push({ name: f.name, data });
         }
-        const base = (n: string) => n.replace(/^.*\//, '');
-        const manifest = entries.find((e) => base(e.name) === MANIFEST_FILE_NAME) ?? entries.find((e) => /\.json$/i.test(e.name));
-        const tensors = entries.find((e) => base(e.name) === TENSORS_FILE_NAME) ?? entries.find((e) => /\.safetensors$/i.test(e.name));
-        if (!manifest || !tensors) {
-          const missing = !manifest && !tensors ? 'neither file' : !manifest ? `no ${MANIFEST_FILE_NAME}` : `no ${TENSORS_FILE_NAME}`;
-          throw new Error(`An intervention is two files, ${MANIFEST_FILE_NAME} and ${TENSORS_FILE_NAME} (or the .zip exported here); this has ${missing}.`);
-        }
-        const buf = tensors.data.buffer.slice(tensors.data.byteOffset, tensors.data.byteOffset + tensors.data.byteLength) as ArrayBuffer;
-        const files2 = { manifest: new TextDecoder().decode(manifest.data), tensors: buf };
+        const model = useApp.getState().load.model;
+        const { files: files2, external } = interventionFilesFrom(entries, model);
         let rec: InterventionRecord;
         try {
           rec = recordFrom(files2, 'imported');
         } catch (e) {
           throw new Error(`${message(e).replace(/^cannot load intervention: /, 'This is not a usable intervention: ')}.`);
         }
-        rec.name = zipName ?? `${rec.datasetName ?? 'Intervention'} · ${methodLabel(rec.method, rec.dsas)} (imported)`;
+        if (external) rec.name = `${external.fileName.replace(/\.[^.]+$/, '')} (${externalLabel(external.kind)} for ${rec.modelId})`;
+        else rec.name = zipName ?? `${rec.datasetName ?? 'Intervention'} · ${methodLabel(rec.method, rec.dsas)} (imported)`;
         const saved = (await get().saveInterventionRecord(rec)) === null;
         set({ importing: false, notice: { kind: 'ok', text: saved ? `Imported “${rec.name}” into the library.` : `Imported “${rec.name}” (not saved, see above).` } });
         if (opts.activate && useApp.getState().load.model) await useApp.getState().activate(activeFrom(rec, saved ? rec.id : null));

@@ -24,6 +24,8 @@ export interface FitState {
   train: TrainLive | null;
   /** LinEAS: stopped before its last step (the maps trained so far were kept). */
   stopped: boolean;
+  /** LinEAS stopped itself (a non-finite loss, say): what happened; the maps of the last good step were kept. */
+  fault: string | null;
   startedAt: number;
   error: string | null;
   issues: string[];
@@ -43,6 +45,8 @@ export interface LibrarySlice {
   /** Storage problems (opening, saving, deleting), shown in the library. */
   error: string | null;
   notice: Notice | null;
+  /** Saved records that could not be read (kept in storage, not shown), in one sentence; null when none. */
+  skipped: string | null;
   interventions: InterventionRecord[];
   datasets: DatasetRecord[];
   /** Import in progress or its outcome (shown where it was asked for). */

@@ -9,9 +9,11 @@ export interface SettingsDraft {
   topK: string;
   repetitionPenalty: string;
   seed: string;
+  /** A prompt longer than the context loses its start instead of being refused. */
+  keepPromptEnd: boolean;
 }
 
-export type SettingsField = Exclude<keyof SettingsDraft, 'greedy'>;
+export type SettingsField = Exclude<keyof SettingsDraft, 'greedy' | 'keepPromptEnd'>;
 
 export const DEFAULT_SETTINGS: SettingsDraft = {
   maxNewTokens: '100',
@@ -21,10 +23,12 @@ export const DEFAULT_SETTINGS: SettingsDraft = {
   topK: '50',
   repetitionPenalty: '1',
   seed: '42',
+  keepPromptEnd: false,
 };
 
 export interface ParsedSettings {
   maxNewTokens: number;
+  keepPromptEnd: boolean;
   sampling: SamplingSettings;
 }
 
@@ -61,6 +65,7 @@ export function parseSettings(d: SettingsDraft, maxContext: number | null): { ok
     ok: true,
     value: {
       maxNewTokens: num.maxNewTokens!,
+      keepPromptEnd: d.keepPromptEnd === true,
       sampling: {
         greedy: d.greedy,
         temperature: num.temperature ?? 1,

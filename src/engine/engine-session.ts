@@ -5,6 +5,7 @@
  *
  * Calls run one at a time (load, generate, fit, … queue behind each other); adapter and stop answer at once.
  */
+import { ContextOverflowError, fitPromptToContext } from '../model/context-fit.ts';
 import { createGpuContext, type GpuContext } from '../gpu/device.ts';
 import { prefersBarrierFree } from '../kernels/matmul.ts';
 import type { SamplingOptions } from '../core/sampler.ts';
@@ -53,6 +54,16 @@ import type {
 } from './protocol.ts';
 import { runEvaluation } from './run-eval.ts';
 import { leadingSpace, tokenTexts } from './token-texts.ts';
+
+/** How long a failed call waits for device.lost to settle before reporting its own error. */
+const LOSS_SETTLE_MS = 250;
+
+/** The loss reason when `ctx`'s device is lost within `ms`, else null. */
+function lostWithin(ctx: GpuContext, ms: number): Promise<string | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([ctx.lost, late]).finally(() => clearTimeout(timer));
+}
 
 /** Events of one call (progress, tokens) go to its sink; unsolicited ones (device lost) to the session's. */
 export type EventSink = (e: EngineEvent) => void;
@@ -222,11 +233,15 @@ export class EngineSession {
 
   /** Runs one request; its progress events and then exactly one done / error event go to `post`. */
   async handle(req: EngineRequest, post: EventSink): Promise<void> {
+    const ctx = this.ctx;
     try {
       const result = await this.run(req, post);
       post({ id: req.id, type: 'done', request: req.type, result } as EngineEvent);
     } catch (e) {
-      post({ id: req.id, type: 'error', error: describeFailure(e, req.type) });
+      // A destroyed device fails the running call (a readback, a submit) before device.lost settles: wait for it a
+      // moment, so 'device-lost' goes out first and this call's error says what really happened.
+      const lost = ctx ? await lostWithin(ctx, LOSS_SETTLE_MS) : null;
+      post({ id: req.id, type: 'error', error: lost !== null ? { kind: 'gpu', message: `The GPU stopped working (${lost}).` } : describeFailure(e, req.type) });
     }
   }
 
@@ -243,6 +258,8 @@ export class EngineSession {
         return Promise.resolve({ stopped: this.stop(req.what) });
       case 'unload':
         return this.unload();
+      case 'loseDevice':
+        return Promise.resolve(this.loseDevice());
       case 'fit':
         return this.fit(req.params, (progress) => post({ id, type: 'fit-progress', progress }));
       case 'train':
@@ -295,6 +312,13 @@ export class EngineSession {
     });
   }
 
+  /** Destroys the device now (not queued: it must land mid-job); device.lost then runs the loss handling above. */
+  loseDevice(): { lost: boolean } {
+    if (!this.ctx) return { lost: false };
+    this.ctx.device.destroy();
+    return { lost: true };
+  }
+
   unload(): Promise<{ unloaded: boolean }> {
     this.stop();
     return this.serial(async () => {
@@ -318,6 +342,17 @@ export class EngineSession {
       if (p.promptIds) promptIds = p.promptIds;
       else if (p.prompt) promptIds = this.encode(p.prompt, p.chat);
       else throw new EngineFailure('input', 'Write a prompt first.');
+      let promptTokensCut = 0;
+      if (Number.isInteger(p.maxNewTokens) && p.maxNewTokens >= 0) {
+        try {
+          const keepFirst = promptIds[0] === m.tokenizer.bosTokenId ? 1 : 0;
+          const fit = fitPromptToContext(promptIds, { maxContext: m.model.maxContext, maxNewTokens: p.maxNewTokens, truncate: p.keepPromptEnd === true, keepFirst, chat: p.chat });
+          promptIds = fit.ids;
+          promptTokensCut = fit.cut;
+        } catch (e) {
+          throw e instanceof ContextOverflowError ? new EngineFailure('input', e.message) : e;
+        }
+      }
       const controller = this.startJob('generate');
       let prev = '';
       const steer = this.steer;
@@ -348,6 +383,7 @@ export class EngineSession {
         });
         return {
           promptTokenCount: promptIds.length,
+          ...(promptTokensCut > 0 ? { promptTokensCut } : {}),
           promptTokenIds: promptIds,
           tokenIds: r.tokenIds,
           text: r.text,
@@ -527,7 +563,8 @@ export class EngineSession {
         const fitMs = performance.now() - t0;
         iv.metrics = { ...(iv.metrics ?? {}), fitMs, prompts: { source: dataset.source.length, target: dataset.target.length, control: dataset.control.length } };
         this.steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
-        return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply(), aborted, stepsDone, trainer };
+        const fault = typeof iv.metrics?.fault === 'string' ? iv.metrics.fault : undefined;
+        return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply(), aborted, stepsDone, trainer, ...(fault ? { fault } : {}) };
       } catch (e) {
         throttle.flush();
         throw e;
@@ -544,8 +581,12 @@ export class EngineSession {
       const config = this.steeringConfig();
       if (!this.steer || !config) throw new EngineFailure('input', 'Fit, train or load an intervention first: evaluation sweeps the active one.');
       const controller = this.startJob('eval');
+      const ctx = this.ctx;
       try {
-        return await runEvaluation(m, this.steer.iv, config.maps, p, { signal: controller.signal, onProgress, inputError: (message) => new EngineFailure('input', message) });
+        const r = await runEvaluation(m, this.steer.iv, config.maps, p, { signal: controller.signal, onProgress, inputError: (message) => new EngineFailure('input', message) });
+        // Failed part-way: when the device went, 'device-lost' goes out first and the failure says so (see handle).
+        const lost = r.failure !== undefined && ctx ? await lostWithin(ctx, LOSS_SETTLE_MS) : null;
+        return lost !== null ? { ...r, failure: `The GPU stopped working (${lost}).` } : r;
       } finally {
         this.endJob(controller);
         try {

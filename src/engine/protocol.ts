@@ -38,6 +38,8 @@ export interface GenerateParams {
   sampling: SamplingSettings;
   /** Run without the active intervention (the compare view's left side). The intervention stays set. */
   unsteered?: boolean;
+  /** A prompt that does not fit the context with the new tokens loses its start (the BOS kept) instead of being refused. */
+  keepPromptEnd?: boolean;
 }
 
 /** An intervention as two files: `intervention.json` (text) and `intervention.safetensors` (bytes). */
@@ -109,6 +111,11 @@ export type EngineRequest =
    */
   | { id: number; type: 'stop'; what?: 'generate' | 'fit' | 'eval' }
   | { id: number; type: 'unload' }
+  /**
+   * Destroys the GPU device at once, as a lost GPU would (tests and the debug hook use it to check recovery): the
+   * running call ends, 'device-lost' follows, and the next call gets a new device.
+   */
+  | { id: number; type: 'loseDevice' }
   /** Fits Mean-AcT / Linear-AcT (± DSAS) on the loaded model; the result becomes the active intervention. Stop cancels it. */
   | { id: number; type: 'fit'; params: FitParams }
   /**
@@ -205,6 +212,8 @@ export interface TrainDone extends FitDone {
   /** Stopped before the last step (the maps are those trained so far). */
   aborted: boolean;
   stepsDone: number;
+  /** Why training stopped itself (a non-finite loss, say); the maps are those of the last good step. */
+  fault?: string;
   /** The trainer that ran. */
   trainer: Trainer;
 }
@@ -241,6 +250,8 @@ export type StopReason = 'eos' | 'max-tokens' | 'stop-string' | 'aborted';
 
 export interface GenerateDone {
   promptTokenCount: number;
+  /** Tokens cut from the prompt's start to fit the context (keepPromptEnd); absent when none were. */
+  promptTokensCut?: number;
   /** The prompt as token ids (BOS and the chat template included). */
   promptTokenIds: number[];
   tokenIds: number[];
@@ -265,6 +276,7 @@ export interface ResultOf {
   generate: GenerateDone;
   stop: { stopped: boolean };
   unload: { unloaded: boolean };
+  loseDevice: { lost: boolean };
   fit: FitDone;
   train: TrainDone;
   evaluate: EvalDone;

@@ -33,6 +33,7 @@ export async function runEvaluation(m: LoadedModel, iv: Intervention, maps: Map<
       scorer: { id, label, units },
       points: r.points,
       aborted: r.aborted,
+      ...(r.failure !== undefined ? { failure: r.failure } : {}),
       evalMs: performance.now() - t0,
     };
   } catch (e) {

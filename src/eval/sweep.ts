@@ -34,6 +34,11 @@ export interface SweepOptions {
 export interface SweepResult {
   points: EvalPoint[];
   aborted: boolean;
+  /**
+   * Why the sweep failed part-way (a lost GPU, say), when points had finished before: they are kept (their generation
+   * perplexity NaN when it could not be scored) and the sweep counts as aborted. A failure before any point throws.
+   */
+  failure?: string;
 }
 
 /** Gate settings in sweep order. */
@@ -110,25 +115,33 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
   // Per gate setting: the maps are set once and λ changes in place (no rebuild); the continuations are scored under
   // the unsteered model once the setting's λs are done (or the sweep stops), so steering is switched twice a setting.
   for (const gated of gates) {
-    const steering: SteeringConfig = { maps: o.maps, lambda: p.lambdas[0], useGate: gated };
-    model.setSteering(steering);
     const pending: { point: EvalPoint; tokenIds: number[][] }[] = [];
     let aborted = false;
-    for (const lambda of p.lambdas) {
-      model.setLambda(lambda);
-      const r = await steeredPoint(lambda, gated);
-      if (!r) {
-        aborted = true;
-        break;
+    try {
+      const steering: SteeringConfig = { maps: o.maps, lambda: p.lambdas[0], useGate: gated };
+      model.setSteering(steering);
+      for (const lambda of p.lambdas) {
+        model.setLambda(lambda);
+        const r = await steeredPoint(lambda, gated);
+        if (!r) {
+          aborted = true;
+          break;
+        }
+        pending.push(r);
       }
-      pending.push(r);
-    }
-    model.setSteering(null);
-    for (const { point, tokenIds } of pending) {
-      const generated: NllSum[] = [];
-      for (let i = 0; i < promptIds.length; i++) generated.push(await modelNll(model, [...promptIds[i], ...tokenIds[i]], promptIds[i].length));
-      point.generationPerplexity = pooledPerplexity(generated);
-      points.push(point);
+      model.setSteering(null);
+      for (const entry of pending) {
+        const { point, tokenIds } = entry;
+        const generated: NllSum[] = [];
+        for (let i = 0; i < promptIds.length; i++) generated.push(await modelNll(model, [...promptIds[i], ...tokenIds[i]], promptIds[i].length));
+        point.generationPerplexity = pooledPerplexity(generated);
+        points.push(point);
+      }
+    } catch (e) {
+      // Points already finished are the user's results: keep them (unscored ones with NaN) and say what went wrong.
+      for (const { point } of pending) if (!points.includes(point)) points.push(point);
+      if (points.length === 0) throw e;
+      return { points, aborted: true, failure: e instanceof Error ? e.message : String(e) };
     }
     if (aborted) return { points, aborted: true };
   }

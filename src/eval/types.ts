@@ -70,5 +70,7 @@ export interface EvalDone {
   points: EvalPoint[];
   /** Stopped early: `points` holds the finished ones. */
   aborted: boolean;
+  /** Why it stopped early when it failed (a lost GPU, say) after some points had finished. */
+  failure?: string;
   evalMs: number;
 }

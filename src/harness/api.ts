@@ -14,6 +14,7 @@ export interface GenerateRequest extends SamplingOptions {
   maxNewTokens: number;
   ignoreEos?: boolean;
   stopStrings?: string[];
+  keepPromptEnd?: boolean;
 }
 
 export const api = {
@@ -39,8 +40,8 @@ export const api = {
   /** Generates with the active intervention (if any) at the session's strength. */
   async generate(req: GenerateRequest) {
     if (!req.promptIds && req.prompt === undefined) throw new Error('give a prompt or prompt token ids');
-    const { prompt, promptIds, chat, maxNewTokens, ignoreEos, stopStrings, ...sampling } = req;
-    const r = await engine.generate({ prompt, promptIds, chat: Boolean(chat), maxNewTokens, ignoreEos, stopStrings, sampling });
+    const { prompt, promptIds, chat, maxNewTokens, ignoreEos, stopStrings, keepPromptEnd, ...sampling } = req;
+    const r = await engine.generate({ prompt, promptIds, chat: Boolean(chat), maxNewTokens, ignoreEos, stopStrings, keepPromptEnd, sampling });
     return { model: engine.modelRef, ...r };
   },
 

@@ -109,6 +109,7 @@ export async function fitLineas(
         finalLoss: curve.at(-1)?.loss ?? null,
         stepsDone: result.stepsDone,
         aborted: result.aborted,
+        ...(result.fault ? { fault: result.fault } : {}),
         support: { activeNeurons: result.activeNeurons, activeHooks: result.activeHooks, perHook: Object.fromEntries(result.perHookSupport) },
         curve,
       },

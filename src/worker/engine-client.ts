@@ -160,6 +160,11 @@ export class EngineClient {
     return this.call('unload', {});
   }
 
+  /** Destroys the GPU device as a lost GPU would (for tests of the recovery). */
+  loseDevice(): Promise<{ lost: boolean }> {
+    return this.call('loseDevice', {});
+  }
+
   terminate(): void {
     this.worker.terminate();
     this.fail(new EngineError('internal', 'The engine was shut down.'));

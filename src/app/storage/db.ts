@@ -5,6 +5,7 @@
  */
 import type { HookName } from '../../model/spec.ts';
 import type { EvalRun } from '../eval-results.ts';
+import { RECORD_SCHEMA, splitReadable, type SkippedRecord } from './record-checks.ts';
 
 export interface InterventionRecord {
   id: string;
@@ -135,8 +136,14 @@ async function run<T>(store: StoreName, mode: IDBTransactionMode, what: string, 
   });
 }
 
-export function listAll<S extends StoreName>(store: S): Promise<Stores[S][]> {
-  return run(store, 'readonly', `read the saved ${store}`, (s) => s.getAll() as IDBRequest<Stores[S][]>);
+/** Every record of a store as stored (unchecked: see listReadable). */
+export function listAll<S extends StoreName>(store: S): Promise<unknown[]> {
+  return run(store, 'readonly', `read the saved ${store}`, (s) => s.getAll() as IDBRequest<unknown[]>);
+}
+
+/** The records the app can use, and those skipped with what is wrong with each (they stay stored). */
+export async function listReadable<S extends StoreName>(store: S): Promise<{ records: Stores[S][]; skipped: SkippedRecord[] }> {
+  return splitReadable<Stores[S]>(store, await listAll(store));
 }
 
 export function get<S extends StoreName>(store: S, id: string): Promise<Stores[S] | undefined> {
@@ -145,7 +152,7 @@ export function get<S extends StoreName>(store: S, id: string): Promise<Stores[S
 
 /** `what` completes "Could not …" in the error (default: save “name” to the library). */
 export async function put<S extends StoreName>(store: S, record: Stores[S], what = `save “${record.name}” to the library`): Promise<void> {
-  await run(store, 'readwrite', what, (s) => s.put(record));
+  await run(store, 'readwrite', what, (s) => s.put({ ...record, schema: RECORD_SCHEMA }));
 }
 
 export async function remove(store: StoreName, id: string, name: string): Promise<void> {
@@ -158,12 +165,44 @@ export async function removeMany(store: StoreName, ids: readonly string[], what:
   await run(store, 'readwrite', what, (s) => ids.map((id) => s.delete(id)).at(-1)!);
 }
 
+/** Renames in one transaction (read and write together), so a concurrent change cannot be overwritten half-way. */
 export async function rename<S extends StoreName>(store: S, id: string, name: string): Promise<Stores[S]> {
-  const rec = await get(store, id);
-  if (!rec) throw new StorageError(`Could not rename: it is no longer in the library (deleted in another tab?).`);
-  const next = { ...rec, name };
-  await put(store, next);
+  const gone = () => new StorageError('Could not rename: it is no longer in the library (deleted in another tab?).');
+  let next: Stores[S] | undefined;
+  await run(store, 'readwrite', `rename “${name}”`, (s) => {
+    const req = s.get(id);
+    req.onsuccess = () => {
+      const rec = req.result as Stores[S] | undefined;
+      if (!rec) {
+        req.transaction?.abort();
+        return;
+      }
+      next = { ...rec, name, schema: RECORD_SCHEMA };
+      s.put(next);
+    };
+    return req;
+  }).catch((e) => {
+    throw next === undefined ? gone() : e;
+  });
+  if (next === undefined) throw gone();
   return next;
+}
+
+let persistAsked = false;
+
+/**
+ * Asks the browser to keep the library when space runs low (navigator.storage.persist), once per page; resolves to
+ * whether storage is persistent (false when the browser declines or has no such API).
+ */
+export async function askToPersist(): Promise<boolean> {
+  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
+  if (!storage?.persist || persistAsked) return false;
+  persistAsked = true;
+  try {
+    return (await storage.persisted?.()) || (await storage.persist());
+  } catch {
+    return false;
+  }
 }
 
 export function newId(): string {

@@ -466,6 +466,8 @@ export class GpuModel {
 
     try {
       const recorded = this.rec ? readBuffer(dev, this.rec, this.recordHooks.length * this.maxChunk * D * 4) : null;
+      // Awaited below; when an earlier read fails first (a lost device), its rejection must not go unhandled.
+      recorded?.catch(() => undefined);
       await this.tokenStaging.mapAsync(GPUMapMode.READ, 0, 16 + strengthBytes);
       const mapped = this.tokenStaging.getMappedRange(0, 16 + strengthBytes);
       if (opts.argmax || opts.sample) {

@@ -78,7 +78,10 @@ export interface TrainLineasResult {
   params: ParamMaps;
   curve: TrainProgress[];
   stepsDone: number;
+  /** Stopped before the last step: by the signal, or by a fault (then `fault` says what; the maps are the last good ones). */
   aborted: boolean;
+  /** Why training stopped itself: a non-finite loss, gradient or parameter at step `stepsDone + 1`. */
+  fault?: string;
   activeNeurons: number;
   activeHooks: number;
   perHookSupport: Map<HookName, number>;
@@ -223,6 +226,7 @@ export async function trainLineas(opts: TrainLineasOptions): Promise<TrainLineas
   let lastYield = start;
   let stepsDone = 0;
   let aborted = false;
+  let fault: string | undefined;
 
   for (let t = 0; t < steps; t++) {
     if (opts.signal?.aborted) {
@@ -231,10 +235,22 @@ export async function trainLineas(opts: TrainLineasOptions): Promise<TrainLineas
     }
     const batch: TrainBatch = { source: sourceBatches.next(), control: controlBatches?.next() ?? [] };
     const r = await opts.gradientFn(params, batch);
-    if (!Number.isFinite(r.loss)) throw new Error(`LinEAS: the loss became ${r.loss} at step ${t + 1}`);
+    // A non-finite loss or gradient stops training with the maps of the last good step (they are not updated).
+    const bad = !Number.isFinite(r.loss) ? `the loss became ${r.loss}` : firstNonFinite(r.grads, 'gradient');
+    if (bad) {
+      fault = `${bad} at step ${t + 1}`;
+      break;
+    }
     const lr = cosineLr(t, steps, lr0, finalFactor);
+    const before = cloneParams(params);
     applyAdam(adam, params, r.grads, lr, trainGates);
     proximalStep(params, lr, l1w, l1b, group);
+    const badParam = firstNonFinite(params, 'parameter');
+    if (badParam) {
+      params = before;
+      fault = `${badParam} at step ${t + 1}`;
+      break;
+    }
     stepsDone = t + 1;
     const support = countSupport(params);
     const p: TrainProgress = {
@@ -256,13 +272,15 @@ export async function trainLineas(opts: TrainLineasOptions): Promise<TrainLineas
       lastYield = now();
     }
   }
+  if (fault && stepsDone === 0) throw new Error(`LinEAS: ${fault}, so nothing was trained (try a smaller learning rate, and check the dataset and the model)`);
   const support = countSupport(params);
   return {
     maps: paramsToHookMaps(params),
     params,
     curve,
     stepsDone,
-    aborted,
+    aborted: aborted || fault !== undefined,
+    ...(fault ? { fault } : {}),
     activeNeurons: support.activeNeurons,
     activeHooks: support.activeHooks,
     perHookSupport: support.perHook,
@@ -284,4 +302,15 @@ function applyAdam(adam: Adam, params: ParamMaps, grads: GradMaps, lr: number, t
       p.gate.c = c[0];
     }
   }
+}
+
+/** "a gradient of 3.mlp (w) is NaN" for the first non-finite value, or null when all are finite. */
+function firstNonFinite(maps: ReadonlyMap<HookName, { w: ArrayLike<number>; b: ArrayLike<number>; gate?: { a: ArrayLike<number>; c: number } }>, what: string): string | null {
+  for (const [h, m] of maps) {
+    for (const [part, values] of [['w', m.w], ['b', m.b], ...(m.gate ? [['gate a', m.gate.a]] : [])] as [string, ArrayLike<number>][]) {
+      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return `a ${what} of ${h} (${part}[${i}]) became ${values[i]}`;
+    }
+    if (m.gate && !Number.isFinite(m.gate.c)) return `a ${what} of ${h} (gate c) became ${m.gate.c}`;
+  }
+  return null;
 }
