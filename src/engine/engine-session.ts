@@ -626,6 +626,9 @@ export class EngineSession {
   private fitInputs(p: { dataset: { text: string; fileName: string }; hooks: string }): { m: LoadedModel; dataset: PromptDataset; hooks: HookName[] } {
     const m = this.model;
     const dataset = parseDataset(p.dataset.text, p.dataset.fileName || 'dataset.json');
+    if (dataset.chat && !m.tokenizer.hasChatTemplate) {
+      throw new EngineFailure('input', 'This is a chat dataset (each prompt a user message), but this model has no chat template to format it with: turn Chat off for the dataset, or load a chat model.');
+    }
     try {
       return { m, dataset, hooks: parseHookSelection(p.hooks, m.spec.numLayers) };
     } catch (e) {
