@@ -5,6 +5,7 @@ import type { GenerateParams, StopReason } from '../engine/protocol.ts';
 import { engineBusyWith, getEngine } from './engine-jobs.ts';
 import { isBusy, message, type AppState, type GenerationSlice, type GenState, type Slice } from './app-state.ts';
 import { DEFAULT_SETTINGS, parseSettings, type SettingsField } from './settings.ts';
+import { itemsWithin } from './token-items.ts';
 import { loadPromptState, storePromptState, type PromptState } from './prompt-state.ts';
 
 export const IDLE_GEN: GenState = {
@@ -205,7 +206,7 @@ async function runInto(set: (fn: (st: AppState) => Partial<AppState>) => void, t
       tokensPerSecond: r.tokenIds.length > 1 ? r.timings.decodeTokensPerSecond : g.tokensPerSecond,
       hooks: r.hooks,
       strength: r.strength,
-      items: g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s })),
+      items: ((items) => (r.stopReason === 'stop-string' ? itemsWithin(items, r.text) : items))(g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s }))),
       promptItems: (r.promptTokens ?? []).map((text, i) => ({ text, s: r.promptStrengths[i] ?? [] })),
     }));
     return r.stopReason;
