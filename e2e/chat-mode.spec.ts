@@ -12,7 +12,15 @@ import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
 import { modelDir } from './fixtures/test-models.ts';
 import { openStableHarness } from './fixtures/stable-harness.ts';
 
-const MODEL = 'stories260K-chat';
+// The test folders leave the server's list afterwards, so other specs see only theirs.
+test.afterAll(() => {
+  fs.rmSync(modelDir(MODEL), { recursive: true, force: true });
+  const link = modelDir(GGUF_LINK);
+  if (fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(link); // the link only, never the model
+});
+
+// Not named after stories260K: other tests pick that folder by its name among the server's folders.
+const MODEL = 'tiny-chat-stories';
 const TEMPLATE =
   "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + eos_token + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 const SYSTEM = 'You tell short stories.';
@@ -20,7 +28,7 @@ const USER = 'Tell me a story about a cat.';
 const RAW = 'Once upon a time';
 const MAX_NEW = 40;
 
-/** stories260K with a chat template in its tokenizer_config.json, served as /models/stories260K-chat/. */
+/** stories260K with a chat template in its tokenizer_config.json, served as /models/tiny-chat-stories/. */
 function writeChatModel(): void {
   const dir = modelDir(MODEL);
   fs.mkdirSync(dir, { recursive: true });
@@ -131,13 +139,15 @@ test('chat mode: system + user message through the template, the reply alone tin
 // The default real model (scripts/fetch-model.sh), its ChatML template read from the GGUF file: a question with a
 // one-word answer, so the reply ends its turn (<|im_end|>, id 2) within a few tokens (about 15 s a token on SwiftShader).
 const GGUF_DIR = path.resolve('models/SmolLM2-135M-Instruct-Q4_1');
-const GGUF_ID = 'SmolLM2-135M-Instruct-Q4_1/SmolLM2-135M-Instruct.Q4_1.gguf';
+const GGUF_LINK = 'chat-smollm2';
+const GGUF_ID = `${GGUF_LINK}/SmolLM2-135M-Instruct.Q4_1.gguf`;
 
 test('chat mode on SmolLM2-135M-Instruct: the reply stops at the end of the assistant’s turn', async ({ page }) => {
   test.skip(!fs.existsSync(path.join(GGUF_DIR, 'SmolLM2-135M-Instruct.Q4_1.gguf')), 'the default model is not fetched');
   test.setTimeout(8 * 60_000);
-  const link = modelDir('SmolLM2-135M-Instruct-Q4_1');
+  const link = modelDir(GGUF_LINK);
   if (!fs.existsSync(link)) fs.symlinkSync(GGUF_DIR, link);
+
   const errors = watchErrors(page);
   await ignoreDevServerReloads(page);
   await page.goto('/');
