@@ -1,3 +1,4 @@
+import type { KeyboardEvent } from 'react';
 import { useEval } from './eval-store.ts';
 import { useLibrary } from './library-store.ts';
 import { chatExamplesFor } from './presets.ts';
@@ -21,7 +22,7 @@ export function PromptPanel() {
   const hasTemplate = Boolean(model?.hasChatTemplate);
   const chat = chatChoice && hasTemplate;
   const examples = chatExamplesFor(origin);
-  const onKeyDown = (e: React.KeyboardEvent) => {
+  const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       void generate();
