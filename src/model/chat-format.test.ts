@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STORIES260K_DIR } from '../testing/node-paths.ts';
+import { MAX_PROMPT_TOKENS, tokenizePrompt } from '../steering/collect-activations.ts';
 import { ChatFormatError, chatMessages, encodePrompt, endMarker, endOfTurn } from './chat-format.ts';
 import { openCheckpoint } from './checkpoint.ts';
 import { nodeModelFiles } from './formats/node-model-files.node.ts';
@@ -86,5 +87,15 @@ describe('stories260K (no chat template), and a copy given a plain-text template
     const tok = await createTokenizer(json, { ...config, chat_template: template });
     expect(endOfTurn(tok)).toEqual({ tokenIds: [], stopStrings: ['<|end|>'] });
     expect(encodePrompt(tok, 'Hi', { chat: true })).toEqual(tok.encode('<|user|>\nHi<|end|>\n<|assistant|>\n', false));
+  });
+
+  it('gives fitting and training the same ids; raw text is cut to 128 tokens, a chat prompt over it is refused', async () => {
+    const { json, config } = await read();
+    const template = "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}</s>\n{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}";
+    const tok = await createTokenizer(json, { ...config, chat_template: template });
+    expect(tokenizePrompt(tok, 'Lily was sad.', { chat: true })).toEqual(encodePrompt(tok, 'Lily was sad.', { chat: true }));
+    const long = 'Lily was sad and cried all day long. '.repeat(20);
+    expect(tokenizePrompt(tok, long)).toEqual(tok.encode(long).slice(0, MAX_PROMPT_TOKENS));
+    expect(() => tokenizePrompt(tok, long, { chat: true })).toThrow(/tokens with the chat template, over the 128/);
   });
 });
