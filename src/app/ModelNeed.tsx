@@ -6,6 +6,7 @@ import { probeModel, type ModelProbe } from '../model/formats/model-probe.ts';
 import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import type { WeightDType } from '../model/spec.ts';
 import { useAdapterFacts } from './AdapterInfo.tsx';
+import { hubSettingsOf, type HubDraft } from './hub-settings.ts';
 import { formatBytes } from './format.ts';
 import { useApp, type PickedFolder } from './store.ts';
 
@@ -39,12 +40,17 @@ function probeFolder(f: PickedFolder): Promise<ModelProbe> {
 
 const refProbes = new Map<string, Promise<ModelProbe>>();
 
-function probeRef(ref: string): Promise<ModelProbe> {
-  let p = refProbes.get(ref);
+function probeRef(ref: string, hub: HubDraft): Promise<ModelProbe> {
+  const key = `${hub.endpoint}\n${hub.token ? 'token' : ''}\n${ref}`;
+  let p = refProbes.get(key);
   if (!p) {
-    p = Promise.resolve().then(() => probeModel(resolveModelSource(ref)));
-    refProbes.set(ref, p);
-    p.catch(() => refProbes.delete(ref)); // a failed check can be retried
+    p = Promise.resolve().then(() => {
+      const h = hubSettingsOf(hub);
+      if (!h.ok) throw new Error(`Hub settings: ${h.message}`);
+      return probeModel(resolveModelSource(ref, undefined, h.hub));
+    });
+    refProbes.set(key, p);
+    p.catch(() => refProbes.delete(key)); // a failed check can be retried
   }
   return p;
 }
@@ -60,6 +66,7 @@ export function useSelectionNeed(checkedRef = ''): Need {
   const ref = useApp((s) => s.ref);
   const folder = useApp((s) => s.folder);
   const serverModels = useApp((s) => s.serverModels.items);
+  const hub = useApp((s) => s.hub);
   const facts = useAdapterFacts();
   const [probed, setProbed] = useState<{ key: string; probe: ModelProbe | null; error: string | null } | null>(null);
 
@@ -71,7 +78,7 @@ export function useSelectionNeed(checkedRef = ''): Need {
     if (!key) return;
     let live = true;
     const listed = serverModels.find((m) => m.id === serverId)?.files.map((f) => f.name);
-    const p = kind === 'server' ? probeServer(serverId, listed) : kind === 'ref' ? probeRef(refKey) : folder ? probeFolder(folder) : null;
+    const p = kind === 'server' ? probeServer(serverId, listed) : kind === 'ref' ? probeRef(refKey, hub) : folder ? probeFolder(folder) : null;
     p?.then(
       (probe) => live && setProbed({ key, probe, error: null }),
       (e: unknown) => live && setProbed({ key, probe: null, error: e instanceof Error ? e.message : String(e) }),
@@ -79,7 +86,7 @@ export function useSelectionNeed(checkedRef = ''): Need {
     return () => {
       live = false;
     };
-  }, [key, kind, serverId, folder, serverModels, refKey]);
+  }, [key, kind, serverId, folder, serverModels, refKey, hub]);
 
   const verdict = (name: string, est: MemoryEstimate) => (facts ? checkFit(name, est, facts.adapter, facts.budgetBytes) : null);
   if (catalogEntry) {

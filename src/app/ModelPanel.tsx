@@ -6,6 +6,7 @@ import type { LoadProgressEvent, ModelInfo } from '../engine/protocol.ts';
 import { AdapterSummary, useAdapterFacts } from './AdapterInfo.tsx';
 import { formatBytes, formatSeconds, plural } from './format.ts';
 import { ModelCache, useCachedModels } from './ModelCache.tsx';
+import { HubSettingsFields } from './HubSettingsFields.tsx';
 import { ModelNeed, useSelectionNeed } from './ModelNeed.tsx';
 import { useApp, type SourceKind } from './store.ts';
 
@@ -66,7 +67,7 @@ function Catalog({ cached }: { cached: CachedModel[] | null }) {
           </label>
         );
       })}
-      <p className="hint">Downloads come from huggingface.co and are kept in this browser. Models on this server are under “This server”.</p>
+      <p className="hint">Downloads come from the hub endpoint (huggingface.co unless changed under Hub settings) and are kept in this browser. Models on this server are under “This server”.</p>
     </fieldset>
   );
 }
@@ -227,6 +228,8 @@ export function ModelPanel() {
           </div>
         )}
 
+        {(sourceKind === 'catalog' || sourceKind === 'ref') && <HubSettingsFields />}
+
         <ModelNeed need={need} />
 
         <div className="actions">
@@ -268,7 +271,7 @@ export function ModelPanel() {
           {load.error}
         </p>
       )}
-      <ModelCache models={cache.models} refresh={cache.refresh} />
+      <ModelCache models={cache.models} failures={cache.failures} refresh={cache.refresh} />
     </section>
   );
 }
