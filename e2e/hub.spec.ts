@@ -120,3 +120,23 @@ test('the endpoint setting in the app; a gated repo says it needs a token, and l
   expect(cdn.every((r) => r.authorization === null)).toBe(true);
   await expect(page.getByTestId('cached-model').filter({ hasText: 'gated/stories260K' })).toBeVisible();
 });
+
+test('a cache write the storage quota refuses is shown, and the model loads anyway', async ({ page, baseURL }) => {
+  await ignoreDevServerReloads(page);
+  await page.goto('/');
+  await clearCache(page);
+  // 200 kB for the whole origin: the small files fit, the 1 MB model.safetensors does not.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin, quotaSize: 200_000 });
+  await page.getByRole('radio', { name: 'Hub or URL' }).check();
+  await page.locator('summary', { hasText: 'Hub settings' }).click();
+  await page.getByLabel('Hub endpoint').fill(sim.endpoint);
+  await page.getByLabel('Hugging Face id or URL').fill('test/stories260K');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'is ready' })).toContainText('test/stories260K');
+  const failures = page.getByTestId('cache-failures');
+  await expect(failures).toContainText('test/stories260K: model.safetensors (QuotaExceededError');
+  await expect(failures).toContainText('downloads again next time');
+  await expect(failures).not.toContainText('config.json');
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin });
+});
