@@ -1,7 +1,11 @@
 // Loading from the hub as it really behaves, against a local simulator (fixtures/hub-simulator.ts): the endpoint
 // setting, the 302 to a second origin, CORS, byte ranges; a server that ignores Range or hides Content-Range; the
 // second load served from the page's cache and revalidated by ETag; a gated repo without and with a token.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { expect, test, type Page } from '@playwright/test';
 import { startHubSimulator, type HubSimulator, type SimRequest } from './fixtures/hub-simulator.ts';
 import { openHarness } from './harness.ts';
@@ -139,4 +143,37 @@ test('a cache write the storage quota refuses is shown, and the model loads anyw
   await expect(failures).toContainText('downloads again next time');
   await expect(failures).not.toContainText('config.json');
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin });
+});
+
+test('the CLI: HF_ENDPOINT and HF_TOKEN, and a disk cache between runs', async () => {
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steerscope-cli-hub-'));
+  const cli = async (model: string, env: Record<string, string> = {}) => {
+    const args = ['tsx', 'cli/main.ts', 'generate', '--model', model, '--prompt', 'Once upon a time', '--max-new-tokens', '8', '--greedy', '--ignore-eos', '--cache-dir', cacheDir, '--json'];
+    try {
+      const { stdout } = await promisify(execFile)('npx', args, { env: { ...process.env, HF_ENDPOINT: sim.endpoint, ...env }, timeout: 10 * 60_000 });
+      return JSON.parse(stdout) as { promptTokenIds: number[]; tokenIds: number[]; error?: string };
+    } catch (e) {
+      return JSON.parse((e as { stdout?: string }).stdout || '{}') as { promptTokenIds: number[]; tokenIds: number[]; error?: string };
+    }
+  };
+  try {
+    for (const run of [1, 2]) {
+      sim.log.length = 0;
+      const r = await cli('test/stories260K');
+      expect([...r.promptTokenIds, ...r.tokenIds].slice(0, REFERENCE_IDS.length)).toEqual(REFERENCE_IDS);
+      const bodies = sim.log.filter((x) => x.method === 'GET' && x.status !== 302);
+      if (run === 1) expect(bodies.some((x) => x.path === '/lfs/test/stories260K/model.safetensors' && x.status === 200)).toBe(true);
+      // The second run reads its files from the disk cache: revalidations only, no file body.
+      else expect(bodies).toEqual([]);
+    }
+    const denied = await cli('gated/stories260K');
+    expect(denied.error).toMatch(/HTTP 401, this repo is gated or private: set an access token .*HF_TOKEN/);
+    sim.log.length = 0;
+    const r = await cli('gated/stories260K', { HF_TOKEN: TOKEN });
+    expect([...r.promptTokenIds, ...r.tokenIds].slice(0, REFERENCE_IDS.length)).toEqual(REFERENCE_IDS);
+    expect(sim.log.filter((x) => x.server === 'cdn').every((x) => x.authorization === null)).toBe(true);
+    expect(sim.log.filter((x) => x.server === 'hub').every((x) => x.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
 });
