@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import { catalogSpec, findCatalogModel } from '../model/catalog.ts';
-import { checkFit, estimateGpuMemory, type FitVerdict, type MemoryEstimate } from '../model/gpu/memory-estimate.ts';
+import { catalogFormatOf, catalogFormatSpec, findCatalogFormat } from '../model/catalog.ts';
+import { checkFit, estimateGpuMemory, estimateGpuMemoryFor, type FitVerdict, type MemoryEstimate } from '../model/gpu/memory-estimate.ts';
+import type { WeightFormat } from '../core/weight-format.ts';
 import { pickedModelFiles } from '../model/formats/model-files.ts';
 import { probeModel, type ModelProbe } from '../model/formats/model-probe.ts';
 import { resolveModelSource } from '../model/formats/resolve-source.ts';
@@ -14,7 +15,7 @@ export type Need =
   | { status: 'none' }
   | { status: 'probing'; name: string }
   | { status: 'error'; name: string; message: string }
-  | { status: 'ready'; name: string; fileDType: WeightDType; est: MemoryEstimate; verdict: FitVerdict | null };
+  | { status: 'ready'; name: string; fileDType: WeightDType | WeightFormat; est: MemoryEstimate; verdict: FitVerdict | null };
 
 /** Server folders probed once per page (config.json and safetensors headers). */
 const serverProbes = new Map<string, Promise<ModelProbe>>();
@@ -70,7 +71,7 @@ export function useSelectionNeed(checkedRef = ''): Need {
   const facts = useAdapterFacts();
   const [probed, setProbed] = useState<{ key: string; probe: ModelProbe | null; error: string | null } | null>(null);
 
-  const catalogEntry = kind === 'catalog' ? findCatalogModel(catalogId) : kind === 'ref' ? findCatalogModel(ref) : undefined;
+  const catalogEntry = kind === 'catalog' ? findCatalogFormat(catalogId) : kind === 'ref' ? findCatalogFormat(ref) : undefined;
   const refKey = kind === 'ref' && !catalogEntry && checkedRef !== '' && checkedRef === ref.trim() ? checkedRef : '';
   const key = kind === 'server' && serverId ? `server:${serverId}` : kind === 'folder' && folder ? `folder:${folder.name}:${folder.bytes}` : refKey ? `ref:${refKey}` : '';
 
@@ -90,8 +91,10 @@ export function useSelectionNeed(checkedRef = ''): Need {
 
   const verdict = (name: string, est: MemoryEstimate) => (facts ? checkFit(name, est, facts.adapter, facts.budgetBytes) : null);
   if (catalogEntry) {
-    const est = estimateGpuMemory(catalogSpec(catalogEntry), catalogEntry.fileDType);
-    return { status: 'ready', name: catalogEntry.name, fileDType: catalogEntry.fileDType, est, verdict: verdict(catalogEntry.name, est) };
+    const { model: m, format: f } = catalogEntry;
+    const est = estimateGpuMemoryFor(catalogFormatSpec(m, f), catalogFormatOf(f));
+    const name = m.formats[0] === f ? m.name : `${m.name} (${f.label})`;
+    return { status: 'ready', name, fileDType: f.matrices, est, verdict: verdict(name, est) };
   }
   if (!key) return { status: 'none' };
   const name = kind === 'server' ? serverId : kind === 'ref' ? refKey : (folder?.name ?? '');
@@ -102,8 +105,9 @@ export function useSelectionNeed(checkedRef = ''): Need {
 }
 
 /** The breakdown of a memory need, in one line. */
-export function needLine(est: MemoryEstimate, fileDType: WeightDType): string {
-  const dtype = fileDType === 'F16' ? 'f16, kept 2 bytes a weight' : fileDType === 'BF16' ? 'BF16, kept 2 bytes a weight' : 'f32';
+export function needLine(est: MemoryEstimate, fileDType: WeightDType | WeightFormat): string {
+  const dtype =
+    fileDType === 'F16' ? 'f16, kept 2 bytes a weight' : fileDType === 'BF16' ? 'BF16, kept 2 bytes a weight' : fileDType === 'F32' ? 'f32' : `${est.gpuDType}, kept in the file's blocks`;
   return (
     `${formatBytes(est.totalBytes)} on the GPU: weights ${formatBytes(est.weightBytes)} (${dtype}), ` +
     `KV cache ${formatBytes(est.kvBytes)} for ${est.contextLength} tokens, scratch ${formatBytes(est.scratchBytes)}; ` +
