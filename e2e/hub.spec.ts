@@ -17,18 +17,33 @@ const PORT = Number(process.env.E2E_PORT ?? 5199);
 const REFERENCE_IDS = [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421];
 const TOKEN = 'hf_test_token_not_a_secret';
 
+/** stories260K whose generation_config.json lists a second end token (as Qwen2.5-Instruct's does): 432, the first greedy token after "Once upon a time". */
+function twoEosRepo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steerscope-two-eos-'));
+  const src = path.join(SHARED, 'models/stories260K');
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) fs.symlinkSync(path.join(src, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: [2, 432] }));
+  return dir;
+}
+
 let sim: HubSimulator;
+let twoEosDir = '';
 test.beforeAll(async () => {
+  twoEosDir = twoEosRepo();
   sim = await startHubSimulator(
     {
       'test/stories260K': { dir: path.join(SHARED, 'models/stories260K') },
       'test/stories260K-GGUF': { dir: path.join(SHARED, 'models/stories260K-gguf') },
       'gated/stories260K': { dir: path.join(SHARED, 'models/stories260K'), token: TOKEN },
+      'test/stories260K-two-eos': { dir: twoEosDir },
     },
     { hub: PORT + 100, cdn: PORT + 101 },
   );
 });
-test.afterAll(async () => sim?.close());
+test.afterAll(async () => {
+  await sim?.close();
+  if (twoEosDir) fs.rmSync(twoEosDir, { recursive: true, force: true });
+});
 test.beforeEach(() => {
   sim.log.length = 0;
   Object.assign(sim.switches, { exposeHeaders: true, ignoreRange: false });
@@ -74,6 +89,20 @@ test('safetensors and GGUF load through the hub endpoint, 302 and CORS; the seco
   await s.load('test/stories260K', { hub });
   expect(await greedy()).toEqual(REFERENCE_IDS);
   expect(weightsAt(sim.log, 'cdn').some((r) => r.method === 'GET' && r.status === 200)).toBe(true);
+});
+
+test('generation_config.json end tokens from the hub are honoured (a second one, as Qwen lists)', async ({ page }) => {
+  const s = await openHarness(page);
+  const hub = { endpoint: sim.endpoint };
+  const req = { prompt: 'Once upon a time', maxNewTokens: 8, greedy: true };
+  await s.load('test/stories260K', { hub });
+  const plain = await s.generate(req);
+  expect(plain.stopReason).toBe('max-tokens');
+  expect(plain.tokenIds[0]).toBe(432);
+  await s.load('test/stories260K-two-eos', { hub });
+  const stopped = await s.generate(req);
+  expect(stopped.stopReason).toBe('eos');
+  expect(stopped.tokenIds.filter((t) => t !== 432)).toEqual([]);
 });
 
 test('a CDN that hides Content-Range, and one that ignores Range, still load', async ({ page }) => {
