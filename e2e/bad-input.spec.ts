@@ -1,5 +1,6 @@
 // Bad model folders and bad requests: each must reject with a message naming the problem (file, field, tensor),
 // and within a bounded time (never hang). Broken folders are copies of a valid random checkpoint, corrupted.
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { RandomCheckpointOptions } from '../src/testing/random-checkpoint.ts';
@@ -151,6 +152,30 @@ const BAD_FOLDERS: BadFolder[] = [
         }),
     },
     expect: [/tensor "model\.layers\.1\.self_attn\.q_proj\.weight" has shape \[64, 128\] but the config implies \[128, 64\]/, /num_attention_heads\*head_dim, hidden_size/],
+  },
+  {
+    title: '0-byte model.safetensors (the dev server answers 416 to any range of it)',
+    name: 'e2e-bad-empty-weights',
+    spec: { base: llama, corrupt: (d) => truncateBy(path.join(d, WEIGHTS), fs.statSync(path.join(d, WEIGHTS)).size) },
+    expect: [/model\.safetensors is empty \(0 bytes\)/],
+  },
+  {
+    title: 'safetensors header length 0',
+    name: 'e2e-bad-header-length-0',
+    spec: { base: llama, corrupt: (d) => setHeaderLength(path.join(d, WEIGHTS), 0) },
+    expect: [/model\.safetensors: header length is 0/],
+  },
+  {
+    title: 'num_hidden_layers 1e9 (refused from the tensor names, nothing built)',
+    name: 'e2e-bad-layers-1e9',
+    spec: { base: llama, corrupt: (d) => editJson(d, 'config.json', (c) => void (c.num_hidden_layers = 1e9)) },
+    expect: [/"num_hidden_layers" is 1000000000 but the checkpoint has 2 layers/],
+  },
+  {
+    title: 'num_hidden_layers 1 on a 2-layer file (would drop a layer)',
+    name: 'e2e-bad-layers-fewer',
+    spec: { base: llama, corrupt: (d) => editJson(d, 'config.json', (c) => void (c.num_hidden_layers = 1)) },
+    expect: [/"num_hidden_layers" is 1 but the checkpoint has 2 layers/],
   },
   {
     title: 'model_type "mistral"',

@@ -43,6 +43,14 @@ const TEXTS: string[] = [
   '<s>Hello</s> and <unk> as text',
   '<|endoftext|>after end of text',
   'UPPER lower MiXeD CamelCaseWord snake_case_word kebab-case-word',
+  'Windows line ends\r\nand a lone\rcarriage return',
+  'A run of twenty spaces:                    end, and a run of tabs\t\t\t\t.',
+  ' \n \t\n  mixed whitespace runs \n\n\t ',
+  'Trailing newlines\n\n\n\n',
+  'Combining: e\u0301 vs \u00e9, non-breaking\u00a0space, zero\u200bwidth, ﬁ ligature, Ｆｕｌｌｗｉｄｔｈ',
+  'Emoji inside words: sun☀️shine, cat🐱s, 1️⃣2️⃣3️⃣',
+  '<|im_start|>assistant\nSure! Here you go.<|im_end|>\n<|im_start|>user\n日本語で？<|im_end|>',
+  '<|im_start|><|im_end|><|im_start|>user<|im_end|>',
   '',
 ];
 

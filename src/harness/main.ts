@@ -3,13 +3,14 @@ import { evalApi } from './eval-api.ts';
 import { ggufApi } from './gguf-api.ts';
 import { kernelChecksApi } from './kernel-checks-api.ts';
 import { lineasApi } from './lineas-api.ts';
+import { logitsApi } from './logits-api.ts';
 import { quantChecksApi } from './quant-checks-api.ts';
 import { referenceApi } from './reference-api.ts';
 import { steeringApi } from './steering-api.ts';
 import { workerApi } from './worker-api.ts';
 import { EngineFailure } from '../engine/engine-errors.ts';
 
-const functions = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi, ...evalApi, ...workerApi, ...quantChecksApi, ...ggufApi };
+const functions = { ...api, ...steeringApi, ...referenceApi, ...kernelChecksApi, ...lineasApi, ...evalApi, ...workerApi, ...quantChecksApi, ...ggufApi, ...logitsApi };
 export type SteerscopeHarness = typeof functions;
 
 /** The session's own failures cross the page boundary as plain errors with their message (no class name prefixed). */

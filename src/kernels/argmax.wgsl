@@ -3,8 +3,8 @@
 // than 256 threads: CPU implementations (SwiftShader) pay per barrier for every 4 threads of the workgroup.
 // The top bit of the result is set when the row holds a NaN or ±∞ (token-word.ts): tested on the bits, as WGSL
 // compilers may assume floats are finite.
-struct Params { vocab: u32, rowOffset: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: ARGMAX_PARAMS (argmax.ts).
+@group(0) @binding(0) var<uniform> params: ArgmaxParams;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read_write> result: array<u32>;
 

@@ -1,9 +1,15 @@
-import source from './attention.wgsl?raw';
+import body from './attention.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { f32, packParams, u32 } from './params.ts';
-import type { AttentionShape } from './rope-kv.ts';
+import { defineParams, withParams } from './params.ts';
+import { STEP, type AttentionShape } from './rope-kv.ts';
 
 export type AttentionPass = 'partial' | 'combine';
+
+export const ATTENTION_PARAMS = defineParams('AttentionParams', {
+  nHeads: 'u32', nKv: 'u32', headDim: 'u32', qkvStride: 'u32', maxPos: 'u32', layerOffset: 'u32', outStride: 'u32',
+  scale: 'f32',
+});
+const source = withParams(body, STEP, ATTENTION_PARAMS);
 
 /**
  * Bindings (both passes): step (tokens, pos0, chunks), params, qkv, kCache, vCache, out, part (scratch of
@@ -15,10 +21,8 @@ export function attentionPipeline(cache: PipelineCache, headDim: number, pass: A
   return cache.get(code, `attention-${pass}-hd${headDim}`);
 }
 export function attentionParams(s: AttentionShape, outStride: number): ArrayBuffer {
-  return packParams([
-    u32(s.nHeads), u32(s.nKv), u32(s.headDim), u32(s.qkvStride), u32(s.maxPos), u32(s.layerOffset), u32(outStride),
-    f32(1 / Math.sqrt(s.headDim)),
-  ]);
+  const { nHeads, nKv, headDim, qkvStride, maxPos, layerOffset } = s;
+  return ATTENTION_PARAMS.pack({ nHeads, nKv, headDim, qkvStride, maxPos, layerOffset, outStride, scale: 1 / Math.sqrt(headDim) });
 }
 
 /**
@@ -40,7 +44,7 @@ export function attentionScratchFloats(s: AttentionShape, maxTokens: number): nu
 }
 /** The step uniform: tokens, pos0 and the chunk count (rope-kv reads the first two). */
 export function attentionStep(s: AttentionShape, tokens: number, pos0: number): ArrayBuffer {
-  return packParams([u32(tokens), u32(pos0), u32(attentionChunks(s, tokens, pos0))]);
+  return STEP.pack({ tokens, pos0, chunks: attentionChunks(s, tokens, pos0) });
 }
 export function attentionWorkgroups(s: AttentionShape, tokens: number, chunks: number, pass: AttentionPass = 'partial'): [number, number, number] {
   if (pass === 'partial') return [Math.ceil((tokens * s.nHeads * chunks) / 64), 1, 1];

@@ -8,10 +8,9 @@
 // the same K/V rows (one broadcast load on SwiftShader, one transaction on GPUs); the chunks give decode (T = 1)
 // its parallelism. matmul-style unrolling is not needed: HD4 (head dim / 4) is a compile-time constant.
 // part layout: stats (max, sum) at 2·i, then sums at 2·N + i·hd + d, for i = thread index, N = T·H·chunks.
-struct Step { tokens: u32, pos0: u32, chunks: u32, _b: u32 };
-struct Params { nHeads: u32, nKv: u32, headDim: u32, qkvStride: u32, maxPos: u32, layerOffset: u32, outStride: u32, scale: f32 };
+// Uniform structs, appended by the wrapper: ATTENTION_PARAMS (attention.ts), STEP (rope-kv.ts).
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(1) var<uniform> params: AttentionParams;
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read> kCache: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> vCache: array<vec4<f32>>;

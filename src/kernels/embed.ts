@@ -1,7 +1,11 @@
-import source from './embed.wgsl?raw';
+import body from './embed.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import { withWeights, type WeightFormat } from './weights-access.ts';
-import { packParams, u32 } from './params.ts';
+import { defineParams, withParams } from './params.ts';
+import { TOKEN_COUNT, tokenCount } from './token-count.ts';
+
+export const EMBED_PARAMS = defineParams('EmbedParams', { dim: 'u32', vocab: 'u32', rows: 'u32', rowOffset: 'u32' });
+const source = withParams(body, EMBED_PARAMS, TOKEN_COUNT);
 
 /**
  * Embedding lookup: x[t] = E[ids[t]], one dispatch per row segment of E. Bindings: params, ids, E (a segment in the GPU
@@ -12,11 +16,11 @@ export function embedPipeline(cache: PipelineCache, format: WeightFormat): GPUCo
 }
 /** The segment holds rows rowOffset..rowOffset + rows of the vocab (default: all of them). */
 export function embedParams(dim: number, vocab: number, rows = vocab, rowOffset = 0): ArrayBuffer {
-  return packParams([u32(dim), u32(vocab), u32(rows), u32(rowOffset)]);
+  return EMBED_PARAMS.pack({ dim, vocab, rows, rowOffset });
 }
 /** The count uniform: the number of tokens. */
 export function embedCount(tokens: number): ArrayBuffer {
-  return packParams([u32(tokens)]);
+  return tokenCount(tokens);
 }
 export function embedWorkgroups(dim: number, tokens: number): [number, number, number] {
   return [Math.ceil(dim / 2 / 64), Math.ceil(tokens / 16), 1];

@@ -2,13 +2,12 @@
 // segment of the embedding, rows rowOffset..rowOffset + rows of vocab; a token whose row is in another segment is
 // left to that segment's dispatch (ids past the vocabulary read its last row). One thread per pair of features; each
 // workgroup covers 64 pairs of TOKENS tokens.
-struct Params { dim: u32, vocab: u32, rows: u32, rowOffset: u32 };
-struct Count { tokens: u32, _a: u32, _b: u32, _c: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: EMBED_PARAMS (embed.ts), TOKEN_COUNT (token-count.ts).
+@group(0) @binding(0) var<uniform> params: EmbedParams;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
 @group(0) @binding(2) var<storage, read> W: array<u32>;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
-@group(0) @binding(4) var<uniform> count: Count;
+@group(0) @binding(4) var<uniform> count: TokenCount;
 
 const TOKENS: u32 = 16u;
 

@@ -1,11 +1,14 @@
-import source from './matmul-steer.wgsl?raw';
+import body from './matmul-steer.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import { matmulTCpu } from './backward/matmul-t.ts';
-import { matmulCpu, type MatmulShape } from './matmul.ts';
-import { steerCpu, type SteerSite } from './steer-residual.ts';
+import { MATMUL_PARAMS, matmulCpu, type MatmulShape } from './matmul.ts';
+import { withParams } from './params.ts';
+import { STEER_PARAMS, steerCpu, type SteerSite } from './steer-residual.ts';
 import { withWeights, type WeightFormat } from './weights-access.ts';
 
 export type MatmulSteerInput = 'plain' | 'silu-mul';
+
+const source = withParams(body, MATMUL_PARAMS, STEER_PARAMS);
 
 /** Rows one workgroup computes: the hook's whole input. */
 export const MATMUL_STEER_MAX_ROWS = 64;

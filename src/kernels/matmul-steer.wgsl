@@ -10,17 +10,12 @@
 // CPU implementations of WebGPU pay for every barrier, which made the gate most of the steering's cost there.
 const INPUT_MODE: u32 = INPUT_MODE_VALUE;
 const GATED: bool = GATED_VALUE;
-struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32, rowOffset: u32, _a: u32, _b: u32, _c: u32 };
-struct Steer {
-  dim: u32, mode: u32, hasMap: u32, hasGate: u32,
-  hasRange: u32, record: u32, slot: u32, nSlots: u32,
-  recordSlot: u32, maxTokens: u32, lambda: f32, _p: u32,
-};
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: MATMUL_PARAMS (matmul.ts), STEER_PARAMS (steer-residual.ts).
+@group(0) @binding(0) var<uniform> params: MatmulParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> W: array<u32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> steer: Steer;
+@group(0) @binding(4) var<uniform> steer: SteerParams;
 // map layout (steer-residual.ts packMap): w[dim] | b[dim] | a[dim] | c, pad to 4 | lo[dim] | hi[dim]
 @group(0) @binding(5) var<storage, read> mapv: array<f32>;
 @group(0) @binding(6) var<storage, read_write> strengths: array<f32>;

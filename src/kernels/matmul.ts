@@ -1,11 +1,19 @@
-import source from './matmul.wgsl?raw';
+import body from './matmul.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import { withWeights, type WeightFormat } from './weights-access.ts';
-import { f32, packParams, u32 } from './params.ts';
+import { defineParams, withParams } from './params.ts';
+import { TOKEN_COUNT, tokenCount } from './token-count.ts';
 
 /** Fused input transform of the matmul (see matmul.wgsl). */
 export type MatmulInput = 'plain' | 'rmsnorm' | 'silu-mul';
 const MODE: Record<MatmulInput, number> = { plain: 0, rmsnorm: 1, 'silu-mul': 2 };
+
+/** The matmul's uniform (also matmul-steer's): MatmulShape with the flags as 0/1. */
+export const MATMUL_PARAMS = defineParams('MatmulParams', {
+  rows: 'u32', cols: 'u32', inStride: 'u32', outStride: 'u32', inTokenOffset: 'u32', hasBias: 'u32', eps: 'f32', accumulate: 'u32',
+  rowOffset: 'u32',
+});
+const source = withParams(body, MATMUL_PARAMS, TOKEN_COUNT);
 
 export interface MatmulShape {
   rows: number;
@@ -134,7 +142,8 @@ export function matmulPipeline(cache: PipelineCache, input: MatmulInput, dtype: 
   return cache.get(withWeights(code, dtype), `matmul-${input}-${dtype}-${rg}x${tg}x${tt}x${rt}${ks > 1 ? `-ks${ks}` : ''}`);
 }
 export function matmulParams(s: MatmulShape): ArrayBuffer {
-  return packParams([u32(s.rows), u32(s.cols), u32(s.inStride), u32(s.outStride), u32(s.inTokenOffset), u32(s.hasBias ? 1 : 0), f32(s.eps), u32(s.accumulate ? 1 : 0), u32(s.rowOffset ?? 0)]);
+  const { rows, cols, inStride, outStride, inTokenOffset, eps } = s;
+  return MATMUL_PARAMS.pack({ rows, cols, inStride, outStride, inTokenOffset, hasBias: s.hasBias ? 1 : 0, eps, accumulate: s.accumulate ? 1 : 0, rowOffset: s.rowOffset ?? 0 });
 }
 export function matmulWorkgroups(rows: number, tokens: number, tiling: MatmulTiling = DECODE_TILING): [number, number, number] {
   if (tokens === 0) return [0, 0, 0];
@@ -142,7 +151,7 @@ export function matmulWorkgroups(rows: number, tokens: number, tiling: MatmulTil
 }
 /** The count uniform: the number of output tokens. */
 export function matmulCount(tokens: number): ArrayBuffer {
-  return packParams([u32(tokens)]);
+  return tokenCount(tokens);
 }
 
 /** CPU twin (float64 accumulation). W is row-major [rows, cols]; with shape.accumulate the result is added to yInit. */

@@ -28,15 +28,14 @@ const TILE_T: u32 = TG * TT;
 const TILE_R: u32 = RG * RT;
 const KS: u32 = KS_VALUE;
 
-struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, inTokenOffset: u32, hasBias: u32, eps: f32, accumulate: u32, rowOffset: u32, _a: u32, _b: u32, _c: u32 };
-struct Count { tokens: u32, _a: u32, _b: u32, _c: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: MATMUL_PARAMS (matmul.ts), TOKEN_COUNT (token-count.ts).
+@group(0) @binding(0) var<uniform> params: MatmulParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<u32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> count: Count;
+@group(0) @binding(6) var<uniform> count: TokenCount;
 
 fn silu(v: vec2<f32>) -> vec2<f32> { return v / (vec2<f32>(1.0) + exp(-v)); }
 

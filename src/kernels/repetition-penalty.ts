@@ -1,13 +1,16 @@
-import source from './repetition-penalty.wgsl?raw';
+import body from './repetition-penalty.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { f32, packParams, u32 } from './params.ts';
+import { defineParams, withParams } from './params.ts';
+
+export const PENALTY_PARAMS = defineParams('PenaltyParams', { count: 'u32', rowOffset: 'u32', penalty: 'f32' });
+const source = withParams(body, PENALTY_PARAMS);
 
 /** Bindings: params, ids (distinct), logits. */
 export function repetitionPenaltyPipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'repetition-penalty');
 }
 export function repetitionPenaltyParams(count: number, rowOffset: number, penalty: number): ArrayBuffer {
-  return packParams([u32(count), u32(rowOffset), f32(penalty)]);
+  return PENALTY_PARAMS.pack({ count, rowOffset, penalty });
 }
 /** CPU twin (also what the CPU sampler uses). ids must be distinct. */
 export function repetitionPenaltyCpu(logits: Float32Array, ids: Iterable<number>, penaltyValue: number, offset = 0): void {

@@ -1,7 +1,7 @@
 // HF-style repetition penalty on one logits row: for every distinct earlier token id, a positive logit is divided
 // by the penalty and a negative one multiplied by it.
-struct Params { count: u32, rowOffset: u32, penalty: f32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: PENALTY_PARAMS (repetition-penalty.ts).
+@group(0) @binding(0) var<uniform> params: PenaltyParams;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
 @group(0) @binding(2) var<storage, read_write> logits: array<f32>;
 

@@ -1,6 +1,6 @@
-import source from './rope-kv.wgsl?raw';
+import body from './rope-kv.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { packParams, u32 } from './params.ts';
+import { defineParams, withParams } from './params.ts';
 
 export interface AttentionShape {
   nHeads: number;
@@ -14,12 +14,18 @@ export interface AttentionShape {
   layerOffset: number;
 }
 
+/** The step uniform rope-kv and attention share (attention.ts attentionStep packs it; rope-kv reads tokens, pos0). */
+export const STEP = defineParams('Step', { tokens: 'u32', pos0: 'u32', chunks: 'u32' });
+export const ROPE_KV_PARAMS = defineParams('RopeKvParams', { nHeads: 'u32', nKv: 'u32', headDim: 'u32', qkvStride: 'u32', maxPos: 'u32', layerOffset: 'u32' });
+const source = withParams(body, STEP, ROPE_KV_PARAMS);
+
 /** Bindings: step, params, qkv, cosSin, kCache, vCache. */
 export function ropeKvPipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'rope-kv');
 }
 export function ropeKvParams(s: AttentionShape): ArrayBuffer {
-  return packParams([u32(s.nHeads), u32(s.nKv), u32(s.headDim), u32(s.qkvStride), u32(s.maxPos), u32(s.layerOffset)]);
+  const { nHeads, nKv, headDim, qkvStride, maxPos, layerOffset } = s;
+  return ROPE_KV_PARAMS.pack({ nHeads, nKv, headDim, qkvStride, maxPos, layerOffset });
 }
 export function ropeKvWorkgroups(s: AttentionShape, tokens: number): [number, number, number] {
   const threads = ((s.nHeads + s.nKv) * s.headDim) / 2 + s.nKv * s.headDim;

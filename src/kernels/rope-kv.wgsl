@@ -1,10 +1,9 @@
 // Rotate-half RoPE on the q and k heads of qkv[t] (position pos0 + t), q rotated in place, k and v written to
 // this layer's KV cache at that position. cos/sin come from a table computed on the CPU in float64.
 // One thread per rotation pair or copied value; each workgroup covers 64 of them for TOKENS tokens.
-struct Step { tokens: u32, pos0: u32, _a: u32, _b: u32 };
-struct Params { nHeads: u32, nKv: u32, headDim: u32, qkvStride: u32, maxPos: u32, layerOffset: u32, _a: u32, _b: u32 };
+// Uniform structs, appended by the wrapper: STEP, ROPE_KV_PARAMS (rope-kv.ts); this kernel reads step.tokens, step.pos0.
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(1) var<uniform> params: RopeKvParams;
 @group(0) @binding(2) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read> cosSin: array<vec2<f32>>;
 @group(0) @binding(4) var<storage, read_write> kCache: array<f32>;

@@ -1,7 +1,7 @@
-import source from './sample.wgsl?raw';
+import body from './sample.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import { sampleWithUniform, type SamplingOptions } from '../core/sampler.ts';
-import { f32, packParams, u32 } from './params.ts';
+import { defineParams, withParams } from './params.ts';
 
 export interface SampleSettings {
   /** > 0 (temperature 0 is greedy: the argmax kernel). */
@@ -15,12 +15,19 @@ export interface SampleSettings {
   counter: number;
 }
 
+export const SAMPLE_PARAMS = defineParams('SampleParams', {
+  vocab: 'u32', rowOffset: 'u32', topK: 'u32', seed: 'u32', counter: 'u32', temperature: 'f32', topP: 'f32',
+});
+const source = withParams(body, SAMPLE_PARAMS);
+
 /** Bindings: params, logits, result (a token word per sample: id, top bit = the row is not finite). One workgroup per sample. */
 export function samplePipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'sample');
 }
 export function sampleParams(vocab: number, rowOffset: number, s: SampleSettings): ArrayBuffer {
-  return packParams([u32(vocab), u32(rowOffset), u32(s.topK), u32(s.seed), u32(s.counter), f32(s.temperature), f32(s.topP)]);
+  const { topK, counter, temperature, topP } = s;
+  // The seed word is the seed modulo 2³², as samplingUniform reads it (seeds may be any whole number).
+  return SAMPLE_PARAMS.pack({ vocab, rowOffset, topK, seed: s.seed >>> 0, counter, temperature, topP });
 }
 export function sampleWorkgroups(samples: number): [number, number, number] {
   return [samples, 1, 1];

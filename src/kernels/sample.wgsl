@@ -12,11 +12,8 @@
 // the halves alternate, so the next step's writes never race this step's reads.
 // result[w] has its top bit set when the row holds a NaN or ±∞ (token-word.ts), tested on the bits.
 // The uniform: mulberry32 (src/model/seeded-random.ts) at call counter + w of seed, top 24 bits (exact in f32).
-struct Params {
-  vocab: u32, rowOffset: u32, topK: u32, seed: u32,
-  counter: u32, temperature: f32, topP: f32, _a: u32,
-};
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: SAMPLE_PARAMS (sample.ts).
+@group(0) @binding(0) var<uniform> params: SampleParams;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read_write> result: array<u32>;
 

@@ -1,6 +1,7 @@
-import source from './steer-residual.wgsl?raw';
+import body from './steer-residual.wgsl?raw';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { f32, packParams, u32 } from './params.ts';
+import { defineParams, withParams } from './params.ts';
+import { TOKEN_COUNT, tokenCount } from './token-count.ts';
 import type { HookMap } from '../core/steer-map.ts';
 
 export interface SteerSite {
@@ -17,6 +18,13 @@ export interface SteerSite {
   maxTokens: number;
   lambda: number;
 }
+
+/** A hook's uniform (steer-residual and matmul-steer): SteerSite with the flags as 0/1. */
+export const STEER_PARAMS = defineParams('SteerParams', {
+  dim: 'u32', mode: 'u32', hasMap: 'u32', hasGate: 'u32', hasRange: 'u32', record: 'u32', slot: 'u32', nSlots: 'u32',
+  recordSlot: 'u32', maxTokens: 'u32', lambda: 'f32',
+});
+const source = withParams(body, STEER_PARAMS, TOKEN_COUNT);
 
 /** perToken: a workgroup per token (few tokens); perThread: a thread per token, no barrier (many tokens). */
 export type SteerPass = 'perToken' | 'perThread';
@@ -36,11 +44,12 @@ export function steerPass(tokens: number, barrierFree = false): SteerPass {
   return tokens > 1 || barrierFree ? 'perThread' : 'perToken';
 }
 export function steerParams(s: SteerSite): ArrayBuffer {
-  return packParams([
-    u32(s.dim), u32(s.mode), u32(s.hasMap ? 1 : 0), u32(s.hasGate ? 1 : 0),
-    u32(s.hasRange ? 1 : 0), u32(s.record ? 1 : 0), u32(s.slot), u32(s.nSlots),
-    u32(s.recordSlot), u32(s.maxTokens), f32(s.lambda),
-  ]);
+  const { dim, mode, slot, nSlots, recordSlot, maxTokens, lambda } = s;
+  const flag = (b: boolean) => (b ? 1 : 0);
+  return STEER_PARAMS.pack({
+    dim, mode, hasMap: flag(s.hasMap), hasGate: flag(s.hasGate), hasRange: flag(s.hasRange), record: flag(s.record), slot, nSlots,
+    recordSlot, maxTokens, lambda,
+  });
 }
 export function steerWorkgroups(tokens: number, pass: SteerPass = 'perToken'): [number, number, number] {
   if (tokens === 0) return [0, 0, 0];
@@ -48,7 +57,7 @@ export function steerWorkgroups(tokens: number, pass: SteerPass = 'perToken'): [
 }
 /** The count uniform: the number of tokens. */
 export function steerCount(tokens: number): ArrayBuffer {
-  return packParams([u32(tokens)]);
+  return tokenCount(tokens);
 }
 
 /** Float count of one hook's packed map: w | b | a | c (padded to 4) | lo | hi. */

@@ -10,20 +10,15 @@
 //     and writes its neurons. An ungated hook has no barrier (hasGate is uniform).
 //   perThread (prefill, and decode on CPU implementations): one thread per token does the whole row (gate, then map), no workgroup memory or barrier:
 //     many tokens give the parallelism, and CPU implementations of WebGPU pay for every barrier of every workgroup.
-struct Params {
-  dim: u32, mode: u32, hasMap: u32, hasGate: u32,
-  hasRange: u32, record: u32, slot: u32, nSlots: u32,
-  recordSlot: u32, maxTokens: u32, lambda: f32, _p: u32,
-};
-struct Count { tokens: u32, _a: u32, _b: u32, _c: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: STEER_PARAMS (steer-residual.ts), TOKEN_COUNT (token-count.ts).
+@group(0) @binding(0) var<uniform> params: SteerParams;
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
 // map layout: w[dim] | b[dim] | a[dim] | c, pad to 4 | lo[dim] | hi[dim]   (offsets below)
 @group(0) @binding(3) var<storage, read> mapv: array<f32>;
 @group(0) @binding(4) var<storage, read_write> strengths: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rec: array<f32>;
-@group(0) @binding(6) var<uniform> count: Count;
+@group(0) @binding(6) var<uniform> count: TokenCount;
 
 const WG: u32 = 64u;
 var<workgroup> parts: array<f32, 64>;

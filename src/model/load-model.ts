@@ -43,18 +43,29 @@ function idsOnlyTokenizer(id: string, spec: ModelSpec): Tokenizer {
   return { encode: refuse, decode: (ids) => ids.join(' '), encodeChat: refuse, hasChatTemplate: false, bosTokenId: spec.bosTokenId, eosTokenIds: [...spec.eosTokenIds] };
 }
 
+/** The tokenizer's ids must be rows of the embedding: an empty vocabulary, or ids past vocab_size, are refused. */
+function checkVocabulary(tokenizer: Tokenizer, spec: ModelSpec, what: string, sizeName: string): void {
+  const v = tokenizer.vocabulary;
+  if (!v) return;
+  if (v.tokens === 0) throw new ModelFileError(`${what} has an empty vocabulary (0 tokens); ${sizeName} is ${spec.vocabSize}`);
+  if (v.maxId >= spec.vocabSize) {
+    throw new ModelFileError(`${what} has token ids up to ${v.maxId} but ${sizeName} is ${spec.vocabSize} (ids 0…${spec.vocabSize - 1}): the tokenizer belongs to another model`);
+  }
+}
+
 /** The tokenizer: the one the weight file carries (GGUF), else tokenizer.json / tokenizer_config.json. */
 async function loadTokenizer(files: ModelFiles, ckpt: Checkpoint, opts: { allowMissingTokenizer?: boolean }): Promise<Tokenizer> {
   const { spec, source } = ckpt;
   let tokenizer: Tokenizer;
   if (source.tokenizer) {
-    tokenizer = await createTokenizer(source.tokenizer.json, source.tokenizer.config);
+    tokenizer = await createTokenizer(source.tokenizer.json, source.tokenizer.config, spec.vocabSize);
   } else {
     if (opts.allowMissingTokenizer && (await files.text('tokenizer.json')) === null) return idsOnlyTokenizer(files.id, spec);
     const tokJson = await requiredJson(files, 'tokenizer.json', 'the tokenizer is needed to turn text into tokens');
     const tokConfig = (await files.text('tokenizer_config.json')) === null ? {} : await requiredJson(files, 'tokenizer_config.json', '');
-    tokenizer = await createTokenizer(tokJson, tokConfig);
+    tokenizer = await createTokenizer(tokJson, tokConfig, spec.vocabSize);
   }
+  checkVocabulary(tokenizer, spec, source.tokenizer ? `${source.files[0]?.name ?? files.id} (its tokenizer metadata)` : 'tokenizer.json', source.config ? 'the vocabulary size' : 'config.json "vocab_size"');
   const generationEos = source.config ? [] : await generationEosIds(files, ckpt.listing);
   for (const e of [...spec.eosTokenIds, ...generationEos]) if (e < spec.vocabSize && !tokenizer.eosTokenIds.includes(e)) tokenizer.eosTokenIds.push(e);
   return tokenizer;

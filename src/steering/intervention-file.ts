@@ -124,10 +124,10 @@ export function decodeIntervention(
   }
   if (!isRecord(raw)) return fail(`${MANIFEST_FILE_NAME} must be a JSON object`);
   if (raw.format !== INTERVENTION_FORMAT) {
-    fail(`unknown format ${JSON.stringify(raw.format)} (expected "${INTERVENTION_FORMAT}")`);
+    fail(raw.format === undefined ? `"format" is missing (expected "${INTERVENTION_FORMAT}")` : `unknown format ${JSON.stringify(raw.format)} (expected "${INTERVENTION_FORMAT}")`);
   }
   if (raw.version !== INTERVENTION_VERSION) {
-    fail(`format version ${JSON.stringify(raw.version)} is not supported (this build reads version ${INTERVENTION_VERSION})`);
+    fail(raw.version === undefined ? `"version" is missing (this build reads version ${INTERVENTION_VERSION})` : `format version ${JSON.stringify(raw.version)} is not supported (this build reads version ${INTERVENTION_VERSION})`);
   }
   const modelId = raw.modelId;
   if (typeof modelId !== 'string' || !modelId) return fail('"modelId" must be a non-empty string');
@@ -135,7 +135,7 @@ export function decodeIntervention(
     fail(`it was made for model "${modelId}", but the loaded model is "${expect.modelId}"`);
   }
   const method = raw.method;
-  if (typeof method !== 'string' || !isSteeringMethod(method)) return fail(`unknown method ${JSON.stringify(method)}`);
+  if (typeof method !== 'string' || !isSteeringMethod(method)) return fail(method === undefined ? '"method" is missing' : `unknown method ${JSON.stringify(method)}`);
   if (typeof raw.strength !== 'number' || !Number.isFinite(raw.strength)) fail('"strength" must be a finite number');
   try {
     checkStrength(raw.strength, '"strength"');

@@ -1,7 +1,6 @@
 /** Cases for rope-kv.wgsl and attention.wgsl (GQA, several tokens at pos0 > 0, a two-layer cache with layer 1 used). */
-import { packParams, u32 } from '../../kernels/params.ts';
 import { attentionChunks, attentionCpu, attentionParams, attentionPipeline, attentionScratchFloats, attentionStep, attentionWorkgroups } from '../../kernels/attention.ts';
-import { ropeKvCpu, ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, type AttentionShape } from '../../kernels/rope-kv.ts';
+import { ropeKvCpu, ropeKvParams, ropeKvPipeline, ropeKvWorkgroups, ropeTable, STEP, type AttentionShape } from '../../kernels/rope-kv.ts';
 import { diff, filled, normals } from './compare.ts';
 import { dispatchOnce, readF32 } from './gpu-run.ts';
 import type { KernelCases } from './types.ts';
@@ -45,7 +44,7 @@ function ropeCase(c: ShapeCase & { theta: number }): KernelCases[string] {
     const qkvBuf = b.storage(qkv, 'qkv');
     const kBuf = b.storage(kCache, 'kCache');
     const vBuf = b.storage(vCache, 'vCache');
-    const bufs = [b.uniform(packParams([u32(c.tokens), u32(c.pos0)]), 'step'), b.uniform(ropeKvParams(s), 'params'), qkvBuf, b.storage(table, 'cosSin'), kBuf, vBuf];
+    const bufs = [b.uniform(STEP.pack({ tokens: c.tokens, pos0: c.pos0, chunks: 0 }), 'step'), b.uniform(ropeKvParams(s), 'params'), qkvBuf, b.storage(table, 'cosSin'), kBuf, vBuf];
     await dispatchOnce(g, ropeKvPipeline(g.cache), bufs, ropeKvWorkgroups(s, c.tokens), 'rope-kv');
     const gpuQkv = await readF32(g, qkvBuf, qkv.length);
     const gpuK = await readF32(g, kBuf, cacheLen);

@@ -6,16 +6,15 @@
 // (attention-backward.ts renames the chosen one to `main`):
 //   query: one thread per (token, head): δ (kept in delta) and dq;
 //   key:   one thread per (token, KV head): dk and dv, reading δ (dispatched after query).
-struct Params { nHeads: u32, nKv: u32, headDim: u32, qkvStride: u32, outStride: u32, scale: f32, _a: u32, _b: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: ATTENTION_PACKED_PARAMS (attention-packed.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: AttentionPackedParams;
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read> tok: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> dOut: array<f32>;
 @group(0) @binding(4) var<storage, read> lse: array<f32>;
 @group(0) @binding(5) var<storage, read_write> delta: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dqkv: array<f32>;
-@group(0) @binding(7) var<uniform> count: Count;
+@group(0) @binding(7) var<uniform> count: PackedCount;
 
 fn dotRows(a: u32, b: u32) -> f32 {
   var d = 0.0;

@@ -1,10 +1,18 @@
-import forwardSource from './attention-packed.wgsl?raw';
-import backwardSource from './attention-backward.wgsl?raw';
+import forwardBody from './attention-packed.wgsl?raw';
+import backwardBody from './attention-backward.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { f32, packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
 import type { PackedHeads } from './rope-packed.ts';
 
 export type AttentionBackwardPass = 'query' | 'key';
+
+/** The uniform of the forward and both backward passes. */
+export const ATTENTION_PACKED_PARAMS = defineParams('AttentionPackedParams', {
+  nHeads: 'u32', nKv: 'u32', headDim: 'u32', qkvStride: 'u32', outStride: 'u32', scale: 'f32',
+});
+const forwardSource = withParams(forwardBody, ATTENTION_PACKED_PARAMS, PACKED_COUNT);
+const backwardSource = withParams(backwardBody, ATTENTION_PACKED_PARAMS, PACKED_COUNT);
 
 /** Forward bindings: params, qkv, tok, out, lse, count. */
 export function attentionPackedPipeline(cache: PipelineCache): GPUComputePipeline {
@@ -16,7 +24,8 @@ export function attentionBackwardPipeline(cache: PipelineCache, pass: AttentionB
 }
 export function attentionPackedParams(s: PackedHeads, outStride: number): ArrayBuffer {
   if (s.nHeads % s.nKv !== 0) throw new Error(`attention: ${s.nHeads} heads do not split into ${s.nKv} KV groups`);
-  return packParams([u32(s.nHeads), u32(s.nKv), u32(s.headDim), u32(s.qkvStride), u32(outStride), f32(1 / Math.sqrt(s.headDim))]);
+  const { nHeads, nKv, headDim, qkvStride } = s;
+  return ATTENTION_PACKED_PARAMS.pack({ nHeads, nKv, headDim, qkvStride, outStride, scale: 1 / Math.sqrt(headDim) });
 }
 export function attentionPackedWorkgroups(s: PackedHeads, tokens: number): [number, number, number] {
   return tokens === 0 ? [0, 0, 0] : [Math.ceil((tokens * s.nHeads) / 64), 1, 1];

@@ -2,14 +2,13 @@
 // prompt up to itself (tok[t].z = the prompt's first token, tok[t].w its length). q and k are already rotated.
 //   out[t, h] = Σ_s p_ts v_s,   p_ts = softmax_s(q_t·k_s·scale),   lse[t·H + h] = log Σ_s exp(q_t·k_s·scale)
 // lse lets the backward recompute p without storing T×T probabilities. One thread per (token, head).
-struct Params { nHeads: u32, nKv: u32, headDim: u32, qkvStride: u32, outStride: u32, scale: f32, _a: u32, _b: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: ATTENTION_PACKED_PARAMS (attention-packed.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: AttentionPackedParams;
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read> tok: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(5) var<uniform> count: Count;
+@group(0) @binding(5) var<uniform> count: PackedCount;
 
 fn score(t: u32, s: u32, qo: u32, kOff: u32) -> f32 {
   let hd = params.headDim;

@@ -2,11 +2,16 @@
  * What the LinEAS tape kernels share: the count uniform (tokens and prompts of the packed batch) and the per-token
  * info of a packed batch of prompts laid out one after another.
  */
-import { packParams, u32 } from '../params.ts';
+import { defineParams } from '../params.ts';
 
-/** The count uniform of every kernel in this folder: tokens, prompts (embed/matmul/steer-residual read the first field). */
+/**
+ * The count uniform of every kernel in this folder: tokens, prompts. The tape also binds it as embed/matmul/
+ * steer-residual's TOKEN_COUNT (token-count.ts), which is its first field (params.test.ts checks the layouts agree).
+ */
+export const PACKED_COUNT = defineParams('PackedCount', { tokens: 'u32', prompts: 'u32' });
+
 export function packedCount(tokens: number, prompts: number): ArrayBuffer {
-  return packParams([u32(tokens), u32(prompts)]);
+  return PACKED_COUNT.pack({ tokens, prompts });
 }
 
 export interface PackedBatch {

@@ -1,6 +1,7 @@
-import source from './map-backward.wgsl?raw';
+import body from './map-backward.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
 
 export interface MapBackSite {
   dim: number;
@@ -20,6 +21,13 @@ export interface MapBackSite {
 
 export type MapBackPass = 'dlogit' | 'apply';
 
+/** MapBackSite with the flags as 0/1. */
+export const MAP_BACKWARD_PARAMS = defineParams('MapBackwardParams', {
+  dim: 'u32', hasMap: 'u32', hasGate: 'u32', hasPool: 'u32', slot: 'u32', nSlots: 'u32', poolSlot: 'u32', maxPrompts: 'u32',
+  gradBase: 'u32', dlogitBase: 'u32',
+});
+const source = withParams(body, MAP_BACKWARD_PARAMS, PACKED_COUNT);
+
 /** Floats of one hook's gradient block: w, b, a (dim each), c padded to 4. */
 export function mapGradFloats(dim: number): number {
   return 3 * dim + 4;
@@ -33,10 +41,11 @@ export function mapBackwardPipeline(cache: PipelineCache, pass: MapBackPass): GP
   return cache.get(source.replace(`fn ${pass}(`, 'fn main('), `map-backward-${pass}`);
 }
 export function mapBackwardParams(s: MapBackSite): ArrayBuffer {
-  return packParams([
-    u32(s.dim), u32(s.hasMap ? 1 : 0), u32(s.hasGate ? 1 : 0), u32(s.hasPool ? 1 : 0),
-    u32(s.slot), u32(s.nSlots), u32(s.poolSlot), u32(s.maxPrompts), u32(s.gradBase), u32(s.dlogitBase),
-  ]);
+  const { dim, slot, nSlots, poolSlot, maxPrompts, gradBase, dlogitBase } = s;
+  const flag = (b: boolean) => (b ? 1 : 0);
+  return MAP_BACKWARD_PARAMS.pack({
+    dim, hasMap: flag(s.hasMap), hasGate: flag(s.hasGate), hasPool: flag(s.hasPool), slot, nSlots, poolSlot, maxPrompts, gradBase, dlogitBase,
+  });
 }
 export function mapBackwardPasses(s: MapBackSite): MapBackPass[] {
   return s.hasMap && s.hasGate ? ['dlogit', 'apply'] : ['apply'];

@@ -8,13 +8,8 @@
 // dlogit_t is kept in grads[dlogitBase + t] (a scratch after the gradient blocks: 8 storage buffers, WebGPU's default).
 // Sums run over every token of the batch (all prompts). Two entry points (map-backward.ts renames one to `main`):
 //   dlogit (gated maps, first): one thread per token;   apply: one thread per neuron, looping over the tokens.
-struct Params {
-  dim: u32, hasMap: u32, hasGate: u32, hasPool: u32,
-  slot: u32, nSlots: u32, poolSlot: u32, maxPrompts: u32,
-  gradBase: u32, dlogitBase: u32, _b: u32, _c: u32,
-};
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: MAP_BACKWARD_PARAMS (map-backward.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: MapBackwardParams;
 @group(0) @binding(1) var<storage, read> gin: array<f32>;
 @group(0) @binding(2) var<storage, read> z: array<f32>;
 @group(0) @binding(3) var<storage, read> mapv: array<f32>;
@@ -23,7 +18,7 @@ struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
 @group(0) @binding(6) var<storage, read> dpooled: array<f32>;
 @group(0) @binding(7) var<storage, read_write> gout: array<f32>;
 @group(0) @binding(8) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(9) var<uniform> count: Count;
+@group(0) @binding(9) var<uniform> count: PackedCount;
 
 fn gradAt(t: u32, j: u32) -> f32 {
   var g = gin[t * params.dim + j];

@@ -1,6 +1,7 @@
-import source from './map-forward.wgsl?raw';
+import body from './map-forward.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
 
 export interface MapForwardSite {
   dim: number;
@@ -13,6 +14,10 @@ export interface MapForwardSite {
 }
 
 export type MapForwardPass = 'gate' | 'apply';
+
+/** MapForwardSite with the flags as 0/1. */
+export const MAP_FORWARD_PARAMS = defineParams('MapForwardParams', { dim: 'u32', mode: 'u32', hasMap: 'u32', hasGate: 'u32', slot: 'u32', nSlots: 'u32' });
+const source = withParams(body, MAP_FORWARD_PARAMS, PACKED_COUNT);
 
 /** Floats of a packed trainable map: w | b | a | c (c padded to 4). */
 export function trainMapFloats(dim: number): number {
@@ -36,7 +41,8 @@ export function mapForwardPipeline(cache: PipelineCache, pass: MapForwardPass): 
   return cache.get(source.replace(`fn ${pass}(`, 'fn main('), `map-forward-${pass}`);
 }
 export function mapForwardParams(s: MapForwardSite): ArrayBuffer {
-  return packParams([u32(s.dim), u32(s.mode), u32(s.hasMap ? 1 : 0), u32(s.hasGate ? 1 : 0), u32(s.slot), u32(s.nSlots)]);
+  const { dim, mode, slot, nSlots } = s;
+  return MAP_FORWARD_PARAMS.pack({ dim, mode, hasMap: s.hasMap ? 1 : 0, hasGate: s.hasGate ? 1 : 0, slot, nSlots });
 }
 export function mapForwardPasses(s: MapForwardSite): MapForwardPass[] {
   return s.hasMap && s.hasGate ? ['gate', 'apply'] : ['apply'];

@@ -4,14 +4,13 @@
 //   hasMap = 0: z' = z (a hook that is only pooled).
 // map layout: w | b | a | c (map-backward.ts packTrainMap). Two entry points (map-forward.ts renames one to `main`):
 //   gate (gated maps, first): one thread per token;   apply: one thread per (neuron, token).
-struct Params { dim: u32, mode: u32, hasMap: u32, hasGate: u32, slot: u32, nSlots: u32, _a: u32, _b: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: MAP_FORWARD_PARAMS (map-forward.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: MapForwardParams;
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
 @group(0) @binding(3) var<storage, read> mapv: array<f32>;
 @group(0) @binding(4) var<storage, read_write> strengths: array<f32>;
-@group(0) @binding(5) var<uniform> count: Count;
+@group(0) @binding(5) var<uniform> count: PackedCount;
 
 @compute @workgroup_size(64)
 fn gate(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,6 +1,7 @@
-import source from './matmul-t.wgsl?raw';
+import body from './matmul-t.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
 import { withWeights, type WeightFormat } from '../weights-access.ts';
 
 /** dx[t, :] (+)= dy[t, :] · W for W [rows, cols] (a Linear's weight: rows outputs, cols inputs). */
@@ -17,13 +18,18 @@ export interface MatmulTShape {
 
 const TOKENS_PER_THREAD = 8;
 
+/** MatmulTShape with accumulate as 0/1. */
+export const MATMUL_T_PARAMS = defineParams('MatmulTParams', { rows: 'u32', cols: 'u32', inStride: 'u32', outStride: 'u32', accumulate: 'u32', rowOffset: 'u32' });
+const source = withParams(body, MATMUL_T_PARAMS, PACKED_COUNT);
+
 /** Bindings: params, dy, W (GPU weight layout), dx, count. cols must be even. */
 export function matmulTPipeline(cache: PipelineCache, dtype: WeightFormat): GPUComputePipeline {
   return cache.get(withWeights(source, dtype), `matmul-t-${dtype}`);
 }
 export function matmulTParams(s: MatmulTShape): ArrayBuffer {
   if (s.cols % 2 !== 0) throw new Error(`matmul-t needs an even column count, got ${s.cols}`);
-  return packParams([u32(s.rows), u32(s.cols), u32(s.inStride), u32(s.outStride), u32(s.accumulate ? 1 : 0), u32(s.rowOffset ?? 0)]);
+  const { rows, cols, inStride, outStride } = s;
+  return MATMUL_T_PARAMS.pack({ rows, cols, inStride, outStride, accumulate: s.accumulate ? 1 : 0, rowOffset: s.rowOffset ?? 0 });
 }
 export function matmulTWorkgroups(cols: number, tokens: number): [number, number, number] {
   if (tokens === 0) return [0, 0, 0];

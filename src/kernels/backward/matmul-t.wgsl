@@ -5,13 +5,12 @@
 // the same address across the threads of a workgroup. accumulate = 1 adds into dx (a residual-stream gradient).
 // W may be one row segment of a larger matrix: its row r pairs with dy column rowOffset + r; the segments of a matrix
 // run one after another, all but the first accumulating.
-struct Params { rows: u32, cols: u32, inStride: u32, outStride: u32, accumulate: u32, rowOffset: u32, _b: u32, _c: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: MATMUL_T_PARAMS (matmul-t.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: MatmulTParams;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> W: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(4) var<uniform> count: Count;
+@group(0) @binding(4) var<uniform> count: PackedCount;
 
 const TT: u32 = 8u;
 

@@ -1,6 +1,7 @@
-import source from './mean-pool.wgsl?raw';
+import body from './mean-pool.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
 
 export interface PoolSite {
   dim: number;
@@ -14,12 +15,19 @@ export interface PoolSite {
   maxPrompts: number;
 }
 
+/** PoolSite with the flags as 0/1. */
+export const MEAN_POOL_PARAMS = defineParams('MeanPoolParams', {
+  dim: 'u32', hasMap: 'u32', hasGate: 'u32', slot: 'u32', nSlots: 'u32', poolSlot: 'u32', maxPrompts: 'u32',
+});
+const source = withParams(body, MEAN_POOL_PARAMS, PACKED_COUNT);
+
 /** Bindings: params, z, map (packTrainMap layout), strengths, prompts (packBatch), pooled, count. */
 export function meanPoolPipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'mean-pool');
 }
 export function meanPoolParams(s: PoolSite): ArrayBuffer {
-  return packParams([u32(s.dim), u32(s.hasMap ? 1 : 0), u32(s.hasGate ? 1 : 0), u32(s.slot), u32(s.nSlots), u32(s.poolSlot), u32(s.maxPrompts)]);
+  const { dim, slot, nSlots, poolSlot, maxPrompts } = s;
+  return MEAN_POOL_PARAMS.pack({ dim, hasMap: s.hasMap ? 1 : 0, hasGate: s.hasGate ? 1 : 0, slot, nSlots, poolSlot, maxPrompts });
 }
 export function meanPoolWorkgroups(dim: number, prompts: number): [number, number, number] {
   return prompts === 0 ? [0, 0, 0] : [Math.ceil(dim / 64), prompts, 1];

@@ -2,15 +2,14 @@
 //   pooled[(poolSlot·maxPrompts + b)·dim + j] = (1/len_b) Σ_{t in prompt b} z'(t, j),
 //   z' = z + s·((w − 1)⊙z + b) with s = strengths[t·nSlots + slot] when gated, else 1; z' = z without a map.
 // prompts[b] = (first token, length). map layout: w | b | a | c (map-forward.ts packTrainMap). One thread per (neuron, prompt).
-struct Params { dim: u32, hasMap: u32, hasGate: u32, slot: u32, nSlots: u32, poolSlot: u32, maxPrompts: u32, _a: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: MEAN_POOL_PARAMS (mean-pool.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: MeanPoolParams;
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 @group(0) @binding(2) var<storage, read> mapv: array<f32>;
 @group(0) @binding(3) var<storage, read> strengths: array<f32>;
 @group(0) @binding(4) var<storage, read> prompts: array<vec2<u32>>;
 @group(0) @binding(5) var<storage, read_write> pooled: array<f32>;
-@group(0) @binding(6) var<uniform> count: Count;
+@group(0) @binding(6) var<uniform> count: PackedCount;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,13 +1,17 @@
-import source from './rmsnorm-backward.wgsl?raw';
+import body from './rmsnorm-backward.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { f32, packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
+
+export const RMSNORM_BACKWARD_PARAMS = defineParams('RmsnormBackwardParams', { dim: 'u32', eps: 'f32' });
+const source = withParams(body, RMSNORM_BACKWARD_PARAMS, PACKED_COUNT);
 
 /** Bindings: params, x, g (norm weight), dy, dx (added into), count. */
 export function rmsnormBackwardPipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'rmsnorm-backward');
 }
 export function rmsnormBackwardParams(dim: number, eps: number): ArrayBuffer {
-  return packParams([u32(dim), f32(eps)]);
+  return RMSNORM_BACKWARD_PARAMS.pack({ dim, eps });
 }
 export function rmsnormBackwardWorkgroups(tokens: number): [number, number, number] {
   return tokens === 0 ? [0, 0, 0] : [Math.ceil(tokens / 64), 1, 1];

@@ -1,14 +1,13 @@
 // Backward of y = x · r · g with r = 1/sqrt(mean(x²) + eps) (RMSNorm, g the frozen norm weight), per token row:
 //   dx[t] += r·(dy⊙g) − x·r³·(x·(dy⊙g))/dim
 // (adds into dx: the residual stream's gradient). One thread per token; r is recomputed from x.
-struct Params { dim: u32, eps: f32, _a: u32, _b: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: RMSNORM_BACKWARD_PARAMS (rmsnorm-backward.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: RmsnormBackwardParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(5) var<uniform> count: Count;
+@group(0) @binding(5) var<uniform> count: PackedCount;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,6 +1,7 @@
-import source from './rope-packed.wgsl?raw';
+import body from './rope-packed.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { f32, packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
 
 export interface PackedHeads {
   nHeads: number;
@@ -10,13 +11,17 @@ export interface PackedHeads {
   qkvStride: number;
 }
 
+export const ROPE_PACKED_PARAMS = defineParams('RopePackedParams', { nHeads: 'u32', nKv: 'u32', headDim: 'u32', qkvStride: 'u32', sign: 'f32' });
+const source = withParams(body, ROPE_PACKED_PARAMS, PACKED_COUNT);
+
 /** Bindings: params, qkv (rotated in place), cosSin (rope-kv.ts ropeTable), tok (packBatch), count. */
 export function ropePackedPipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'rope-packed');
 }
 /** sign +1: the forward rotation; −1: its inverse (= transpose), the backward. */
 export function ropePackedParams(s: PackedHeads, sign: 1 | -1): ArrayBuffer {
-  return packParams([u32(s.nHeads), u32(s.nKv), u32(s.headDim), u32(s.qkvStride), f32(sign)]);
+  const { nHeads, nKv, headDim, qkvStride } = s;
+  return ROPE_PACKED_PARAMS.pack({ nHeads, nKv, headDim, qkvStride, sign });
 }
 export function ropePackedWorkgroups(s: PackedHeads, tokens: number): [number, number, number] {
   if (tokens === 0) return [0, 0, 0];

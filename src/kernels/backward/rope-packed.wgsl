@@ -2,13 +2,12 @@
 // tok[t].y of its prompt. sign = +1 is the forward rotation; sign = −1 the inverse rotation, which is the transpose,
 // i.e. the backward (dq, dk after the rotation → before it). cos/sin come from rope-kv.ts's float64 table.
 // One thread per (rotation pair, token).
-struct Params { nHeads: u32, nKv: u32, headDim: u32, qkvStride: u32, sign: f32, _a: u32, _b: u32, _c: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: ROPE_PACKED_PARAMS (rope-packed.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: RopePackedParams;
 @group(0) @binding(1) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read> cosSin: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> tok: array<vec4<u32>>;
-@group(0) @binding(4) var<uniform> count: Count;
+@group(0) @binding(4) var<uniform> count: PackedCount;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,13 +1,17 @@
-import source from './silu-mul-backward.wgsl?raw';
+import body from './silu-mul-backward.wgsl?raw';
 import type { PipelineCache } from '../../gpu/pipelines.ts';
-import { packParams, u32 } from '../params.ts';
+import { defineParams, withParams } from '../params.ts';
+import { PACKED_COUNT } from './count.ts';
+
+export const SILU_MUL_BACKWARD_PARAMS = defineParams('SiluMulBackwardParams', { inter: 'u32' });
+const source = withParams(body, SILU_MUL_BACKWARD_PARAMS, PACKED_COUNT);
 
 /** Bindings: params, gu (gate ‖ up per token), dact, dgu, count. */
 export function siluMulBackwardPipeline(cache: PipelineCache): GPUComputePipeline {
   return cache.get(source, 'silu-mul-backward');
 }
 export function siluMulBackwardParams(inter: number): ArrayBuffer {
-  return packParams([u32(inter)]);
+  return SILU_MUL_BACKWARD_PARAMS.pack({ inter });
 }
 export function siluMulBackwardWorkgroups(inter: number, tokens: number): [number, number, number] {
   return tokens === 0 ? [0, 0, 0] : [Math.ceil(inter / 64), tokens, 1];

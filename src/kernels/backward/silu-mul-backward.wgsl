@@ -1,13 +1,12 @@
 // Backward of act = silu(g) · u with gu = g ‖ u per token (stride 2·inter), σ = sigmoid(g):
 //   dg = dact · u · σ · (1 + g·(1 − σ))      du = dact · g · σ
 // written to dgu (same layout as gu). One thread per (neuron, token).
-struct Params { inter: u32, _a: u32, _b: u32, _c: u32 };
-struct Count { tokens: u32, prompts: u32, _a: u32, _b: u32 };
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniform structs, appended by the wrapper: SILU_MUL_BACKWARD_PARAMS (silu-mul-backward.ts), PACKED_COUNT (count.ts).
+@group(0) @binding(0) var<uniform> params: SiluMulBackwardParams;
 @group(0) @binding(1) var<storage, read> gu: array<f32>;
 @group(0) @binding(2) var<storage, read> dact: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dgu: array<f32>;
-@group(0) @binding(4) var<uniform> count: Count;
+@group(0) @binding(4) var<uniform> count: PackedCount;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

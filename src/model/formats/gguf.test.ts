@@ -114,7 +114,8 @@ describe('GGUF reader', () => {
     const f = readGguf(bytes);
     const headerEnd = f.tensors[0].begin;
     const seen = new Set<string>();
-    for (let cut = 0; cut < headerEnd; cut++) {
+    expect(() => readGguf(bytes.subarray(0, 0), 'cut.gguf')).toThrow(/^cut\.gguf is empty \(0 bytes\)$/);
+    for (let cut = 1; cut < headerEnd; cut++) {
       let message = '';
       try {
         readGguf(bytes.subarray(0, cut), 'cut.gguf');

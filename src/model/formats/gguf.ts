@@ -118,6 +118,7 @@ function padTo(n: number, align: number): number {
  * GgufNeedsMoreBytes says how long a prefix is needed). Every error names the file and the problem.
  */
 export function parseGgufHeader(bytes: Uint8Array, fileSize: number, fileName = 'file.gguf'): GgufFile {
+  if (fileSize === 0) throw new GgufError(`${fileName} is empty (0 bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   /** What is being read, for truncation messages. */

@@ -150,14 +150,14 @@ export function urlModelFiles(id: string, base: string, opts: boolean | UrlFiles
   };
 
   const sizes = new Map<string, Promise<number>>();
-  const fileSize = (name: string): Promise<number> => {
+  const fileSize = (name: string, answered: 206 | 416 = 206): Promise<number> => {
     let p = sizes.get(name);
     if (!p) {
       p = send(url(name), { method: 'HEAD' }).then((res) => {
         const n = res.ok ? lengthOf(res) : NaN;
         if (!Number.isSafeInteger(n)) {
           throw new ModelFileError(
-            `${id}/${name}: the server answered the byte range with HTTP 206 but did not let the page read Content-Range (CORS: not in Access-Control-Expose-Headers), and HEAD gave no Content-Length${res.ok ? '' : ` (HTTP ${res.status})`}, so the file's size is unknown`,
+            `${id}/${name}: the server answered the byte range with HTTP ${answered} but did not let the page read Content-Range (CORS: not in Access-Control-Expose-Headers), and HEAD gave no Content-Length${res.ok ? '' : ` (HTTP ${res.status})`}, so the file's size is unknown`,
           );
         }
         return n;
@@ -192,6 +192,12 @@ export function urlModelFiles(id: string, base: string, opts: boolean | UrlFiles
       }
       const res = await send(u, { headers: { Range: `bytes=${start}-${end - 1}` } });
       if (res.status === 404) throw new ModelFileError(`${id} has no ${name}`);
+      if (res.status === 416) {
+        // Range Not Satisfiable: the file is shorter than `start` (an empty file for any range). Read as a short
+        // read of the file's size, so the format's reader says what is wrong ("is empty (0 bytes)", "too short").
+        const all = /^bytes \*\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
+        return { bytes: new Uint8Array(0), size: all ? Number(all[1]) : await fileSize(name, 416) };
+      }
       if (!res.ok) throw problem(name, res.status);
       let out: { bytes: Uint8Array; size: number };
       if (res.status === 200) {

@@ -40,13 +40,17 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Header length from the first 8 bytes of a file of `fileSize` bytes. */
 export function readHeaderLength(first8: Uint8Array, fileSize: number, fileName: string): number {
+  if (fileSize === 0) throw new SafetensorsError(`${fileName} is empty (0 bytes)`);
   if (first8.byteLength < 8 || fileSize < 8) {
     throw new SafetensorsError(`${fileName}: too short to be a safetensors file (${Math.min(first8.byteLength, fileSize)} bytes)`);
   }
   const view = new DataView(first8.buffer, first8.byteOffset, 8);
   const length = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32; // exact below 2^53, and anything larger is refused
+  if (length === 0) {
+    throw new SafetensorsError(`${fileName}: header length is 0 (the first 8 bytes are zero); a safetensors header is a JSON object of at least 2 bytes`);
+  }
   if (length > MAX_HEADER_BYTES) {
-    throw new SafetensorsError(`${fileName}: header length ${length} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    throw new SafetensorsError(`${fileName}: header length ${view.getBigUint64(0, true)} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
   if (length > fileSize - 8) {
     throw new SafetensorsError(`${fileName}: header length ${length} runs past the end of the file (${fileSize} bytes)`);
@@ -90,18 +94,23 @@ function parseMetadata(v: unknown, fileName: string): Record<string, string> {
   return out;
 }
 
+/** A header value for messages: JSON, or "missing". */
+function shown(v: unknown): string {
+  return v === undefined ? 'missing' : JSON.stringify(v);
+}
+
 function parseEntry(name: string, v: unknown, dataStart: number, fileSize: number, fileName: string): TensorEntry {
   const where = `${fileName}: tensor "${name}"`;
   if (!isObject(v)) throw new SafetensorsError(`${where}: entry must be an object`);
   const { dtype, shape, data_offsets: offsets } = v;
   if (!isWeightDType(dtype)) {
-    throw new SafetensorsError(`${where}: dtype ${JSON.stringify(dtype)} is not supported (F32, F16, BF16)`);
+    throw new SafetensorsError(`${where}: dtype ${shown(dtype)} is not supported (F32, F16, BF16)`);
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) {
-    throw new SafetensorsError(`${where}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
+    throw new SafetensorsError(`${where}: shape ${shown(shape)} must be a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInt) || offsets[0] > offsets[1]) {
-    throw new SafetensorsError(`${where}: data_offsets ${JSON.stringify(offsets)} must be [begin, end] with 0 <= begin <= end`);
+    throw new SafetensorsError(`${where}: data_offsets ${shown(offsets)} must be [begin, end] with 0 <= begin <= end`);
   }
   const [a, b] = offsets as [number, number];
   const numel = shape.reduce((p: number, d: number) => p * d, 1);

@@ -69,7 +69,8 @@ describe('checkTensors', () => {
     const file = new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors')));
     const { tensors } = parseSafetensorsFile(file, 'model.safetensors');
     expect(() => checkTensors(spec, tensors)).not.toThrow();
-    expect(() => checkTensors({ ...spec, numLayers: 6 }, tensors)).toThrow(/model\.layers\.5\./);
+    expect(() => checkTensors({ ...spec, numLayers: 6 }, tensors)).toThrow('config: "num_hidden_layers" is 6 but the checkpoint has 5 layers (model.layers.0…4)');
+    expect(() => checkTensors({ ...spec, numLayers: 4 }, tensors)).toThrow('config: "num_hidden_layers" is 4 but the checkpoint has 5 layers (model.layers.0…4)');
   });
 
   it('ignores extra tensors such as rotary inv_freq', () => {

@@ -59,9 +59,46 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Throw if a needed tensor is missing or has the wrong shape; extra tensors are ignored. */
+const LAYER_PREFIX = /^model\.layers\.(\d+)\./;
+
+/**
+ * The layer count the tensor names imply (model.layers.<i>.… for i = 0…N-1), checked against num_hidden_layers before
+ * the expected names are built (a config's 10⁹ layers would be 9·10⁹ names). Layers must be numbered without gaps.
+ */
+function checkLayerCount(spec: ModelSpec, names: Iterable<string>): void {
+  const layers = new Set<number>();
+  for (const n of names) {
+    const m = LAYER_PREFIX.exec(n);
+    if (m) layers.add(Number(m[1]));
+  }
+  let top = -1;
+  for (const l of layers) if (l > top) top = l;
+  if (layers.size !== top + 1) {
+    const gaps: number[] = [];
+    for (let i = 0; i <= top && gaps.length < 5; i++) if (!layers.has(i)) gaps.push(i);
+    throw new CheckpointTensorError(
+      `the checkpoint has tensors of layers up to model.layers.${top} but none of layer ${gaps.join(', ')}${gaps.length === 5 ? ', …' : ''} (${layers.size} layers are present)`,
+    );
+  }
+  if (layers.size !== spec.numLayers) {
+    const have = layers.size === 0 ? 'no layers (no model.layers.<i> tensors)' : `${layers.size} layers (model.layers.0…${top})`;
+    throw new CheckpointTensorError(`config: "num_hidden_layers" is ${spec.numLayers} but the checkpoint has ${have}`);
+  }
+}
+
+/** Tensors a checkpoint may carry that the model does not read: rotary frequency buffers (recomputed from rope_theta). */
+function isHarmlessExtra(name: string, spec: ModelSpec): boolean {
+  return name.endsWith('.rotary_emb.inv_freq') || (name === LM_HEAD && spec.tiedEmbeddings);
+}
+
+/**
+ * Throw if the layer count disagrees with the tensor names, a needed tensor is missing or has the wrong shape, or the
+ * checkpoint holds tensors the config does not use (a config that would silently drop layers, biases or a head).
+ */
 export function checkTensors(spec: ModelSpec, available: Map<string, { shape: number[] }>): void {
-  for (const t of expectedTensors(spec)) {
+  checkLayerCount(spec, available.keys());
+  const expected = expectedTensors(spec);
+  for (const t of expected) {
     const found = available.get(t.name);
     if (!found) {
       const hint = t.name === LM_HEAD ? ' (the config says tie_word_embeddings is false)' : '';
@@ -72,6 +109,14 @@ export function checkTensors(spec: ModelSpec, available: Map<string, { shape: nu
         `tensor "${t.name}" has shape [${found.shape.join(', ')}] but the config implies [${t.shape.join(', ')}] = ${t.implies}`,
       );
     }
+  }
+  const wanted = new Set(expected.map((t) => t.name));
+  const unused = [...available.keys()].filter((n) => !wanted.has(n) && !isHarmlessExtra(n, spec));
+  if (unused.length > 0) {
+    const shown = unused.slice(0, 5).map((n) => `"${n}"`).join(', ');
+    throw new CheckpointTensorError(
+      `the checkpoint has ${unused.length} tensor${unused.length === 1 ? '' : 's'} the config does not use (${shown}${unused.length > 5 ? ', …' : ''}): it describes another model, or a feature this engine does not implement`,
+    );
   }
 }
 

@@ -4,8 +4,8 @@
 // row segment of W (the later ones adding to the first's sums).
 import type { BufferPool } from '../../gpu/buffers.ts';
 import { bindGroup, type PipelineCache } from '../../gpu/pipelines.ts';
-import { matmulTParams, matmulTPipeline, matmulTWorkgroups } from '../../kernels/backward/matmul-t.ts';
-import { packParams, u32 } from '../../kernels/params.ts';
+import { PACKED_COUNT, packedCount } from '../../kernels/backward/count.ts';
+import { MATMUL_T_PARAMS, matmulTParams, matmulTPipeline, matmulTWorkgroups } from '../../kernels/backward/matmul-t.ts';
 import type { GpuMatrix } from '../../kernels/weights-access.ts';
 
 export interface GateProjectionInput {
@@ -23,14 +23,14 @@ export function gateProjection(device: GPUDevice, pool: BufferPool, cache: Pipel
   const out = pool.storage('steering', cols * 4, `${p.label}.gate-proj`);
   // Inputs of these dispatches only: freed right after the submit (WebGPU keeps them alive for submitted work).
   const a = pool.storage('scratch', rows * 4, `${p.label}.gate-a`);
-  const count = pool.uniform(16, `${p.label}.gate-proj.count`);
+  const count = pool.uniform(PACKED_COUNT.size, `${p.label}.gate-proj.count`);
   device.queue.writeBuffer(a, 0, p.a);
-  device.queue.writeBuffer(count, 0, packParams([u32(1)]));
+  device.queue.writeBuffer(count, 0, packedCount(1, 0));
   const transient = [a, count];
   const enc = device.createCommandEncoder({ label: `${p.label}.gate-proj` });
   const pass = enc.beginComputePass();
   p.W.segments.forEach((seg, k) => {
-    const params = pool.uniform(32, `${p.label}.gate-proj.params#${k}`);
+    const params = pool.uniform(MATMUL_T_PARAMS.size, `${p.label}.gate-proj.params#${k}`);
     transient.push(params);
     device.queue.writeBuffer(params, 0, matmulTParams({ rows: seg.rows, rowOffset: seg.firstRow, cols, inStride: rows, outStride: cols, accumulate: k > 0 }));
     const pipeline = matmulTPipeline(cache, seg.format);
