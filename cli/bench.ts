@@ -1,5 +1,6 @@
 // `bench`: decode/prefill speed, steering cost and GPU memory of our engine, raced against onnxruntime-web (WebGPU)
 // in the same browser. Prints one JSON document and writes it to bench/results/<date>-<machine>.json.
+import { hubOptionsFrom } from './hub-cache.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,7 +56,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   // Our engine's models only when one of its sections is asked for.
   if (sections.has('decode') || sections.has('training')) for (const m of models) prepared.push(await benchModel(m, log));
   const mounts = Object.fromEntries(prepared.map((m) => [m.name, m.dir]));
-  const session = await openBrowserSession(mounts);
+  const session = await openBrowserSession(mounts, hubOptionsFrom(flags));
   const runs: RunRow[] = [];
   const memory: Record<string, unknown>[] = [];
   const steering: Record<string, unknown>[] = [];

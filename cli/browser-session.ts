@@ -9,6 +9,10 @@ import { CHROMIUM_ARGS, chromiumPath } from '../e2e/browser.ts';
 import { openHarness, type Remote } from '../e2e/harness.ts';
 import type { SteerscopeHarness } from '../src/harness/main.ts';
 import { closeOnShutdown, keepingSignalsOurs } from './shutdown.ts';
+import { hubCacheHandler, type HubCacheOptions } from './hub-cache.ts';
+
+/** Where the page asks for hub files: the dev server's /hub, answered by hub-cache.ts (disk cache, token). */
+const HUB_MOUNT = '/hub';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,7 +40,8 @@ export function modelRef(model: string, mounts: Record<string, string>): string 
   return model;
 }
 
-export async function openBrowserSession(mounts: Record<string, string>): Promise<BrowserSession> {
+/** `hub`: hub ids are read through the dev server's /hub (hub-cache.ts: endpoint, token, disk cache); absent: straight from huggingface.co. */
+export async function openBrowserSession(mounts: Record<string, string>, hub?: HubCacheOptions): Promise<BrowserSession> {
   process.env.STEERSCOPE_MODEL_MOUNTS = JSON.stringify(mounts);
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;
@@ -53,6 +58,17 @@ export async function openBrowserSession(mounts: Record<string, string>): Promis
         logLevel: 'silent',
         clearScreen: false,
         server: { port: 0, host: '127.0.0.1', hmr: false },
+        plugins: hub
+          ? [
+              {
+                name: 'steerscope-cli-hub',
+                configureServer(s) {
+                  const handle = hubCacheHandler(hub);
+                  s.middlewares.use(HUB_MOUNT, (req, res) => void handle(req, res));
+                },
+              },
+            ]
+          : [],
       });
       return s.listen();
     });
@@ -61,7 +77,15 @@ export async function openBrowserSession(mounts: Record<string, string>): Promis
     // Our own handlers close the browser on signals (and print the JSON error), not Playwright's.
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     const page = await browser.newPage();
-    const api = await openHarness(page, `http://127.0.0.1:${address.port}/harness.html`);
+    const origin = `http://127.0.0.1:${address.port}`;
+    const harness = await openHarness(page, `${origin}/harness.html`);
+    // Every load names the /hub mount as the hub endpoint; the token stays in this process.
+    const api: Remote<SteerscopeHarness> = hub
+      ? new Proxy(harness, {
+          get: (t, name: string) =>
+            name === 'load' ? (ref: string, opts: Parameters<typeof harness.load>[1] = {}) => t.load(ref, { hub: { endpoint: origin + HUB_MOUNT }, ...opts }) : t[name as keyof typeof t],
+        })
+      : harness;
     const s = server;
     const b = browser;
     return {

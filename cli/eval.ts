@@ -2,6 +2,7 @@
 // the dataset's source prompts continued source-like by the scorer (--scorer: the dataset's lexicon, or VADER
 // sentiment) with its mean value, the perplexity of its control prompts under the steered model and of the
 // continuations under the unsteered one, their diversity (distinct-n), and the Pareto fronts.
+import { hubOptionsFrom } from './hub-cache.ts';
 import { paretoFront } from '../src/eval/pareto.ts';
 import { DEFAULT_SCORER, SCORERS } from '../src/eval/scorers/registry.ts';
 import { decodeIntervention } from '../src/steering/intervention-file.ts';
@@ -110,7 +111,7 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
     chat: Boolean(flags.chat) || dataset.chat === true,
   };
   progress(`starting the browser and loading ${model}…`);
-  const session = await openBrowserSession(mounts);
+  const session = await openBrowserSession(mounts, hubOptionsFrom(flags));
   try {
     const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
     progress(`model loaded (${Math.round(loaded.loadMs)} ms); evaluating λ ${lambdas.join(', ')}, gates ${gates}, ${params.prompts.length} prompts, ${params.neutral.length} neutral texts`);

@@ -1,4 +1,5 @@
 // `fit`: fit an intervention on a model from a dataset file and save it as a folder.
+import { hubOptionsFrom } from './hub-cache.ts';
 import { readDatasetFile } from './dataset-file.ts';
 import { heartbeat, progress } from './progress.ts';
 import { modelRef, openBrowserSession } from './browser-session.ts';
@@ -18,7 +19,7 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
   if (!(METHODS as string[]).includes(method)) throw new Error(`--method must be one of ${METHODS.join(', ')}, got "${method}"`);
   const out = required(flags, 'out');
   progress(`starting the browser and loading ${model}…`);
-  const session = await openBrowserSession(mounts);
+  const session = await openBrowserSession(mounts, hubOptionsFrom(flags));
   let stopBeat = () => {};
   try {
     const loaded = await session.api.load(model);

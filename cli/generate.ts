@@ -1,4 +1,5 @@
 // `generate`: load a model in headless Chromium, generate, print one JSON object.
+import { hubOptionsFrom } from './hub-cache.ts';
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { readInterventionFolder } from './intervention-folder.ts';
@@ -12,7 +13,7 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
   const greedy = Boolean(flags.greedy);
   const strength = num(flags, 'strength');
   if (strength !== undefined) checkStrength(strength, '--strength');
-  const session = await openBrowserSession(mounts);
+  const session = await openBrowserSession(mounts, hubOptionsFrom(flags));
   try {
     const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
     const ivDir = str(flags, 'intervention');

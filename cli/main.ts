@@ -28,14 +28,18 @@ commands:
            [--max-new-tokens 32] [--prompts n] [--neutral n] [--seed s] [--temperature 1 --top-p 0.3 --top-k 0
            --repetition-penalty 1.2 | --greedy] [--chat] [--max-context n] [--scorer lexicon|vader [--vader-source negative|positive]]
   import   --file <control_vector.gguf | torch_maps.safetensors> --out <folder> [--model-id id] [--hidden-size d] [--layers n]
-(--intervention takes a folder, or a .gguf control vector / PyTorch .safetensors map file directly)`;
+(--intervention takes a folder, or a .gguf control vector / PyTorch .safetensors map file directly)
+hub ids (owner/name, owner/name/file.gguf) for generate, fit, eval and bench: [--hub-endpoint url] (or HF_ENDPOINT; default
+https://huggingface.co), the token from HF_TOKEN (gated or private repos; sent only to the endpoint), downloads kept in
+[--cache-dir dir] (default $STEERSCOPE_CACHE_DIR or ~/.cache/steerscope/hub) and revalidated by ETag, or [--no-cache]`;
 
-const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'keep-prompt-end', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer'];
+const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'keep-prompt-end', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer', 'no-cache'];
 const STRING_FLAGS = [
   'model', 'prompt', 'system', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
   'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps', 'gguf', 'wllama-variants', 'wllama-rounds',
   'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'file', 'model-id', 'hidden-size', 'layers',
+  'hub-endpoint', 'cache-dir',
 ];
 
 const commands: Record<string, (flags: Flags) => Promise<Record<string, unknown>>> = {

@@ -50,11 +50,22 @@ test('adapter and limits, the catalog with memory needs, refusals in words; a se
   const items = page.getByTestId('catalog-item');
   await expect(items).toHaveCount(4);
   for (const name of ['SmolLM2-135M-Instruct', 'SmolLM2-360M-Instruct', 'Qwen2.5-0.5B-Instruct', 'TinyLlama-1.1B-Chat']) {
-    await expect(items.filter({ hasText: name })).toContainText(/BF16 · [\d.]+ (MB|GB) download/);
-    await expect(items.filter({ hasText: name })).toContainText(/Needs [\d.]+ (MB|GB) on the GPU/);
+    // Each model in the formats the hub has: its BF16 safetensors and Q8_0 / Q4_0 GGUF files, each with its need.
+    const formats = items.filter({ hasText: name }).getByTestId('catalog-format');
+    await expect(formats).toHaveCount(3);
+    await expect(formats.nth(0)).toContainText(/BF16 safetensors.*BF16 · [\d.]+ (MB|GB) download/);
+    await expect(formats.nth(1)).toContainText(/Q8_0 GGUF.*\.gguf.*Q8_0 · [\d.]+ (MB|GB) download/);
+    await expect(formats.nth(2)).toContainText(/Q4_0 GGUF.*\.gguf.*Q4_0 · [\d.]+ (MB|GB) download/);
+    const needs = await formats.allTextContents();
+    const mb = needs.map((t) => {
+      const m = /Needs ([\d.]+) (MB|GB) on the GPU/.exec(t)!;
+      return Number(m[1]) * (m[2] === 'GB' ? 1024 : 1);
+    });
+    expect(mb[1]).toBeLessThan(mb[0]); // Q8_0 below BF16, Q4_0 below Q8_0
+    expect(mb[2]).toBeLessThan(mb[1]);
   }
-  await expect(items.filter({ hasText: 'SmolLM2-135M-Instruct' })).toContainText('· fits');
-  await page.getByRole('radio', { name: /SmolLM2-135M-Instruct/ }).check();
+  await expect(items.filter({ hasText: 'SmolLM2-135M-Instruct' }).getByTestId('catalog-format').first()).toContainText('· fits');
+  await page.getByRole('radio', { name: 'SmolLM2-135M-Instruct, BF16 safetensors' }).check();
   const need = page.getByTestId('model-need');
   await expect(need).toContainText(/SmolLM2-135M-Instruct needs [\d.]+ MB on the GPU: weights [\d.]+ MB \(BF16[^)]*\), KV cache 90 MB for 2048 tokens/);
   await expect(need).toContainText('Fits this GPU.');
@@ -66,8 +77,8 @@ test('adapter and limits, the catalog with memory needs, refusals in words; a se
   });
   await page.reload();
   await page.getByRole('radio', { name: 'Catalog' }).check();
-  await expect(items.filter({ hasText: 'TinyLlama-1.1B-Chat' })).toContainText('probably too big here');
-  await page.getByRole('radio', { name: /TinyLlama-1\.1B-Chat/ }).check();
+  await expect(items.filter({ hasText: 'TinyLlama-1.1B-Chat' }).getByTestId('catalog-format').first()).toContainText('probably too big here');
+  await page.getByRole('radio', { name: 'TinyLlama-1.1B-Chat, BF16 safetensors' }).check();
   await expect(need).toContainText(/Probably too big: TinyLlama-1\.1B-Chat needs 2\.\d GB of GPU memory in all; this page budgets 1(\.0)? GB/);
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   const refusal = page.getByRole('alert').filter({ hasText: 'Not loaded.' });
@@ -84,8 +95,8 @@ test('adapter and limits, the catalog with memory needs, refusals in words; a se
   await page.reload();
   await expect(page.locator('dl[aria-label="Graphics adapter"]')).toContainText('Largest binding16 MB');
   await page.getByRole('radio', { name: 'Catalog' }).check();
-  await expect(items.filter({ hasText: 'Qwen2.5-0.5B-Instruct' })).toContainText('will not load here');
-  await page.getByRole('radio', { name: /Qwen2\.5-0\.5B-Instruct/ }).check();
+  await expect(items.filter({ hasText: 'Qwen2.5-0.5B-Instruct' }).getByTestId('catalog-format').first()).toContainText('will not load here');
+  await page.getByRole('radio', { name: 'Qwen2.5-0.5B-Instruct, BF16 safetensors' }).check();
   await expect(need).toContainText(/Will not load: Qwen2\.5-0\.5B-Instruct needs [\d.]+ MB in one buffer \(.+\); this GPU allows 16 MB per binding\./);
   const reason = /Will not load: (.*? per binding\.)/.exec((await need.textContent()) ?? '')![1];
   await page.getByRole('button', { name: 'Load', exact: true }).click();

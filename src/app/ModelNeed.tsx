@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
-import { catalogSpec, findCatalogModel } from '../model/catalog.ts';
-import { checkFit, estimateGpuMemory, type FitVerdict, type MemoryEstimate } from '../model/gpu/memory-estimate.ts';
+import { catalogFormatOf, catalogFormatSpec, findCatalogFormat } from '../model/catalog.ts';
+import { checkFit, estimateGpuMemory, estimateGpuMemoryFor, type FitVerdict, type MemoryEstimate } from '../model/gpu/memory-estimate.ts';
+import type { WeightFormat } from '../core/weight-format.ts';
 import { pickedModelFiles } from '../model/formats/model-files.ts';
 import { probeModel, type ModelProbe } from '../model/formats/model-probe.ts';
 import { resolveModelSource } from '../model/formats/resolve-source.ts';
 import type { WeightDType } from '../model/spec.ts';
 import { useAdapterFacts } from './AdapterInfo.tsx';
+import { hubSettingsOf, type HubDraft } from './hub-settings.ts';
 import { formatBytes } from './format.ts';
 import { useApp, type PickedFolder } from './store.ts';
 
@@ -13,7 +15,7 @@ export type Need =
   | { status: 'none' }
   | { status: 'probing'; name: string }
   | { status: 'error'; name: string; message: string }
-  | { status: 'ready'; name: string; fileDType: WeightDType; est: MemoryEstimate; verdict: FitVerdict | null };
+  | { status: 'ready'; name: string; fileDType: WeightDType | WeightFormat; est: MemoryEstimate; verdict: FitVerdict | null };
 
 /** Server folders probed once per page (config.json and safetensors headers). */
 const serverProbes = new Map<string, Promise<ModelProbe>>();
@@ -39,12 +41,17 @@ function probeFolder(f: PickedFolder): Promise<ModelProbe> {
 
 const refProbes = new Map<string, Promise<ModelProbe>>();
 
-function probeRef(ref: string): Promise<ModelProbe> {
-  let p = refProbes.get(ref);
+function probeRef(ref: string, hub: HubDraft): Promise<ModelProbe> {
+  const key = `${hub.endpoint}\n${hub.token ? 'token' : ''}\n${ref}`;
+  let p = refProbes.get(key);
   if (!p) {
-    p = Promise.resolve().then(() => probeModel(resolveModelSource(ref)));
-    refProbes.set(ref, p);
-    p.catch(() => refProbes.delete(ref)); // a failed check can be retried
+    p = Promise.resolve().then(() => {
+      const h = hubSettingsOf(hub);
+      if (!h.ok) throw new Error(`Hub settings: ${h.message}`);
+      return probeModel(resolveModelSource(ref, undefined, h.hub));
+    });
+    refProbes.set(key, p);
+    p.catch(() => refProbes.delete(key)); // a failed check can be retried
   }
   return p;
 }
@@ -60,10 +67,11 @@ export function useSelectionNeed(checkedRef = ''): Need {
   const ref = useApp((s) => s.ref);
   const folder = useApp((s) => s.folder);
   const serverModels = useApp((s) => s.serverModels.items);
+  const hub = useApp((s) => s.hub);
   const facts = useAdapterFacts();
   const [probed, setProbed] = useState<{ key: string; probe: ModelProbe | null; error: string | null } | null>(null);
 
-  const catalogEntry = kind === 'catalog' ? findCatalogModel(catalogId) : kind === 'ref' ? findCatalogModel(ref) : undefined;
+  const catalogEntry = kind === 'catalog' ? findCatalogFormat(catalogId) : kind === 'ref' ? findCatalogFormat(ref) : undefined;
   const refKey = kind === 'ref' && !catalogEntry && checkedRef !== '' && checkedRef === ref.trim() ? checkedRef : '';
   const key = kind === 'server' && serverId ? `server:${serverId}` : kind === 'folder' && folder ? `folder:${folder.name}:${folder.bytes}` : refKey ? `ref:${refKey}` : '';
 
@@ -71,7 +79,7 @@ export function useSelectionNeed(checkedRef = ''): Need {
     if (!key) return;
     let live = true;
     const listed = serverModels.find((m) => m.id === serverId)?.files.map((f) => f.name);
-    const p = kind === 'server' ? probeServer(serverId, listed) : kind === 'ref' ? probeRef(refKey) : folder ? probeFolder(folder) : null;
+    const p = kind === 'server' ? probeServer(serverId, listed) : kind === 'ref' ? probeRef(refKey, hub) : folder ? probeFolder(folder) : null;
     p?.then(
       (probe) => live && setProbed({ key, probe, error: null }),
       (e: unknown) => live && setProbed({ key, probe: null, error: e instanceof Error ? e.message : String(e) }),
@@ -79,12 +87,14 @@ export function useSelectionNeed(checkedRef = ''): Need {
     return () => {
       live = false;
     };
-  }, [key, kind, serverId, folder, serverModels, refKey]);
+  }, [key, kind, serverId, folder, serverModels, refKey, hub]);
 
   const verdict = (name: string, est: MemoryEstimate) => (facts ? checkFit(name, est, facts.adapter, facts.budgetBytes) : null);
   if (catalogEntry) {
-    const est = estimateGpuMemory(catalogSpec(catalogEntry), catalogEntry.fileDType);
-    return { status: 'ready', name: catalogEntry.name, fileDType: catalogEntry.fileDType, est, verdict: verdict(catalogEntry.name, est) };
+    const { model: m, format: f } = catalogEntry;
+    const est = estimateGpuMemoryFor(catalogFormatSpec(m, f), catalogFormatOf(f));
+    const name = m.formats[0] === f ? m.name : `${m.name} (${f.label})`;
+    return { status: 'ready', name, fileDType: f.matrices, est, verdict: verdict(name, est) };
   }
   if (!key) return { status: 'none' };
   const name = kind === 'server' ? serverId : kind === 'ref' ? refKey : (folder?.name ?? '');
@@ -95,8 +105,9 @@ export function useSelectionNeed(checkedRef = ''): Need {
 }
 
 /** The breakdown of a memory need, in one line. */
-export function needLine(est: MemoryEstimate, fileDType: WeightDType): string {
-  const dtype = fileDType === 'F16' ? 'f16, kept 2 bytes a weight' : fileDType === 'BF16' ? 'BF16, kept 2 bytes a weight' : 'f32';
+export function needLine(est: MemoryEstimate, fileDType: WeightDType | WeightFormat): string {
+  const dtype =
+    fileDType === 'F16' ? 'f16, kept 2 bytes a weight' : fileDType === 'BF16' ? 'BF16, kept 2 bytes a weight' : fileDType === 'F32' ? 'f32' : `${est.gpuDType}, kept in the file's blocks`;
   return (
     `${formatBytes(est.totalBytes)} on the GPU: weights ${formatBytes(est.weightBytes)} (${dtype}), ` +
     `KV cache ${formatBytes(est.kvBytes)} for ${est.contextLength} tokens, scratch ${formatBytes(est.scratchBytes)}; ` +

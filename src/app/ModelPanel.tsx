@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import { CATALOG, catalogSpec, findCatalogModel, type CatalogModel } from '../model/catalog.ts';
-import { checkFit, estimateGpuMemory } from '../model/gpu/memory-estimate.ts';
+import { CATALOG, catalogFormatOf, catalogFormatSpec, catalogSpec, findCatalogFormat, findCatalogModel, type CatalogFormat, type CatalogModel } from '../model/catalog.ts';
+import { checkFit, estimateGpuMemory, estimateGpuMemoryFor } from '../model/gpu/memory-estimate.ts';
 import type { CachedModel } from '../model/formats/model-files.ts';
 import type { LoadProgressEvent, ModelInfo } from '../engine/protocol.ts';
 import { AdapterSummary, useAdapterFacts } from './AdapterInfo.tsx';
 import { formatBytes, formatSeconds, plural } from './format.ts';
 import { ModelCache, useCachedModels } from './ModelCache.tsx';
+import { HubSettingsFields } from './HubSettingsFields.tsx';
 import { ModelNeed, useSelectionNeed } from './ModelNeed.tsx';
 import { useApp, type SourceKind } from './store.ts';
 
@@ -38,35 +39,51 @@ function paramsText(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : `${Math.round(n / 1e6)}M`;
 }
 
-/** The hub models the app knows, each with its download, memory need and whether it fits this GPU. */
+/** The hub models the app knows, each with the files it comes in (safetensors, GGUF), their download and memory need, and whether they fit this GPU. */
 function Catalog({ cached }: { cached: CachedModel[] | null }) {
   const catalogId = useApp((s) => s.catalogId);
   const facts = useAdapterFacts();
   const { setCatalogId } = useApp.getState();
+  const chosen = findCatalogFormat(catalogId);
   return (
     <fieldset className="catalog">
       <legend>Models on the Hugging Face hub</legend>
-      {CATALOG.map((m: CatalogModel) => {
-        const est = estimateGpuMemory(catalogSpec(m), m.fileDType);
-        const v = facts ? checkFit(m.name, est, facts.adapter, facts.budgetBytes) : null;
-        const inCache = cached?.find((c) => c.id === m.hubId);
-        return (
-          <label key={m.hubId} className={`catalog-item${catalogId === m.hubId ? ' on' : ''}`} data-testid="catalog-item">
-            <input type="radio" name="catalog" value={m.hubId} checked={catalogId === m.hubId} onChange={() => setCatalogId(m.hubId)} />
-            <span className="catalog-body">
-              <span className="catalog-name">{m.name}</span>
-              <span className="muted">
-                {paramsText(est.params)} parameters · {m.fileDType} · {formatBytes(m.downloadBytes)} download{inCache ? ` (${formatBytes(inCache.bytes)} cached)` : ''}
-              </span>
-              <span className="muted">{m.blurb}</span>
-              <span className={`catalog-fit ${v === null ? '' : v.fits ? 'fits' : 'no-fit'}`}>
-                Needs {formatBytes(est.totalBytes)} on the GPU{v === null ? '' : v.fits ? ' · fits' : v.hard ? ' · will not load here' : ' · probably too big here'}
-              </span>
-            </span>
-          </label>
-        );
-      })}
-      <p className="hint">Downloads come from huggingface.co and are kept in this browser. Models on this server are under “This server”.</p>
+      {CATALOG.map((m: CatalogModel) => (
+        <div key={m.hubId} className={`catalog-item${chosen?.model === m ? ' on' : ''}`} data-testid="catalog-item">
+          <span className="catalog-name">{m.name}</span>
+          <span className="muted">
+            {paramsText(estimateGpuMemory(catalogSpec(m), m.fileDType).params)} parameters · {m.blurb}
+          </span>
+          <ul className="catalog-formats">
+            {m.formats.map((f: CatalogFormat) => {
+              const est = estimateGpuMemoryFor(catalogFormatSpec(m, f), catalogFormatOf(f));
+              const v = facts ? checkFit(`${m.name} (${f.label})`, est, facts.adapter, facts.budgetBytes) : null;
+              const inCache = cached?.find((c) => c.id === f.ref);
+              return (
+                <li key={f.ref} data-testid="catalog-format">
+                  <label className={catalogId === f.ref ? 'on' : ''} title={f.ref}>
+                    <input type="radio" name="catalog" value={f.ref} aria-label={`${m.name}, ${f.label}`} checked={catalogId === f.ref} onChange={() => setCatalogId(f.ref)} />
+                    <span className="catalog-body">
+                      <span>
+                        {f.label} <span className="muted">{f.file}</span>
+                      </span>
+                      <span className="muted">
+                        {f.matrices} · {formatBytes(f.fileBytes)} download{inCache ? ` (${formatBytes(inCache.bytes)} cached)` : ''}
+                      </span>
+                      <span className={`catalog-fit ${v === null ? '' : v.fits ? 'fits' : 'no-fit'}`}>
+                        Needs {formatBytes(est.totalBytes)} on the GPU{v === null ? '' : v.fits ? ' · fits' : v.hard ? ' · will not load here' : ' · probably too big here'}
+                      </span>
+                    </span>
+                  </label>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      ))}
+      <p className="hint">
+        Downloads come from the hub endpoint (huggingface.co unless changed under Hub settings) and are kept in this browser. Sizes are approximate. Models on this server are under “This server”.
+      </p>
     </fieldset>
   );
 }
@@ -227,6 +244,8 @@ export function ModelPanel() {
           </div>
         )}
 
+        {(sourceKind === 'catalog' || sourceKind === 'ref') && <HubSettingsFields />}
+
         <ModelNeed need={need} />
 
         <div className="actions">
@@ -273,7 +292,7 @@ export function ModelPanel() {
           {load.error}
         </p>
       )}
-      <ModelCache models={cache.models} refresh={cache.refresh} />
+      <ModelCache models={cache.models} failures={cache.failures} refresh={cache.refresh} />
     </section>
   );
 }

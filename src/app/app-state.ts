@@ -3,6 +3,7 @@
  * settings, the outputs and the compare view: generation-slice.ts) and steering (the active intervention and how it
  * is applied: steer-slice.ts). store.ts puts the slices into one store, useApp.
  */
+import type { HubDraft } from './hub-settings.ts';
 import type { StateCreator } from 'zustand';
 import type { HookName } from '../model/spec.ts';
 import type { AdapterInfo, EncodedIntervention, LoadProgressEvent, ModelInfo, SteeringState, StopReason } from '../engine/protocol.ts';
@@ -96,6 +97,8 @@ export interface ModelSlice {
   serverId: string;
   ref: string;
   folder: PickedFolder | null;
+  /** The hub endpoint and access token as typed (hub-settings.ts), kept between visits. */
+  hub: HubDraft;
   load: {
     status: 'idle' | 'loading' | 'ready' | 'error';
     /** What is being (or was last) loaded, for messages. */
@@ -117,6 +120,7 @@ export interface ModelSlice {
   setServerId(id: string): void;
   setRef(ref: string): void;
   setFolder(files: File[]): void;
+  setHub(patch: Partial<HubDraft>): void;
   loadModel(): Promise<void>;
 }
 

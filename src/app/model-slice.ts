@@ -2,6 +2,7 @@
 import { EngineError } from '../worker/engine-client.ts';
 import type { ModelSource } from '../engine/protocol.ts';
 import { getEngine, startEngine } from './engine-jobs.ts';
+import { hubSettingsOf, loadHubDraft, storeHubDraft } from './hub-settings.ts';
 import { isBusy, message, type ModelSlice, type ServerModel, type Slice } from './app-state.ts';
 
 async function fetchServerModels(): Promise<ServerModel[]> {
@@ -92,6 +93,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
     serverId: '',
     ref: '',
     folder: null,
+    hub: loadHubDraft(),
     load: { status: 'idle', target: '', progress: null, model: null, error: null },
     loadCount: 0,
     gpuLosses: 0,
@@ -115,6 +117,11 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
     setCatalogId: (catalogId) => set({ catalogId, sourceKind: 'catalog' }),
     setServerId: (serverId) => set({ serverId, sourceKind: 'server' }),
     setRef: (ref) => set({ ref }),
+    setHub(patch) {
+      const hub = { ...get().hub, ...patch };
+      storeHubDraft(hub);
+      set({ hub });
+    },
     setFolder(files) {
       if (files.length === 0) return;
       const withPath = files.map((file) => ({ path: file.webkitRelativePath || file.name, file }));
@@ -129,8 +136,9 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       let source: ModelSource;
       let target: string;
       let missing: string | null = null;
+      const hub = hubSettingsOf(s.hub);
       if (s.sourceKind === 'catalog') {
-        source = { kind: 'ref', ref: s.catalogId };
+        source = { kind: 'ref', ref: s.catalogId, hub: hub.ok ? hub.hub : undefined };
         target = s.catalogId;
         if (!s.catalogId) missing = 'Choose a model from the catalog first.';
       } else if (s.sourceKind === 'server') {
@@ -139,13 +147,14 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
         if (!s.serverId) missing = 'Choose a model folder first.';
       } else if (s.sourceKind === 'ref') {
         target = s.ref.trim();
-        source = { kind: 'ref', ref: target };
+        source = { kind: 'ref', ref: target, hub: hub.ok ? hub.hub : undefined };
         if (!target) missing = 'Type a Hugging Face model id (owner/name) or a URL first.';
       } else {
         target = s.folder?.name ?? '';
         source = { kind: 'files', id: target, files: s.folder?.files ?? [] };
         if (!s.folder) missing = 'Open a local folder first.';
       }
+      if (!missing && !hub.ok && (s.sourceKind === 'catalog' || s.sourceKind === 'ref')) missing = `Hub settings: ${hub.message}`;
       if (missing) {
         set({ load: { ...s.load, status: s.load.model ? 'ready' : 'error', error: missing } });
         return;

@@ -9,7 +9,7 @@ export function modelFilesOf(source: ModelSource): ModelFiles {
     const ref = source.ref.trim();
     if (!ref) throw new EngineFailure('model', 'Choose a model first.');
     try {
-      return resolveModelSource(ref);
+      return resolveModelSource(ref, undefined, source.hub);
     } catch (e) {
       throw new EngineFailure('model', (e as Error).message);
     }

@@ -13,6 +13,7 @@
  *                                       { id, type: 'error', error } a user-readable failure
  *                                       { id: 0, type: 'device-lost' } the GPU went away (unsolicited)
  */
+import type { HubSettings } from '../model/formats/hub.ts';
 import type { HookName } from '../model/spec.ts';
 import type { LoadProgress } from '../model/load-model.ts';
 import type { ClosedFormMethodId } from '../steering/methods/registry.ts';
@@ -26,7 +27,8 @@ export type { EvalDone, EvalParams, EvalPoint, EvalProgressEvent } from '../eval
 
 /** Where a model comes from: a name the app resolves (dev-server folder, hub id, URL), or files the user picked. */
 export type ModelSource =
-  | { kind: 'ref'; ref: string }
+  /** `hub`: the hub endpoint and access token for hub ids (default huggingface.co, no token). */
+  | { kind: 'ref'; ref: string; hub?: HubSettings }
   /** `files[i].path` is the File's webkitRelativePath (the picked folder's name first). */
   | { kind: 'files'; id: string; files: { path: string; file: File }[] };
 

@@ -4,6 +4,7 @@
  * EngineSession the worker runs (session.ts).
  */
 import type { SamplingOptions } from '../core/sampler.ts';
+import type { HubSettings } from '../model/formats/hub.ts';
 import { cpuForward } from '../model/cpu/forward.ts';
 import { activeSteering, applySteering, current, engine, gpu } from './session.ts';
 
@@ -25,8 +26,9 @@ export const api = {
     return { ...c.adapterInfo, hasF16: c.hasF16, limits: c.limits, userAgent: navigator.userAgent };
   },
 
-  async load(ref: string, opts: { maxContext?: number; allowMissingTokenizer?: boolean } = {}) {
-    const info = await engine.load({ kind: 'ref', ref }, opts);
+  async load(ref: string, opts: { maxContext?: number; allowMissingTokenizer?: boolean; hub?: HubSettings } = {}) {
+    const { hub, ...loadOpts } = opts;
+    const info = await engine.load({ kind: 'ref', ref, hub }, loadOpts);
     const m = current().model;
     return { model: ref, spec: current().spec, loadMs: info.loadMs, memory: m.memory, weightDType: m.weights.dtype, maxContext: m.maxContext };
   },

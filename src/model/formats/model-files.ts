@@ -1,3 +1,6 @@
+import { cachedRange, cacheMatch, cachePut, forgetUrl, hasCache, putRange, rangeKey } from './download-cache.ts';
+import { httpProblem, withCredential, type Credential } from './hub.ts';
+
 /**
  * Where a model's files come from: a URL base (the dev server's /models/<id>/ or the Hugging Face hub), or files the
  * user picked in the page. Every source reads whole small files, byte ranges (safetensors headers) and streams.
@@ -35,134 +38,127 @@ export function isHubId(s: string): boolean {
   return /^[\w.-]+\/[\w.-]+(@[\w.-]+)?$/.test(s);
 }
 
-export function hubBaseUrl(id: string): string {
-  const [repo, rev] = id.split('@');
-  return `https://huggingface.co/${repo}/resolve/${rev ?? 'main'}/`;
-}
-
-export const CACHE_NAME = 'steerscope-models';
-/** Header on cached copies: the model id (hub id or URL) the file was downloaded for. */
-const MODEL_HEADER = 'X-Steerscope-Model';
-/** Posted on this channel (page and worker) when a download lands in the cache or a model's files are deleted. */
-export const CACHE_CHANNEL = 'steerscope-model-cache';
-
-function announceCacheChange(): void {
-  if (typeof BroadcastChannel === 'undefined') return;
-  const ch = new BroadcastChannel(CACHE_CHANNEL);
-  ch.postMessage('changed');
-  ch.close();
-}
+export { hubBaseUrl } from './hub.ts';
+export { CACHE_CHANNEL, CACHE_NAME, deleteCachedModel, listCachedModels, type CachedFile, type CachedModel } from './download-cache.ts';
 
 /** Files a model may lack: their absence is cached too. */
 const OPTIONAL_FILES = ['tokenizer_config.json', 'model.safetensors.index.json', 'generation_config.json'];
 
-async function cacheMatch(url: string): Promise<Response | undefined> {
-  if (typeof caches === 'undefined') return undefined;
-  return caches
-    .open(CACHE_NAME)
-    .then((c) => c.match(url))
-    .catch(() => undefined);
+const online = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;
+
+export interface UrlFilesOptions {
+  /** Keep downloads in the Cache API (hub models and URLs), revalidated by ETag when online. */
+  cache?: boolean;
+  /** The access token and the one origin it is sent to. */
+  credential?: Credential;
 }
 
-async function cachedFetch(url: string, init: RequestInit | undefined, useCache: boolean, modelId: string): Promise<Response> {
-  const canCache = useCache && typeof caches !== 'undefined' && !init?.headers;
-  if (canCache) {
-    const hit = await cacheMatch(url);
+/** Reads at most `limit` bytes of a body, then cancels the rest (a server that ignored a Range request). */
+async function readPrefix(body: ReadableStream<Uint8Array>, limit: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  let complete = false;
+  for (;;) {
+    if (n >= limit) break;
+    const { done, value } = await reader.read();
+    if (done) {
+      complete = true;
+      break;
+    }
+    parts.push(value);
+    n += value.byteLength;
+  }
+  if (!complete) await reader.cancel().catch(() => undefined);
+  const bytes = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    bytes.set(p, o);
+    o += p.byteLength;
+  }
+  return { bytes, complete };
+}
+
+function lengthOf(res: Response): number {
+  const n = res.headers.has('Content-Encoding') ? NaN : Number(res.headers.get('Content-Length') ?? NaN);
+  return Number.isSafeInteger(n) && n >= 0 ? n : NaN;
+}
+
+/**
+ * Files under a URL base (ending in /). With `cache`, downloads are kept in the Cache API; a cached file is
+ * revalidated once per source when online (If-None-Match on its ETag: 304 keeps it, a changed ETag drops it).
+ */
+export function urlModelFiles(id: string, base: string, opts: boolean | UrlFilesOptions = false): ModelFiles {
+  const { cache = false, credential } = typeof opts === 'boolean' ? { cache: opts } : opts;
+  const useCache = cache && hasCache();
+  const url = (name: string) => base + name.split('/').map(encodeURIComponent).join('/');
+  const send = async (u: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> => {
+    try {
+      return await fetch(u, { ...init, headers: withCredential(u, init.headers ?? {}, credential) });
+    } catch (e) {
+      throw new ModelFileError(`could not fetch ${u}: ${(e as Error).message} (offline, or the server refused the request)`);
+    }
+  };
+  const problem = (name: string, status: number) => new ModelFileError(httpProblem(`${id}/${name}`, status, credential !== undefined));
+
+  /** Once per source and cache entry: is the cached copy still the server's file? A stale one is deleted. */
+  const checked = new Map<string, Promise<void>>();
+  const revalidate = (u: string, key: string): Promise<void> => {
+    let p = checked.get(key);
+    if (!p) {
+      p = (async () => {
+        const hit = await cacheMatch(key);
+        const etag = hit?.ok ? hit.headers.get('ETag') : null;
+        if (!etag || !online()) return;
+        let res: Response;
+        try {
+          res = await fetch(u, { method: 'HEAD', headers: withCredential(u, { 'If-None-Match': etag }, credential) });
+        } catch {
+          return; // offline after all: the cached copy is what there is
+        }
+        if (res.status === 304 || !res.ok) return;
+        const now = res.headers.get('ETag');
+        if (now !== null && now !== etag) await forgetUrl(u);
+      })();
+      checked.set(key, p);
+    }
+    return p;
+  };
+  const cachedWhole = async (name: string): Promise<Response | undefined> => {
+    if (!useCache) return undefined;
+    await revalidate(url(name), url(name));
+    return cacheMatch(url(name));
+  };
+
+  /** A GET of a whole file, kept in the cache as it streams past. */
+  const getWhole = async (name: string): Promise<Response> => {
+    const u = url(name);
+    const hit = await cachedWhole(name);
     if (hit) return hit;
-  }
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (e) {
-    throw new ModelFileError(`could not fetch ${url}: ${(e as Error).message} (offline, or the server refused the request)`);
-  }
-  if (canCache && res.status === 404 && OPTIONAL_FILES.some((f) => url.endsWith(`/${f}`))) {
-    // Optional files a model lacks (tokenizer_config.json, the shard index): remembered too, so a cached model loads
-    // offline. Listed with the model (for deletion) but not as a file.
-    const headers = new Headers({ [MODEL_HEADER]: encodeURIComponent(modelId) });
-    void caches
-      .open(CACHE_NAME)
-      .then((c) => c.put(url, new Response(null, { status: 404, headers })))
-      .catch(() => undefined);
-  }
-  if (canCache && res.ok && res.status === 200) {
-    const [a, b] = res.body ? res.body.tee() : [null, null];
-    if (a && b) {
-      const headers = new Headers(res.headers);
-      headers.set(MODEL_HEADER, encodeURIComponent(modelId));
-      const copy = new Response(b, { headers });
-      void caches
-        .open(CACHE_NAME)
-        .then((c) => c.put(url, copy))
-        .then(announceCacheChange, () => undefined);
+    const res = await send(u);
+    if (useCache && res.status === 404 && OPTIONAL_FILES.includes(name)) {
+      // Optional files a model lacks: remembered too, so a cached model loads offline. Listed with the model (for
+      // deletion) but not as a file.
+      void cachePut(u, new Response(null, { status: 404 }), id, name);
+    }
+    if (useCache && res.status === 200 && res.body) {
+      const [a, b] = res.body.tee();
+      void cachePut(u, new Response(b, { headers: res.headers }), id, name);
       return new Response(a, { status: res.status, headers: res.headers });
     }
-  }
-  return res;
-}
+    return res;
+  };
 
-export interface CachedFile {
-  url: string;
-  /** The file's name under its model's base URL. */
-  name: string;
-  bytes: number;
-}
-
-export interface CachedModel {
-  /** The model id it was downloaded as (hub id or URL). */
-  id: string;
-  files: CachedFile[];
-  bytes: number;
-  /** Every cache entry of the model (files, and the remembered absence of optional files). */
-  urls: string[];
-}
-
-/** The downloads kept in the Cache API, grouped by model, largest first. */
-export async function listCachedModels(): Promise<CachedModel[]> {
-  if (typeof caches === 'undefined') return [];
-  const cache = await caches.open(CACHE_NAME);
-  const byId = new Map<string, CachedModel>();
-  for (const req of await cache.keys()) {
-    const res = await cache.match(req);
-    if (!res) continue;
-    const tagged = res.headers.get(MODEL_HEADER);
-    const id = tagged ? decodeURIComponent(tagged) : req.url.slice(0, req.url.lastIndexOf('/') + 1);
-    const m = byId.get(id) ?? { id, files: [], bytes: 0, urls: [] };
-    byId.set(id, m);
-    m.urls.push(req.url);
-    if (res.status === 404) continue;
-    const length = res.headers.has('Content-Encoding') ? NaN : Number(res.headers.get('Content-Length') ?? NaN);
-    const bytes = Number.isFinite(length) && length >= 0 ? length : (await res.blob()).size;
-    const name = decodeURIComponent(req.url.split('/').pop() ?? req.url);
-    m.files.push({ url: req.url, name, bytes });
-    m.bytes += bytes;
-  }
-  for (const m of byId.values()) m.files.sort((a, b) => a.name.localeCompare(b.name));
-  return [...byId.values()].filter((m) => m.files.length > 0).sort((a, b) => b.bytes - a.bytes || a.id.localeCompare(b.id));
-}
-
-/** Deletes every cached file of one model; how many were deleted. */
-export async function deleteCachedModel(id: string): Promise<number> {
-  if (typeof caches === 'undefined') return 0;
-  const cache = await caches.open(CACHE_NAME);
-  const model = (await listCachedModels()).find((m) => m.id === id);
-  let n = 0;
-  for (const url of model?.urls ?? []) if ((await cache.delete(url)) && model?.files.some((f) => f.url === url)) n++;
-  announceCacheChange();
-  return n;
-}
-
-/** Files under a URL base (ending in /). `cache` keeps downloads in the Cache API (hub models). */
-export function urlModelFiles(id: string, base: string, cache = false): ModelFiles {
-  const url = (name: string) => base + name.split('/').map(encodeURIComponent).join('/');
   const sizes = new Map<string, Promise<number>>();
-  const fileSize = (name: string): Promise<number> => {
+  const fileSize = (name: string, answered: 206 | 416 = 206): Promise<number> => {
     let p = sizes.get(name);
     if (!p) {
-      p = fetch(url(name), { method: 'HEAD' }).then((res) => {
-        const n = res.ok && !res.headers.has('Content-Encoding') ? Number(res.headers.get('Content-Length') ?? NaN) : NaN;
-        if (!Number.isSafeInteger(n) || n < 0) {
-          throw new ModelFileError(`${id}/${name}: the server sent a byte range but not the file's size (no readable Content-Range, and HEAD gave no Content-Length)`);
+      p = send(url(name), { method: 'HEAD' }).then((res) => {
+        const n = res.ok ? lengthOf(res) : NaN;
+        if (!Number.isSafeInteger(n)) {
+          throw new ModelFileError(
+            `${id}/${name}: the server answered the byte range with HTTP ${answered} but did not let the page read Content-Range (CORS: not in Access-Control-Expose-Headers), and HEAD gave no Content-Length${res.ok ? '' : ` (HTTP ${res.status})`}, so the file's size is unknown`,
+          );
         }
         return n;
       });
@@ -171,41 +167,67 @@ export function urlModelFiles(id: string, base: string, cache = false): ModelFil
     }
     return p;
   };
+
   return {
     id,
     async text(name) {
-      const res = await cachedFetch(url(name), undefined, cache, id);
+      const res = await getWhole(name);
       if (res.status === 404) return null;
-      if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
+      if (!res.ok) throw problem(name, res.status);
       if ((res.headers.get('Content-Type') ?? '').includes('text/html')) throw new ModelFileError(`${id}/${name}: the server sent a web page, not the file`);
       return res.text();
     },
     async range(name, start, end) {
-      // A file downloaded before is read from the cache (headers of a cached model load offline).
-      const hit = cache ? await cacheMatch(url(name)) : undefined;
+      const u = url(name);
+      // A file downloaded before (or this very range) is read from the cache: headers of a cached model load offline.
+      const hit = await cachedWhole(name);
       if (hit?.ok) {
         const blob = await hit.blob();
         return { bytes: new Uint8Array(await blob.slice(start, end).arrayBuffer()), size: blob.size };
       }
-      const res = await cachedFetch(url(name), { headers: { Range: `bytes=${start}-${end - 1}` } }, false, id);
+      if (useCache) {
+        await revalidate(u, rangeKey(u, start, end));
+        const r = await cachedRange(u, start, end);
+        if (r) return r;
+      }
+      const res = await send(u, { headers: { Range: `bytes=${start}-${end - 1}` } });
       if (res.status === 404) throw new ModelFileError(`${id} has no ${name}`);
       if (res.status === 416) {
         // Range Not Satisfiable: the file is shorter than `start` (an empty file for any range). Read as a short
         // read of the file's size, so the format's reader says what is wrong ("is empty (0 bytes)", "too short").
         const all = /^bytes \*\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
-        return { bytes: new Uint8Array(0), size: all ? Number(all[1]) : await fileSize(name) };
+        return { bytes: new Uint8Array(0), size: all ? Number(all[1]) : await fileSize(name, 416) };
       }
-      if (!res.ok) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
-      const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '');
-      const buf = new Uint8Array(await res.arrayBuffer());
-      if (res.status !== 206) return { bytes: buf.subarray(start, end), size: buf.byteLength }; // the whole file came
-      // A CDN may send the range without exposing Content-Range to the page (CORS): the size then comes from a HEAD.
-      const size = total ? Number(total[1]) : await fileSize(name);
-      return { bytes: buf, size };
+      if (!res.ok) throw problem(name, res.status);
+      let out: { bytes: Uint8Array; size: number };
+      if (res.status === 200) {
+        // The server ignored Range and sends the whole file: read what is needed and stop.
+        const length = lengthOf(res);
+        const { bytes, complete } = res.body ? await readPrefix(res.body, end) : { bytes: new Uint8Array(), complete: true };
+        const size = complete ? bytes.byteLength : length;
+        if (!Number.isSafeInteger(size)) throw new ModelFileError(`${id}/${name}: the server ignored the byte range (HTTP 200) and gave no Content-Length, so the file's size is unknown`);
+        out = { bytes: bytes.slice(start, Math.min(end, bytes.byteLength)), size };
+      } else if (res.status === 206) {
+        const buf = new Uint8Array(await res.arrayBuffer());
+        const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('Content-Range')?.trim() ?? '');
+        if (cr && Number(cr[1]) !== start) {
+          throw new ModelFileError(`${id}/${name}: asked for bytes from ${start}, the server sent ${res.headers.get('Content-Range')}`);
+        }
+        // A CDN may send the range without exposing Content-Range to the page (CORS): the size then comes from a HEAD.
+        const size = cr && cr[3] !== '*' ? Number(cr[3]) : await fileSize(name);
+        const want = Math.max(0, Math.min(end, size) - start);
+        if (buf.byteLength < want) throw new ModelFileError(`${id}/${name}: asked for ${want} bytes from ${start}, the server sent ${buf.byteLength}`);
+        out = { bytes: buf.subarray(0, want), size };
+      } else {
+        throw new ModelFileError(`${id}/${name}: the server answered a byte-range request with HTTP ${res.status}`);
+      }
+      if (useCache) void putRange(u, start, end, out.bytes, out.size, res.headers.get('ETag'), id, name);
+      return out;
     },
     async stream(name, start) {
-      const res = await cachedFetch(url(name), undefined, cache, id);
-      if (!res.ok || !res.body) throw new ModelFileError(`${id}/${name}: HTTP ${res.status}`);
+      const res = await getWhole(name);
+      if (res.status === 404) throw new ModelFileError(`${id} has no ${name}`);
+      if (!res.ok || !res.body) throw problem(name, res.status);
       return skipBytes(res.body, start);
     },
   };

@@ -6,7 +6,8 @@
  *   `Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_0.gguf`;
  * - `folder` — a model folder of the dev server (MODELS_DIR or a CLI mount); `folder/file.gguf` — one GGUF file in it.
  */
-import { hubBaseUrl, isHubId, ModelFileError, urlModelFiles, type ModelFiles } from './model-files.ts';
+import { hubBaseUrl, hubCredential, type HubSettings } from './hub.ts';
+import { isHubId, ModelFileError, urlModelFiles, type ModelFiles } from './model-files.ts';
 
 const GGUF = /\.gguf$/i;
 
@@ -28,24 +29,26 @@ function withServerListing(files: ModelFiles, base: string): ModelFiles {
   };
 }
 
-export function resolveModelSource(ref: string, origin: string = globalThis.location?.origin ?? ''): ModelFiles {
+/** `hub`: the hub endpoint and token (default huggingface.co, no token); the token goes only to the endpoint's origin. */
+export function resolveModelSource(ref: string, origin: string = globalThis.location?.origin ?? '', hub?: HubSettings): ModelFiles {
+  const onHub = () => ({ cache: true, credential: hubCredential(hub) });
   if (/^https?:\/\//.test(ref)) {
     const path = ref.split(/[?#]/)[0];
     if (GGUF.test(path)) {
       const slash = ref.lastIndexOf('/', path.length - 1);
-      return { ...urlModelFiles(ref, ref.slice(0, slash + 1), true), weightFile: decodeURIComponent(path.slice(slash + 1)) };
+      return { ...urlModelFiles(ref, ref.slice(0, slash + 1), onHub()), weightFile: decodeURIComponent(path.slice(slash + 1)) };
     }
     const base = ref.endsWith('/') ? ref : ref + '/';
-    return urlModelFiles(ref, base, true);
+    return urlModelFiles(ref, base, onHub());
   }
   const hubFile = /^([\w.-]+\/[\w.-]+(?:@[\w.-]+)?)\/([\w.-]+\.gguf)$/i.exec(ref);
-  if (hubFile) return { ...urlModelFiles(ref, hubBaseUrl(hubFile[1]), true), weightFile: hubFile[2] };
+  if (hubFile) return { ...urlModelFiles(ref, hubBaseUrl(hubFile[1], hub), onHub()), weightFile: hubFile[2] };
   const serverFile = /^([\w.-]+)\/([\w.-]+\.gguf)$/i.exec(ref);
   if (serverFile) {
     const base = `${origin}/models/${encodeURIComponent(serverFile[1])}/`;
     return { ...withServerListing(urlModelFiles(ref, base, false), base), weightFile: serverFile[2] };
   }
-  if (isHubId(ref)) return urlModelFiles(ref, hubBaseUrl(ref), true);
+  if (isHubId(ref)) return urlModelFiles(ref, hubBaseUrl(ref, hub), onHub());
   if (/^[\w.-]+$/.test(ref)) {
     const base = `${origin}/models/${encodeURIComponent(ref)}/`;
     return withServerListing(urlModelFiles(ref, base, false), base);
