@@ -5,7 +5,8 @@ export function ChartYGrid({ ticks, x0, x1, gap }: { ticks: readonly Tick[]; x0:
   return (
     <>
       {ticks.map((t) => (
-        <g key={`y${t.label}`} className="tick">
+        // Keyed by position: two ticks may read the same where a chart's labels are rounded.
+        <g key={`y${t.at}`} className="tick">
           <line x1={x0} x2={x1} y1={t.at} y2={t.at} className="grid" />
           <text x={x0 - gap} y={t.at} dy="0.32em" textAnchor="end">
             {t.label}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPerplexity, formatShare, linearTicks, logTicks, paretoPlotGeometry, X_PAD, type ChartBox, type PlotInput } from './pareto-plot.ts';
+import { formatPerplexity, formatShare, linearTicks, tickLabels, logTicks, paretoPlotGeometry, X_PAD, type ChartBox, type PlotInput } from './pareto-plot.ts';
 
 const BOX: ChartBox = { width: 400, height: 200, left: 50, right: 10, top: 10, bottom: 30 };
 const X0 = BOX.left;
@@ -151,5 +151,20 @@ describe('formats', () => {
     expect(formatShare(0.375)).toBe('37.5 %');
     expect(formatShare(0.25)).toBe('25 %');
     expect(formatShare(1 / 3)).toBe('33.3 %');
+  });
+});
+
+describe('tick labels', () => {
+  it('keep three digits, and add digits when a narrow range would repeat a label', () => {
+    expect(tickLabels([5, 10, 20])).toEqual(['5', '10', '20']);
+    expect(tickLabels([9.186, 9.188, 9.19, 9.192])).toEqual(['9.186', '9.188', '9.19', '9.192']);
+  });
+
+  it('a plot over a very narrow perplexity range has distinct y labels', () => {
+    const box: ChartBox = { width: 400, height: 300, left: 40, right: 10, top: 10, bottom: 30 };
+    const g = paretoPlotGeometry([[{ x: 0.5, y: 9.1874, label: 'a' }, { x: 0.25, y: 9.1921, label: 'b' }]], box, { log: false });
+    const labels = g.yTicks.map((t) => t.label);
+    expect(labels.length).toBeGreaterThan(1);
+    expect(new Set(labels).size).toBe(labels.length);
   });
 });

@@ -105,6 +105,18 @@ export function linearTicks(lo: number, hi: number, count: number): number[] {
   return out;
 }
 
+/**
+ * Perplexity labels for tick values, with more digits where the usual three would make two ticks read the same (a
+ * narrow range: 9.186 and 9.188 are both "9.19").
+ */
+export function tickLabels(values: readonly number[]): string[] {
+  let labels = values.map(formatPerplexity);
+  for (let digits = 4; digits <= 12 && new Set(labels).size < labels.length; digits++) {
+    labels = values.map((v) => (Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : formatPerplexity(v)));
+  }
+  return labels;
+}
+
 /** Ticks for a log axis over [lo, hi] (lo > 0): 1, 2, 5 × 10^k, thinned to 1 × 10^k when there are many decades. */
 export function logTicks(lo: number, hi: number): number[] {
   const decades = Math.log10(hi) - Math.log10(lo);
@@ -207,6 +219,6 @@ export function paretoPlotGeometry(curves: readonly (readonly PlotInput[])[], bo
   const xTicks: Tick[] = [0, 0.25, 0.5, 0.75, 1].map((v) => ({ at: sx(v), label: `${v * 100} %` }));
   const logValues = log ? logTicks(lo, hi) : [];
   const yValues = logValues.length >= 2 ? logValues : linearTicks(lo, hi, 5).filter((v) => v >= lo - 1e-9 && v <= hi + 1e-9);
-  const yTicks: Tick[] = yValues.map((v) => ({ at: sy(v), label: formatPerplexity(v) }));
+  const yTicks: Tick[] = tickLabels(yValues).map((label, i) => ({ at: sy(yValues[i]), label }));
   return { curves: out, xTicks, yTicks, log, yMin: lo, yMax: hi, frontPath, frontCount: frontIdx.length, drawnCount: flat.length };
 }
