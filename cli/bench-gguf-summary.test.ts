@@ -72,5 +72,7 @@ describe('the engine-gguf summary', () => {
     expect(t[9]).toBe('wllama wasm-1t beats our engine: prefill 3.0×, decode 6.0×');
     expect(t[10]).toBe('wllama wasm-mt does not beat our engine');
     expect(t).toHaveLength(11);
+    const withText = ggufBenchTable({ ...ours, sample: ' a "b"' }, [{ ...wllama[0], sample: ' a' }, wllama[2]]).split('\n');
+    expect(withText[withText.length - 1]).toBe('greedy continuations: steerscope " a \\"b\\""; wllama wasm-1t " a"');
   });
 });

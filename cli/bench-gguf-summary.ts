@@ -58,6 +58,8 @@ export interface EngineGgufResult {
   memory: MemoryRow[];
   memoryTarget: number;
   loadMs: number;
+  /** The start of the unsteered greedy continuation (wllama's rows have theirs: the same file and prompt). */
+  sample?: string;
 }
 
 export function memoryRow(state: MemoryRow['state'], m: GpuMemory, fileBytes: number, contextLength: number): MemoryRow {
@@ -84,6 +86,7 @@ export interface EngineGgufInput {
   steered: readonly RunTimings[];
   memory: MemoryRow[];
   loadMs: number;
+  sample?: string;
 }
 
 export function summarizeEngineGguf(x: EngineGgufInput): EngineGgufResult {
@@ -102,6 +105,7 @@ export function summarizeEngineGguf(x: EngineGgufInput): EngineGgufResult {
     memory: x.memory,
     memoryTarget: MEMORY_TARGET,
     loadMs: x.loadMs,
+    sample: x.sample,
   };
 }
 
@@ -138,6 +142,10 @@ export function ggufBenchTable(ours: EngineGgufResult | null, wllama: readonly W
         w.decodeTokensPerSecond > ours.unsteered.decodeTokensPerSecond ? `decode ${(w.decodeTokensPerSecond / ours.unsteered.decodeTokensPerSecond).toFixed(1)}×` : '',
       ].filter(Boolean);
       out.push(`wllama ${w.variant} ${beats.length ? `beats our engine: ${beats.join(', ')}` : 'does not beat our engine'}`);
+    }
+    // Same file, same prompt ids, greedy: the continuations should agree (up to float rounding on near-ties).
+    if (ours.sample !== undefined) {
+      out.push(`greedy continuations: steerscope ${JSON.stringify(ours.sample)}${wllama.filter((w) => w.sample !== undefined).map((w) => `; wllama ${w.variant} ${JSON.stringify(w.sample)}`).join('')}`);
     }
   }
   return out.join('\n');

@@ -49,7 +49,12 @@ export async function runEngineGguf(session: BrowserSession, opts: EngineGgufOpt
   const { manifest, tensors } = encodeIntervention({ modelId: opts.ref, method: 'imported', hooks: maps, strength: 1 });
   const encoded = { manifest, tensorsBase64: Buffer.from(tensors).toString('base64') };
   const steer = (on: boolean) => api.setIntervention(on ? encoded : null, { strength: 1, useGate: true, checkModel: false });
-  const gen = async (): Promise<RunTimings> => (await api.generate({ promptIds: opts.promptIds, maxNewTokens: opts.newTokens, greedy: true, ignoreEos: true })).timings;
+  let sample = '';
+  const gen = async (on: boolean): Promise<RunTimings> => {
+    const r = await api.generate({ promptIds: opts.promptIds, maxNewTokens: opts.newTokens, greedy: true, ignoreEos: true });
+    if (!on) sample = r.text;
+    return r.timings;
+  };
   const warm = () => api.generate({ promptIds: opts.promptIds.slice(0, 4), maxNewTokens: 2, greedy: true, ignoreEos: true });
 
   log(`${opts.ref}: warm-up (shader compilation), unsteered and steered …`);
@@ -65,9 +70,9 @@ export async function runEngineGguf(session: BrowserSession, opts: EngineGgufOpt
     for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
       log(`${opts.ref}: ${on ? `steered, ${maps.size} hooks gated` : 'unsteered'} (round ${round + 1} of ${opts.rounds}) …`);
       await steer(on);
-      (on ? steered : plain).push(await gen());
+      (on ? steered : plain).push(await gen(on));
     }
   }
   await steer(false);
-  return summarizeEngineGguf({ model: opts.gguf.split('/').pop()!, promptTokens, newTokens: opts.newTokens, hooks: maps.size, plain, steered, memory, loadMs: loaded.loadMs });
+  return summarizeEngineGguf({ model: opts.gguf.split('/').pop()!, promptTokens, newTokens: opts.newTokens, hooks: maps.size, plain, steered, memory, loadMs: loaded.loadMs, sample: sample.slice(0, 80) });
 }
