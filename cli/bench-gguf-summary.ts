@@ -37,6 +37,7 @@ export interface SpeedRow {
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
   runs: number;
+  perRun: { prefillTokensPerSecond: number; decodeTokensPerSecond: number }[];
 }
 
 export interface EngineGgufResult {
@@ -49,9 +50,15 @@ export interface EngineGgufResult {
   steering: {
     hooks: number;
     gated: boolean;
-    /** Median over rounds of steered / unsteered decode time of a round's two back-to-back runs. */
+    /** Steered / unsteered decode time, the two orders weighted alike (balancedRatio): the target's number. */
     steeredDecodeTimeOverUnsteered: number;
+    /** Geometric means of the round ratios of each order (null: no round of that order). */
+    unsteeredFirst: number | null;
+    steeredFirst: number | null;
+    medianRoundRatio: number;
+    /** Each round's steered / unsteered decode time of its two back-to-back runs, and which ran first. */
     roundRatios: number[];
+    plainFirst: boolean[];
     target: number;
     holds: boolean;
   };
@@ -68,11 +75,31 @@ export function memoryRow(state: MemoryRow['state'], m: GpuMemory, fileBytes: nu
   return { state, contextLength, fileBytes, ...m, gpuOverFilePlusKv, weightsOverFile: m.weightBytes / fileBytes, holds: gpuOverFilePlusKv <= MEMORY_TARGET };
 }
 
+const geomean = (xs: readonly number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+
+/**
+ * The steering cost from paired rounds whose order alternates. On SwiftShader under load the second run of a pair
+ * tends to be faster than the first whatever it is (seen on the real file: ratios ≈ 0.93 with unsteered first, ≈ 1.27
+ * with steered first), a factor f one way and about 1/f the other. So each order's rounds are averaged (geometric
+ * mean) and the two orders weighted alike: √(unsteered-first · steered-first), in which f cancels; with rounds of one
+ * order only, their geometric mean. A plain median over an odd number of rounds leans towards the order that ran more.
+ */
+export function balancedRatio(ratios: readonly number[], plainFirst: readonly boolean[]): { balanced: number; unsteeredFirst: number | null; steeredFirst: number | null } {
+  if (ratios.length === 0 || ratios.length !== plainFirst.length) throw new Error(`need one order per round ratio (≥ 1), got ${ratios.length} and ${plainFirst.length}`);
+  const a = ratios.filter((_, i) => plainFirst[i]);
+  const b = ratios.filter((_, i) => !plainFirst[i]);
+  const unsteeredFirst = a.length ? geomean(a) : null;
+  const steeredFirst = b.length ? geomean(b) : null;
+  const balanced = unsteeredFirst !== null && steeredFirst !== null ? Math.sqrt(unsteeredFirst * steeredFirst) : geomean(ratios);
+  return { balanced, unsteeredFirst, steeredFirst };
+}
+
 function speed(runs: readonly RunTimings[], promptTokens: number): SpeedRow {
   return {
     prefillTokensPerSecond: median(runs.map((r) => (promptTokens * 1000) / r.prefillMs)),
     decodeTokensPerSecond: median(runs.map((r) => r.decodeTokensPerSecond)),
     runs: runs.length,
+    perRun: runs.map((r) => ({ prefillTokensPerSecond: (promptTokens * 1000) / r.prefillMs, decodeTokensPerSecond: r.decodeTokensPerSecond })),
   };
 }
 
@@ -84,16 +111,20 @@ export interface EngineGgufInput {
   /** Round i's unsteered and steered runs ran back to back (paired by index). */
   plain: readonly RunTimings[];
   steered: readonly RunTimings[];
+  /** Whether round i ran its unsteered run first. */
+  plainFirst: readonly boolean[];
   memory: MemoryRow[];
   loadMs: number;
   sample?: string;
 }
 
 export function summarizeEngineGguf(x: EngineGgufInput): EngineGgufResult {
-  if (x.plain.length === 0 || x.plain.length !== x.steered.length) throw new Error(`need as many unsteered as steered runs (≥ 1), got ${x.plain.length} and ${x.steered.length}`);
+  if (x.plain.length === 0 || x.plain.length !== x.steered.length || x.plainFirst.length !== x.plain.length) {
+    throw new Error(`need as many unsteered as steered runs and round orders (≥ 1), got ${x.plain.length}, ${x.steered.length} and ${x.plainFirst.length}`);
+  }
   // Decode time per token is 1 / rate, so steered time over unsteered time is the unsteered rate over the steered.
   const roundRatios = x.plain.map((p, i) => p.decodeTokensPerSecond / x.steered[i].decodeTokensPerSecond);
-  const ratio = median(roundRatios);
+  const ratio = balancedRatio(roundRatios, x.plainFirst);
   return {
     model: x.model,
     engine: 'steerscope',
@@ -101,7 +132,18 @@ export function summarizeEngineGguf(x: EngineGgufInput): EngineGgufResult {
     newTokens: x.newTokens,
     unsteered: speed(x.plain, x.promptTokens),
     steered: speed(x.steered, x.promptTokens),
-    steering: { hooks: x.hooks, gated: true, steeredDecodeTimeOverUnsteered: ratio, roundRatios, target: STEERING_TARGET, holds: ratio <= STEERING_TARGET },
+    steering: {
+      hooks: x.hooks,
+      gated: true,
+      steeredDecodeTimeOverUnsteered: ratio.balanced,
+      unsteeredFirst: ratio.unsteeredFirst,
+      steeredFirst: ratio.steeredFirst,
+      medianRoundRatio: median(roundRatios),
+      roundRatios,
+      plainFirst: [...x.plainFirst],
+      target: STEERING_TARGET,
+      holds: ratio.balanced <= STEERING_TARGET,
+    },
     memory: x.memory,
     memoryTarget: MEMORY_TARGET,
     loadMs: x.loadMs,
@@ -129,7 +171,10 @@ export function ggufBenchTable(ours: EngineGgufResult | null, wllama: readonly W
   const out = [lines.join('\n')];
   if (ours) {
     const s = ours.steering;
-    out.push(`steering cost: steered / unsteered decode time ${s.steeredDecodeTimeOverUnsteered.toFixed(3)} (rounds ${s.roundRatios.map((r) => r.toFixed(3)).join(', ')}); target ≤ ${s.target.toFixed(2)}: ${s.holds ? 'holds' : 'fails'}`);
+    const order = (r: number | null) => (r === null ? '–' : r.toFixed(3));
+    out.push(
+      `steering cost: steered / unsteered decode time ${s.steeredDecodeTimeOverUnsteered.toFixed(3)} (unsteered first ${order(s.unsteeredFirst)}, steered first ${order(s.steeredFirst)}; rounds ${s.roundRatios.map((r, i) => `${r.toFixed(3)}${s.plainFirst[i] ? 'u' : 's'}`).join(', ')}); target ≤ ${s.target.toFixed(2)}: ${s.holds ? 'holds' : 'fails'}`,
+    );
     for (const m of ours.memory) {
       out.push(
         `GPU memory ${m.state}, ${m.contextLength} positions: ${mb(m.gpuBytes)} held (weights ${mb(m.weightBytes)}, KV ${mb(m.kvBytes)}, scratch ${mb(m.scratchBytes)}, steering ${mb(m.steeringBytes)}) / (file ${mb(m.fileBytes)} + KV) = ${m.gpuOverFilePlusKv.toFixed(3)}; target ≤ ${MEMORY_TARGET}: ${m.holds ? 'holds' : 'fails'}`,

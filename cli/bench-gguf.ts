@@ -23,7 +23,8 @@ export interface EngineGgufOptions {
 /**
  * Loads the file twice: at the run's own context (prompt + new tokens + 16), for the memory it holds there, and at
  * the engine's default context (what the app loads), for the memory there and every timed run. Rounds alternate
- * unsteered and steered runs back to back, the order flipping every round, after one warm-up of each.
+ * unsteered and steered runs back to back, the order flipping every round (so give an even number), after one warm-up
+ * of each.
  */
 export async function runEngineGguf(session: BrowserSession, opts: EngineGgufOptions): Promise<EngineGgufResult> {
   const log = opts.log ?? (() => undefined);
@@ -66,7 +67,9 @@ export async function runEngineGguf(session: BrowserSession, opts: EngineGgufOpt
 
   const plain: RunTimings[] = [];
   const steered: RunTimings[] = [];
+  const plainFirst: boolean[] = [];
   for (let round = 0; round < opts.rounds; round++) {
+    plainFirst.push(round % 2 === 0);
     for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
       log(`${opts.ref}: ${on ? `steered, ${maps.size} hooks gated` : 'unsteered'} (round ${round + 1} of ${opts.rounds}) …`);
       await steer(on);
@@ -74,5 +77,5 @@ export async function runEngineGguf(session: BrowserSession, opts: EngineGgufOpt
     }
   }
   await steer(false);
-  return summarizeEngineGguf({ model: opts.gguf.split('/').pop()!, promptTokens, newTokens: opts.newTokens, hooks: maps.size, plain, steered, memory, loadMs: loaded.loadMs, sample: sample.slice(0, 80) });
+  return summarizeEngineGguf({ model: opts.gguf.split('/').pop()!, promptTokens, newTokens: opts.newTokens, hooks: maps.size, plain, steered, plainFirst, memory, loadMs: loaded.loadMs, sample: sample.slice(0, 80) });
 }

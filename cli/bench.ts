@@ -44,7 +44,7 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   // and our engine on that same file, steered and unsteered, with its GPU bytes against the file ('engine-gguf').
   const gguf = str(flags, 'gguf');
   const sections = parseSections(str(flags, 'sections'), gguf);
-  const ggufRounds = num(flags, 'gguf-rounds', 3)!;
+  const ggufRounds = num(flags, 'gguf-rounds', 4)!;
   const wllamaVariants = (str(flags, 'wllama-variants') ?? WLLAMA_VARIANTS.join(',')).split(',').map((x) => x.trim()) as WllamaVariant[];
   for (const v of wllamaVariants) if (!WLLAMA_VARIANTS.includes(v)) throw new Error(`--wllama-variants takes ${WLLAMA_VARIANTS.join(', ')}, got "${v}"`);
   const wllamaRounds = num(flags, 'wllama-rounds', 3)!;

@@ -20,7 +20,7 @@ commands:
   bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] [--peer-new-tokens n] [--skip-peer]
            [--rounds 5] [--round-budget 60] [--sections decode,training,wllama,engine-gguf] [--training-models stories260K,smollm2-135m]
            [--train-batch 4] [--train-tokens 16] [--train-reps 3] [--out file.json]
-           [--sections engine-gguf,wllama --gguf file.gguf [--gguf-rounds 3] [--wllama-variants wasm-1t,wasm-mt,webgpu] [--wllama-rounds 3]]
+           [--sections engine-gguf,wllama --gguf file.gguf [--gguf-rounds 4] [--wllama-variants wasm-1t,wasm-mt,webgpu] [--wllama-rounds 3]]
   fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>
   fit      --model <m> --dataset <file.json> --method lineas [--steps n] [--lr x] [--batch b] [--l1 x] [--group x] [--dsas e2e] [--seed s] [--trainer auto|gpu|cpu]
            [--hooks …] --out <folder>
