@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSections } from './bench-sections.ts';
+import { benchCommand, parseSections } from './bench-sections.ts';
 
 describe("the bench's --sections", () => {
   it('defaults to decode and training, which need no GGUF file', () => {
@@ -18,5 +18,14 @@ describe("the bench's --sections", () => {
   it('refuses an unknown section and an empty list', () => {
     expect(() => parseSections('decode,engine', 'f.gguf')).toThrow(/got "engine"/);
     expect(() => parseSections(' , ', undefined)).toThrow(/got nothing/);
+  });
+});
+
+describe("the bench's command line in its JSON", () => {
+  const values = { models: 'a,b', gguf: 'f.gguf', 'prompt-tokens': 16, 'new-tokens': 8, rounds: 5, 'train-reps': 3, 'wllama-rounds': 3, 'gguf-rounds': 6 };
+  it('has only the flags its sections read', () => {
+    expect(benchCommand(parseSections('engine-gguf,wllama', 'f.gguf'), values)).toBe('npm run bench -- --sections engine-gguf,wllama --gguf f.gguf --prompt-tokens 16 --new-tokens 8 --wllama-rounds 3 --gguf-rounds 6');
+    expect(benchCommand(parseSections('training', undefined), values)).toBe('npm run bench -- --sections training --models a,b --train-reps 3');
+    expect(benchCommand(parseSections('decode', undefined), values)).toBe('npm run bench -- --sections decode --models a,b --prompt-tokens 16 --new-tokens 8 --rounds 5');
   });
 });

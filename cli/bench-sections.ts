@@ -14,3 +14,18 @@ export function parseSections(value: string | undefined, gguf: string | undefine
   for (const s of ['wllama', 'engine-gguf'] as const) if (out.has(s) && !gguf) throw new Error(`--sections ${s} needs --gguf <file.gguf>`);
   return out;
 }
+
+/** Which flags each section reads (the rest of a run's settings are not part of its command line). */
+const SECTION_FLAGS: Record<BenchSection, readonly string[]> = {
+  decode: ['models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens', 'rounds', 'round-budget'],
+  training: ['models', 'train-batch', 'train-tokens', 'train-reps'],
+  wllama: ['gguf', 'prompt-tokens', 'new-tokens', 'wllama-variants', 'wllama-rounds'],
+  'engine-gguf': ['gguf', 'prompt-tokens', 'new-tokens', 'gguf-rounds'],
+};
+
+/** The command line that repeats a run: its sections and every setting they read, in the order of `values`. */
+export function benchCommand(sections: ReadonlySet<BenchSection>, values: Record<string, string | number>): string {
+  const used = new Set([...sections].flatMap((s) => SECTION_FLAGS[s]));
+  const flags = Object.entries(values).filter(([k]) => used.has(k)).map(([k, v]) => ` --${k} ${v}`);
+  return `npm run bench -- --sections ${[...sections].join(',')}${flags.join('')}`;
+}

@@ -14,7 +14,7 @@ import { benchPrompt, runWllamaBench, WLLAMA_VARIANTS, type WllamaRow, type Wlla
 import { modelRef, openBrowserSession, REPO_ROOT } from './browser-session.ts';
 import { runEngineGguf } from './bench-gguf.ts';
 import { ggufBenchTable, type EngineGgufResult } from './bench-gguf-summary.ts';
-import { parseSections } from './bench-sections.ts';
+import { benchCommand, parseSections } from './bench-sections.ts';
 import { median } from '../src/testing/median.ts';
 
 interface RunRow {
@@ -153,7 +153,21 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const result = {
     date: new Date().toISOString(),
-    command: `npm run bench -- --models ${models.join(',')} --sections ${[...sections].join(',')}${gguf ? ` --gguf ${gguf} --wllama-variants ${wllamaVariants.join(',')} --wllama-rounds ${wllamaRounds} --gguf-rounds ${ggufRounds}` : ''} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000} --train-batch ${trainBatch} --train-tokens ${trainTokens} --train-reps ${trainReps}`,
+    command: benchCommand(sections, {
+      models: models.join(','),
+      gguf: gguf ?? '',
+      'prompt-tokens': promptTokens,
+      'new-tokens': newTokens,
+      'peer-new-tokens': peerTokens,
+      rounds: maxRounds,
+      'round-budget': roundBudgetMs / 1000,
+      'train-batch': trainBatch,
+      'train-tokens': trainTokens,
+      'train-reps': trainReps,
+      'wllama-variants': wllamaVariants.join(','),
+      'wllama-rounds': wllamaRounds,
+      'gguf-rounds': ggufRounds,
+    }),
     machine: { adapter, browser: adapter?.userAgent, cpu, cores: os.cpus().length, memoryBytes: os.totalmem() },
     settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'runs: fastest run of each configuration; steering: median over rounds of the paired ratio', training: { batch: trainBatch, promptTokens: trainTokens, reps: trainReps, reported: 'median step / median forward after one warm-up' } },
     runs,
