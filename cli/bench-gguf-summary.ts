@@ -78,11 +78,12 @@ export function memoryRow(state: MemoryRow['state'], m: GpuMemory, fileBytes: nu
 const geomean = (xs: readonly number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 
 /**
- * The steering cost from paired rounds whose order alternates. On SwiftShader under load the second run of a pair
- * tends to be faster than the first whatever it is (seen on the real file: ratios ≈ 0.93 with unsteered first, ≈ 1.27
- * with steered first), a factor f one way and about 1/f the other. So each order's rounds are averaged (geometric
- * mean) and the two orders weighted alike: √(unsteered-first · steered-first), in which f cancels; with rounds of one
- * order only, their geometric mean. A plain median over an odd number of rounds leans towards the order that ran more.
+ * The steering cost from paired rounds whose order alternates. If the second run of a pair is faster than the first
+ * whatever it is (one 5-round run on the real file under load: ratios 0.90–0.95 with unsteered first, 1.27–1.28 with
+ * steered first; a later 6-round run did not repeat it cleanly), that is a factor f one way and 1/f the other. So each
+ * order's rounds are averaged (geometric mean) and the two orders weighted alike: √(unsteered-first · steered-first),
+ * in which f cancels; with rounds of one order only, their geometric mean. A plain median over an odd number of rounds
+ * leans towards the order that ran more.
  */
 export function balancedRatio(ratios: readonly number[], plainFirst: readonly boolean[]): { balanced: number; unsteeredFirst: number | null; steeredFirst: number | null } {
   if (ratios.length === 0 || ratios.length !== plainFirst.length) throw new Error(`need one order per round ratio (≥ 1), got ${ratios.length} and ${plainFirst.length}`);
