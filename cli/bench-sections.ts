@@ -29,3 +29,12 @@ export function benchCommand(sections: ReadonlySet<BenchSection>, values: Record
   const flags = Object.entries(values).filter(([k]) => used.has(k)).map(([k, v]) => ` --${k} ${v}`);
   return `npm run bench -- --sections ${[...sections].join(',')}${flags.join('')}`;
 }
+
+/**
+ * Prompt and continuation lengths when --prompt-tokens / --new-tokens are not given: 128 each for the decode section
+ * (the random checkpoints), 16 and 8 for a run of GGUF sections only, so that the real file on a software adapter
+ * (about 1 token/s prefill, 0.3 decode on a loaded 2-core machine) stays within minutes.
+ */
+export function defaultLengths(sections: ReadonlySet<BenchSection>): { promptTokens: number; newTokens: number } {
+  return sections.has('decode') ? { promptTokens: 128, newTokens: 128 } : { promptTokens: 16, newTokens: 8 };
+}

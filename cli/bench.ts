@@ -14,7 +14,7 @@ import { benchPrompt, runWllamaBench, WLLAMA_VARIANTS, type WllamaRow, type Wlla
 import { modelRef, openBrowserSession, REPO_ROOT } from './browser-session.ts';
 import { runEngineGguf } from './bench-gguf.ts';
 import { ggufBenchTable, type EngineGgufResult } from './bench-gguf-summary.ts';
-import { benchCommand, parseSections } from './bench-sections.ts';
+import { benchCommand, defaultLengths, parseSections } from './bench-sections.ts';
 import { median } from '../src/testing/median.ts';
 
 interface RunRow {
@@ -32,18 +32,19 @@ type Timings = { prefillMs: number; decodeTokensPerSecond: number };
 
 export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const models = (str(flags, 'models') ?? BENCH_MODELS.join(',')).split(',').map((m) => m.trim());
-  const promptTokens = num(flags, 'prompt-tokens', 128)!;
-  const newTokens = num(flags, 'new-tokens', 128)!;
-  // onnxruntime-web's WebGPU backend is very slow on SwiftShader: its decode rate may be measured over fewer tokens.
-  const peerTokens = num(flags, 'peer-new-tokens', newTokens)!;
   // Alternating unsteered/steered rounds per model: up to --rounds, while they fit in --round-budget seconds.
   const maxRounds = num(flags, 'rounds', 5)!;
   const roundBudgetMs = num(flags, 'round-budget', 60)! * 1000;
   // What to measure: decode/prefill/steering/memory/peer ('decode'), the LinEAS step over forward ratio ('training'),
-  // and llama.cpp in WebAssembly on the GGUF file --gguf ('wllama').
-  // and our engine on that same file, steered and unsteered, with its GPU bytes against the file ('engine-gguf').
+  // llama.cpp in WebAssembly on the GGUF file --gguf ('wllama'), and our engine on that same file, steered and
+  // unsteered, with its GPU bytes against the file ('engine-gguf').
   const gguf = str(flags, 'gguf');
   const sections = parseSections(str(flags, 'sections'), gguf);
+  const lengths = defaultLengths(sections);
+  const promptTokens = num(flags, 'prompt-tokens', lengths.promptTokens)!;
+  const newTokens = num(flags, 'new-tokens', lengths.newTokens)!;
+  // onnxruntime-web's WebGPU backend is very slow on SwiftShader: its decode rate may be measured over fewer tokens.
+  const peerTokens = num(flags, 'peer-new-tokens', newTokens)!;
   const ggufRounds = num(flags, 'gguf-rounds', 4)!;
   const wllamaVariants = (str(flags, 'wllama-variants') ?? WLLAMA_VARIANTS.join(',')).split(',').map((x) => x.trim()) as WllamaVariant[];
   for (const v of wllamaVariants) if (!WLLAMA_VARIANTS.includes(v)) throw new Error(`--wllama-variants takes ${WLLAMA_VARIANTS.join(', ')}, got "${v}"`);

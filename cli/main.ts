@@ -17,7 +17,7 @@ commands:
   generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
            [--repetition-penalty r] [--chat] [--stop text] [--ignore-eos] [--max-context n]
            [--intervention <folder> [--strength λ] [--no-gate]]
-  bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] [--peer-new-tokens n] [--skip-peer]
+  bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] (16 and 8 for the GGUF sections alone) [--peer-new-tokens n] [--skip-peer]
            [--rounds 5] [--round-budget 60] [--sections decode,training,wllama,engine-gguf] [--training-models stories260K,smollm2-135m]
            [--train-batch 4] [--train-tokens 16] [--train-reps 3] [--out file.json]
            [--sections engine-gguf,wllama --gguf file.gguf [--gguf-rounds 4] [--wllama-variants wasm-1t,wasm-mt,webgpu] [--wllama-rounds 3]]
