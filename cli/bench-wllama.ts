@@ -9,6 +9,7 @@ import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import type { WllamaBenchPage, WllamaBenchRequest, WllamaBenchResult } from '../src/testing/wllama-bench-page.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/browser.ts';
 import { REPO_ROOT } from './browser-session.ts';
+import { median } from '../src/testing/median.ts';
 
 export const WLLAMA_VARIANTS = ['wasm-1t', 'wasm-mt', 'webgpu'] as const;
 export type WllamaVariant = (typeof WLLAMA_VARIANTS)[number];
@@ -21,8 +22,9 @@ export interface WllamaRow {
   multiThread?: boolean;
   prefillTokensPerSecond?: number;
   decodeTokensPerSecond?: number;
-  /** Timed runs (the fastest prefill and the fastest decode are reported). */
+  /** Timed runs (the median prefill and the median decode rate are reported, as for our engine's engine-gguf rows). */
   rounds?: number;
+  perRun?: { prefillTokensPerSecond: number; decodeTokensPerSecond: number }[];
   loadMs?: number;
   /** The start of the continuation, to show it decoded something real. */
   sample?: string;
@@ -165,9 +167,10 @@ export async function runWllamaBench(opts: WllamaBenchOptions): Promise<WllamaRo
           variant,
           threads: r.threads,
           multiThread: r.multiThread,
-          prefillTokensPerSecond: Math.max(...r.runs.map((x) => x.prefillTokensPerSecond)),
-          decodeTokensPerSecond: Math.max(...r.runs.map((x) => x.decodeTokensPerSecond)),
+          prefillTokensPerSecond: median(r.runs.map((x) => x.prefillTokensPerSecond)),
+          decodeTokensPerSecond: median(r.runs.map((x) => x.decodeTokensPerSecond)),
           rounds: r.runs.length,
+          perRun: r.runs.map((x) => ({ prefillTokensPerSecond: x.prefillTokensPerSecond, decodeTokensPerSecond: x.decodeTokensPerSecond })),
           loadMs: r.loadMs,
           sample: r.text.slice(0, 80),
           weightsOn: [...new Set(backend.map((l) => /(\S+) model buffer size/.exec(l)?.[1]).filter((x): x is string => !!x))],

@@ -12,7 +12,10 @@ import { randomMap } from '../src/testing/random-maps.ts';
 import { num, str, type Flags } from './args.ts';
 import { benchModel, BENCH_MODELS } from './bench-models.ts';
 import { benchPrompt, runWllamaBench, WLLAMA_VARIANTS, type WllamaRow, type WllamaVariant } from './bench-wllama.ts';
-import { openBrowserSession, REPO_ROOT } from './browser-session.ts';
+import { modelRef, openBrowserSession, REPO_ROOT } from './browser-session.ts';
+import { runEngineGguf } from './bench-gguf.ts';
+import { ggufBenchTable, type EngineGgufResult } from './bench-gguf-summary.ts';
+import { benchCommand, defaultLengths, parseSections } from './bench-sections.ts';
 import { median } from '../src/testing/median.ts';
 
 interface RunRow {
@@ -30,19 +33,20 @@ type Timings = { prefillMs: number; decodeTokensPerSecond: number };
 
 export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const models = (str(flags, 'models') ?? BENCH_MODELS.join(',')).split(',').map((m) => m.trim());
-  const promptTokens = num(flags, 'prompt-tokens', 128)!;
-  const newTokens = num(flags, 'new-tokens', 128)!;
-  // onnxruntime-web's WebGPU backend is very slow on SwiftShader: its decode rate may be measured over fewer tokens.
-  const peerTokens = num(flags, 'peer-new-tokens', newTokens)!;
   // Alternating unsteered/steered rounds per model: up to --rounds, while they fit in --round-budget seconds.
   const maxRounds = num(flags, 'rounds', 5)!;
   const roundBudgetMs = num(flags, 'round-budget', 60)! * 1000;
   // What to measure: decode/prefill/steering/memory/peer ('decode'), the LinEAS step over forward ratio ('training'),
-  // and llama.cpp in WebAssembly on the GGUF file --gguf ('wllama').
-  const sections = new Set((str(flags, 'sections') ?? 'decode,training').split(',').map((x) => x.trim()));
-  for (const x of sections) if (x !== 'decode' && x !== 'training' && x !== 'wllama') throw new Error(`--sections takes decode, training and/or wllama, got "${x}"`);
+  // llama.cpp in WebAssembly on the GGUF file --gguf ('wllama'), and our engine on that same file, steered and
+  // unsteered, with its GPU bytes against the file ('engine-gguf').
   const gguf = str(flags, 'gguf');
-  if (sections.has('wllama') && !gguf) throw new Error('--sections wllama needs --gguf <file.gguf>');
+  const sections = parseSections(str(flags, 'sections'), gguf);
+  const lengths = defaultLengths(sections);
+  const promptTokens = num(flags, 'prompt-tokens', lengths.promptTokens)!;
+  const newTokens = num(flags, 'new-tokens', lengths.newTokens)!;
+  // onnxruntime-web's WebGPU backend is very slow on SwiftShader: its decode rate may be measured over fewer tokens.
+  const peerTokens = num(flags, 'peer-new-tokens', newTokens)!;
+  const ggufRounds = num(flags, 'gguf-rounds', 4)!;
   const wllamaVariants = (str(flags, 'wllama-variants') ?? WLLAMA_VARIANTS.join(',')).split(',').map((x) => x.trim()) as WllamaVariant[];
   for (const v of wllamaVariants) if (!WLLAMA_VARIANTS.includes(v)) throw new Error(`--wllama-variants takes ${WLLAMA_VARIANTS.join(', ')}, got "${v}"`);
   const wllamaRounds = num(flags, 'wllama-rounds', 3)!;
@@ -55,8 +59,12 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const prepared = [];
   // Our engine's models only when one of its sections is asked for.
   if (sections.has('decode') || sections.has('training')) for (const m of models) prepared.push(await benchModel(m, log));
-  const mounts = Object.fromEntries(prepared.map((m) => [m.name, m.dir]));
+  const mounts: Record<string, string> = Object.fromEntries(prepared.map((m) => [m.name, m.dir]));
+  // The GGUF sections' prompt (benchPrompt): its ids are what our engine prefills, its text what wllama gets.
+  const prompt = sections.has('wllama') || sections.has('engine-gguf') ? await benchPrompt(gguf!, promptTokens) : null;
+  const ggufRef = sections.has('engine-gguf') ? modelRef(gguf!, mounts) : null;
   const session = await openBrowserSession(mounts, hubOptionsFrom(flags));
+  let engineGguf: EngineGgufResult | null = null;
   const runs: RunRow[] = [];
   const memory: Record<string, unknown>[] = [];
   const steering: Record<string, unknown>[] = [];
@@ -129,17 +137,16 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
         await session.api.onnxRelease(m.name);
       }
     }
+    if (ggufRef) engineGguf = await runEngineGguf(session, { ref: ggufRef, gguf: gguf!, promptIds: prompt!.ids, newTokens, rounds: ggufRounds, log });
   } finally {
     await session.close();
   }
-  // wllama on the GGUF file, on the prompt both engines share (benchPrompt: its ids are what our engine prefills).
+  // wllama on the GGUF file, on the prompt both engines share, in the same Chromium (a fresh instance of it, after
+  // our engine's has closed, so the two never share the cores).
   let wllama: WllamaRow[] = [];
-  let wllamaPrompt: { tokens: number; text: string } | null = null;
-  if (sections.has('wllama')) {
-    const prompt = await benchPrompt(gguf!, promptTokens);
-    wllamaPrompt = { tokens: prompt.ids.length, text: prompt.text };
-    wllama = await runWllamaBench({ gguf: gguf!, prompt, newTokens, variants: wllamaVariants, rounds: wllamaRounds, log });
-  }
+  if (sections.has('wllama')) wllama = await runWllamaBench({ gguf: gguf!, prompt: prompt!, newTokens, variants: wllamaVariants, rounds: wllamaRounds, log });
+  const ggufPrompt = prompt ? { tokens: prompt.ids.length, text: prompt.text } : null;
+  if (engineGguf || wllama.length) log(`\n${path.basename(gguf!)}, ${promptTokens} prompt tokens, ${newTokens} new:\n${ggufBenchTable(engineGguf, wllama)}\n`);
   const ratios = prepared.map((m) => {
     const ours = runs.find((r) => r.model === m.name && r.engine === 'steerscope' && !r.steered);
     const peer = runs.find((r) => r.model === m.name && r.engine === 'onnxruntime-web' && !r.skipped);
@@ -148,7 +155,21 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const result = {
     date: new Date().toISOString(),
-    command: `npm run bench -- --models ${models.join(',')} --sections ${[...sections].join(',')}${gguf ? ` --gguf ${gguf} --wllama-variants ${wllamaVariants.join(',')} --wllama-rounds ${wllamaRounds}` : ''} --prompt-tokens ${promptTokens} --new-tokens ${newTokens} --peer-new-tokens ${peerTokens} --rounds ${maxRounds} --round-budget ${roundBudgetMs / 1000} --train-batch ${trainBatch} --train-tokens ${trainTokens} --train-reps ${trainReps}`,
+    command: benchCommand(sections, {
+      models: models.join(','),
+      gguf: gguf ?? '',
+      'prompt-tokens': promptTokens,
+      'new-tokens': newTokens,
+      'peer-new-tokens': peerTokens,
+      rounds: maxRounds,
+      'round-budget': roundBudgetMs / 1000,
+      'train-batch': trainBatch,
+      'train-tokens': trainTokens,
+      'train-reps': trainReps,
+      'wllama-variants': wllamaVariants.join(','),
+      'wllama-rounds': wllamaRounds,
+      'gguf-rounds': ggufRounds,
+    }),
     machine: { adapter, browser: adapter?.userAgent, cpu, cores: os.cpus().length, memoryBytes: os.totalmem() },
     settings: { promptTokens, newTokens, peerNewTokens: peerTokens, greedy: true, maxRounds, roundBudgetSeconds: roundBudgetMs / 1000, reported: 'runs: fastest run of each configuration; steering: median over rounds of the paired ratio', training: { batch: trainBatch, promptTokens: trainTokens, reps: trainReps, reported: 'median step / median forward after one warm-up' } },
     runs,
@@ -156,7 +177,9 @@ export async function runBench(flags: Flags): Promise<Record<string, unknown>> {
     steering,
     training,
     memory,
-    ...(sections.has('wllama') ? { wllama, wllamaPrompt } : {}),
+    ...(sections.has('engine-gguf') ? { engineGguf } : {}),
+    ...(sections.has('wllama') ? { wllama } : {}),
+    ...(ggufPrompt ? { ggufPrompt } : {}),
   };
   const machineName = `${adapter?.architecture || adapter?.vendor || 'gpu'}-${os.cpus().length}cpu`.replace(/[^\w.-]/g, '_');
   const dir = path.join(REPO_ROOT, 'bench/results');

@@ -17,10 +17,10 @@ commands:
   generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
            [--repetition-penalty r] [--chat [--system text]] [--stop text] [--ignore-eos] [--keep-prompt-end] [--max-context n]
            [--intervention <folder> [--strength λ] [--no-gate]]
-  bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] [--peer-new-tokens n] [--skip-peer]
-           [--rounds 5] [--round-budget 60] [--sections decode,training,wllama] [--training-models stories260K,smollm2-135m]
+  bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] (16 and 8 for the GGUF sections alone) [--peer-new-tokens n] [--skip-peer]
+           [--rounds 5] [--round-budget 60] [--sections decode,training,wllama,engine-gguf] [--training-models stories260K,smollm2-135m]
            [--train-batch 4] [--train-tokens 16] [--train-reps 3] [--out file.json]
-           [--sections wllama --gguf file.gguf [--wllama-variants wasm-1t,wasm-mt,webgpu] [--wllama-rounds 3]]
+           [--sections engine-gguf,wllama --gguf file.gguf [--gguf-rounds 4] [--wllama-variants wasm-1t,wasm-mt,webgpu] [--wllama-rounds 3]]
   fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>
   fit      --model <m> --dataset <file.json> --method lineas [--steps n] [--lr x] [--batch b] [--l1 x] [--group x] [--dsas e2e] [--seed s] [--trainer auto|gpu|cpu]
            [--hooks …] --out <folder>
@@ -37,7 +37,7 @@ const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'keep-prompt-end'
 const STRING_FLAGS = [
   'model', 'prompt', 'system', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
-  'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps', 'gguf', 'wllama-variants', 'wllama-rounds',
+  'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps', 'gguf', 'wllama-variants', 'wllama-rounds', 'gguf-rounds',
   'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'file', 'model-id', 'hidden-size', 'layers',
   'hub-endpoint', 'cache-dir',
 ];

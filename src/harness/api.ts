@@ -33,6 +33,11 @@ export const api = {
     return { model: ref, spec: current().spec, loadMs: info.loadMs, memory: m.memory, weightDType: m.weights.dtype, maxContext: m.maxContext };
   },
 
+  /** What the loaded model holds on the GPU now (every buffer it made, by kind; steering's once a steered run built it). */
+  memory() {
+    return current().model.memory;
+  },
+
   encode(text: string, chat = false): number[] {
     return engine.encode(text, chat);
   },
