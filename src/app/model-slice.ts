@@ -2,6 +2,7 @@
 import { EngineError } from '../worker/engine-client.ts';
 import type { ModelSource } from '../engine/protocol.ts';
 import { getEngine, startEngine } from './engine-jobs.ts';
+import { reapplyExtras } from './steer-slice.ts';
 import { isBusy, message, type ModelSlice, type ServerModel, type Slice } from './app-state.ts';
 
 async function fetchServerModels(): Promise<ServerModel[]> {
@@ -38,7 +39,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
           load: { ...s.load, status: 'error', model: null, progress: null, error: e.message },
           gen: isBusy(s.gen) ? { ...s.gen, status: 'error', error: e.message } : s.gen,
           base: isBusy(s.base) ? { ...s.base, status: 'error', error: e.message } : s.base,
-          steer: { ...s.steer, gatedHooks: [] },
+          steer: { ...s.steer, gatedHooks: [], gateInterventions: [] },
         }));
       },
     });
@@ -103,10 +104,11 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => ({
       if (active) {
         const st = get().steer;
         try {
-          const r = await engine.setIntervention(active.files, { strength: st.strength, useGate: st.useGate, hooks: st.hooks });
-          set((x) => ({ steer: { ...x.steer, gatedHooks: r.gatedHooks, error: null } }));
+          const first = await engine.setIntervention(active.files, { strength: st.strength, useGate: st.useGate, hooks: st.hooks });
+          const { kept, state: r, errors } = await reapplyExtras(engine, st.extra, first);
+          set((x) => ({ steer: { ...x.steer, gatedHooks: r.gatedHooks, gateInterventions: r.gateInterventions, extra: kept, error: errors.length ? errors.join(' ') : null } }));
         } catch (e) {
-          set((x) => ({ steer: { ...x.steer, active: null, hooks: [], gatedHooks: [], error: `“${active.name}” does not fit ${model.id}, so nothing is steered now. ${message(e)}` } }));
+          set((x) => ({ steer: { ...x.steer, active: null, hooks: [], gatedHooks: [], gateInterventions: [], extra: [], error: `“${active.name}” does not fit ${model.id}, so nothing is steered now. ${message(e)}` } }));
         }
       }
     } catch (e) {
