@@ -1,9 +1,9 @@
 // `generate`: load a model in headless Chromium, generate, print one JSON object.
 import { hubOptionsFrom } from './hub-cache.ts';
-import { modelRef, openBrowserSession } from './browser-session.ts';
+import { cleanError, modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { readInterventionFolder } from './intervention-folder.ts';
-import { checkStrength } from '../src/steering/strength.ts';
+import { interventionFlags } from './intervention-list.ts';
 
 export async function runGenerate(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
@@ -11,14 +11,22 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
   const prompt = required(flags, 'prompt');
   const maxNewTokens = num(flags, 'max-new-tokens', 64)!;
   const greedy = Boolean(flags.greedy);
-  const strength = num(flags, 'strength');
-  if (strength !== undefined) checkStrength(strength, '--strength');
+  // Checked before the browser starts: the pairing and every λ; each folder is read (and refused by path) here too.
+  const ivs = interventionFlags(flags).map((f) => ({ ...f, files: readInterventionFolder(f.path) }));
+  const useGate = !flags['no-gate'];
   const session = await openBrowserSession(mounts, hubOptionsFrom(flags));
   try {
     const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
-    const ivDir = str(flags, 'intervention');
-    if (ivDir) {
-      await session.api.setIntervention(readInterventionFolder(ivDir), { strength, useGate: !flags['no-gate'], checkModel: false });
+    // Applied in the order given: at a hook several share, z ← steer_B(steer_A(z)), each with its own λ and gate.
+    for (const [i, iv] of ivs.entries()) {
+      const opts = { strength: iv.strength, useGate, checkModel: false };
+      try {
+        if (i === 0) await session.api.setIntervention(iv.files, opts);
+        else await session.api.addIntervention(iv.files, opts);
+      } catch (e) {
+        const msg = cleanError(e).replace(/^Intervention \d+: /, '');
+        throw new Error(ivs.length > 1 ? `--intervention ${iv.path} (intervention ${i + 1} of ${ivs.length}): ${msg}` : `--intervention ${iv.path}: ${msg}`);
+      }
     }
     const r = await session.api.generate({
       prompt,
@@ -35,15 +43,29 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
       keepPromptEnd: Boolean(flags['keep-prompt-end']),
       stopStrings: str(flags, 'stop') !== undefined ? [str(flags, 'stop')!] : undefined,
     });
-    const steering = ivDir
-      ? {
-          intervention: ivDir,
-          hooks: r.hooks,
-          strengths: r.strengths.map((values) => ({ values, mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : null })),
-        }
-      : {};
+    // The CLI does not refuse by model id (a fitted folder names its model by the path it was loaded from), so a
+    // different one is reported; shapes are always checked (hidden size, layers).
+    const warnings = r.interventions.flatMap((iv, i) => (iv.modelId !== model ? [`intervention ${i + 1} (${ivs[i].path}) was made for model "${iv.modelId}"; the loaded model is "${model}"`] : []));
+    const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+    const steering =
+      ivs.length > 0
+        ? {
+            intervention: ivs[0].path,
+            // Each intervention as applied, in order; the gate columns name theirs by index.
+            interventions: ivs.map((iv, i) => ({ intervention: iv.path, modelId: r.interventions[i]?.modelId ?? null, strength: r.interventions[i]?.strength ?? null, useGate, hooks: r.interventions[i]?.hooks ?? [] })),
+            hooks: r.hooks,
+            ...(ivs.length > 1 ? { hookInterventions: r.hookInterventions } : {}),
+            strengths: r.strengths.map((values) => ({
+              values,
+              mean: mean(values),
+              // Several interventions: each one's gates summed over its gated hooks (what the heatmap's sum shows).
+              ...(ivs.length > 1 ? { perIntervention: ivs.map((_, k) => values.reduce((a, v, j) => a + (r.hookInterventions[j] === k ? v : 0), 0)) } : {}),
+            })),
+          }
+        : {};
     return {
       ...steering,
+      ...(warnings.length > 0 ? { warnings } : {}),
       model: str(flags, 'model'),
       promptTokenIds: r.promptTokenIds,
       tokenIds: r.tokenIds,

@@ -3,6 +3,7 @@
 // origin only, following redirects itself. Whole files are kept on disk between runs (default
 // ~/.cache/steerscope/hub) and revalidated once per run by ETag (If-None-Match; 304 keeps them); offline, the disk
 // copy is used. Byte ranges are answered from a kept file, or passed through to the hub until the file is kept.
+import { str, type Flags } from './args.ts';
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import os from 'node:os';
@@ -184,10 +185,11 @@ export function hubCacheHandler(opts: HubCacheOptions): (req: IncomingMessage, r
  * HUGGING_FACE_HUB_TOKEN; an environment variable, not a flag, so it stays out of the process list);
  * `--cache-dir` (default defaultHubCacheDir()), `--no-cache` keeps nothing.
  */
-export function hubOptionsFrom(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): HubCacheOptions {
-  const endpoint = typeof flags['hub-endpoint'] === 'string' ? flags['hub-endpoint'] : (env.HF_ENDPOINT ?? '');
+export function hubOptionsFrom(flags: Flags, env: NodeJS.ProcessEnv = process.env): HubCacheOptions {
+  const endpoint = str(flags, 'hub-endpoint') ?? env.HF_ENDPOINT ?? '';
   hubEndpointOf({ endpoint }); // a bad endpoint fails before the browser starts
   const token = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined;
-  const dir = flags['no-cache'] ? null : typeof flags['cache-dir'] === 'string' ? path.resolve(flags['cache-dir']) : defaultHubCacheDir(env);
+  const cacheDir = str(flags, 'cache-dir');
+  const dir = flags['no-cache'] ? null : cacheDir !== undefined ? path.resolve(cacheDir) : defaultHubCacheDir(env);
   return { endpoint, token, dir };
 }

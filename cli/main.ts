@@ -16,7 +16,8 @@ const USAGE = `usage: steerscope <command> [options] --json
 commands:
   generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
            [--repetition-penalty r] [--chat [--system text]] [--stop text] [--ignore-eos] [--keep-prompt-end] [--max-context n]
-           [--intervention <folder> [--strength λ] [--no-gate]]
+           [--intervention <folder> [--strength λ] [--no-gate]]   (repeat --intervention to apply several in that order;
+           one --strength for all, or one per --intervention, paired in order)
   bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] (16 and 8 for the GGUF sections alone) [--peer-new-tokens n] [--skip-peer]
            [--rounds 5] [--round-budget 60] [--sections decode,training,wllama,engine-gguf] [--training-models stories260K,smollm2-135m]
            [--train-batch 4] [--train-tokens 16] [--train-reps 3] [--out file.json]
@@ -33,10 +34,12 @@ hub ids (owner/name, owner/name/file.gguf) for generate, fit, eval and bench: [-
 https://huggingface.co), the token from HF_TOKEN (gated or private repos; sent only to the endpoint), downloads kept in
 [--cache-dir dir] (default $STEERSCOPE_CACHE_DIR or ~/.cache/steerscope/hub) and revalidated by ETag, or [--no-cache]`;
 
+/** Repeatable: `generate --intervention A --strength 0.5 --intervention B --strength 1.5`. */
+const MULTIPLE_FLAGS = ['intervention', 'strength'];
 const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'keep-prompt-end', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer', 'no-cache'];
 const STRING_FLAGS = [
   'model', 'prompt', 'system', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
-  'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
+  'dataset', 'method', 'hooks', 'out', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
   'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps', 'gguf', 'wllama-variants', 'wllama-rounds', 'gguf-rounds',
   'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'file', 'model-id', 'hidden-size', 'layers',
   'hub-endpoint', 'cache-dir',
@@ -64,6 +67,7 @@ async function main(): Promise<number> {
       options: {
         ...Object.fromEntries(BOOLEAN_FLAGS.map((f) => [f, { type: 'boolean' as const }])),
         ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
+        ...Object.fromEntries(MULTIPLE_FLAGS.map((f) => [f, { type: 'string' as const, multiple: true as const }])),
       },
     });
   } catch (e) {

@@ -19,4 +19,15 @@ describe('CLI strength bounds', () => {
     expect(r.json.error).toBe('--strength is 1e+30; it must lie within ±1000 (λ = 1 is the fitted map)');
     expect(r.stderr).not.toMatch(/starting the browser/);
   });
+  it('repeated --strength must pair with the repeated --intervention (checked before the browser starts)', () => {
+    const r = cli(['generate', '--model', dir, '--prompt', 'x', '--intervention', dir, '--strength', '1', '--intervention', dir, '--strength', '2', '--strength', '3']);
+    expect(r.code).toBe(1);
+    expect(r.json.error).toBe('--strength is given 3 times for 2 interventions; give one for all, or one per --intervention (paired in order)');
+    expect(r.stderr).not.toMatch(/starting the browser/);
+  });
+  it('a command taking one --intervention refuses two', () => {
+    const r = cli(['eval', '--model', dir, '--intervention', dir, '--intervention', dir, '--dataset', dir]);
+    expect(r.code).toBe(1);
+    expect(r.json.error).toBe('--intervention is given 2 times; this command takes one');
+  });
 });

@@ -190,3 +190,51 @@ test('eval refuses a dataset without a lexicon and bad sweep settings', async ()
   expect(outOfRange.json.error).toBe('lambdas[1] is 5; each λ must be a number from 0 to 4.');
   fs.rmSync(out, { recursive: true, force: true });
 });
+
+test('generate with two interventions (strength per intervention) equals the CPU forward with both; a wrong one is named', async () => {
+  test.setTimeout(15 * 60_000);
+  const { encode, intervention, randomMap } = await import('./fixtures/interventions.ts');
+  const { writeInterventionFolder } = await import('../cli/intervention-folder.ts');
+  const { loadCpuWeights } = await import('../src/model/cpu/weights-from-disk.node.ts');
+  const { cpuGreedy } = await import('../src/model/cpu/generate.ts');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'steerscope-multi-'));
+  const gate = { scale: 0.4, c: 0.1 };
+  const A = new Map([['1.attn', randomMap(64, 41, { bScale: 0.3, gate })], ['2.mlp', randomMap(64, 42, { bScale: 0.3 })]] as const);
+  const B = new Map([['1.attn', randomMap(64, 51, { bScale: 0.3, gate })], ['3.mlp', randomMap(64, 52, { bScale: 0.3, gate })]] as const);
+  const [a, b, narrow] = ['a', 'b', 'narrow'].map((n) => path.join(out, n));
+  writeInterventionFolder(a, encode(intervention('stories260K', new Map(A))));
+  writeInterventionFolder(b, encode(intervention('another-model', new Map(B))));
+  writeInterventionFolder(narrow, encode(intervention('stories260K', new Map([['1.attn', randomMap(32, 5)]]))));
+  const args = ['generate', '--model', STORIES, '--prompt', 'Lily was sad', '--max-new-tokens', '8', '--greedy', '--ignore-eos', '--json'];
+  const r = await cli([...args, '--intervention', a, '--strength', '0.5', '--intervention', b, '--strength', '1.5']);
+  expect(r.code, JSON.stringify(r.json)).toBe(0);
+  const j = r.json as {
+    interventions: { intervention: string; strength: number; hooks: string[] }[];
+    hooks: string[];
+    hookInterventions: number[];
+    strengths: { values: number[]; perIntervention: number[] }[];
+    promptTokenIds: number[];
+    tokenIds: number[];
+    warnings: string[];
+  };
+  expect(j.interventions.map((i) => [i.intervention, i.strength, i.hooks])).toEqual([
+    [a, 0.5, ['1.attn', '2.mlp']],
+    [b, 1.5, ['1.attn', '3.mlp']],
+  ]);
+  expect(j.hooks).toEqual(['1.attn', '1.attn', '3.mlp']);
+  expect(j.hookInterventions).toEqual([0, 1, 1]);
+  for (const s of j.strengths) expect(s.perIntervention[1]).toBeCloseTo(s.values[1] + s.values[2], 6);
+  expect(j.warnings).toEqual([`intervention 2 (${b}) was made for model "another-model"; the loaded model is "stories260K"`]);
+  // The float64 CPU forward with both, in that order.
+  const { spec, weights } = await loadCpuWeights(STORIES);
+  const steering = [
+    { maps: new Map(A), lambda: 0.5 },
+    { maps: new Map(B), lambda: 1.5 },
+  ];
+  expect(j.tokenIds).toEqual(cpuGreedy(spec, weights, j.promptTokenIds, 8, { steering }));
+  expect(j.tokenIds, 'the two together steer differently from A alone').not.toEqual(cpuGreedy(spec, weights, j.promptTokenIds, 8, { steering: steering.slice(0, 1) }));
+  const bad = await cli([...args, '--intervention', a, '--intervention', narrow, '--strength', '1']);
+  expect(bad.code).toBe(1);
+  expect(bad.json.error).toMatch(new RegExp(`^--intervention ${narrow} \\(intervention 2 of 2\\): .*hidden size is 64`));
+  fs.rmSync(out, { recursive: true, force: true });
+});

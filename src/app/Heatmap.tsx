@@ -8,6 +8,8 @@ interface Props {
   hooks: HookName[];
   highlight: number | null;
   onHover(i: number | null): void;
+  /** The value drawn at full colour (1 for gates; more for sums of several interventions' gates). */
+  scaleMax?: number;
 }
 
 /** One-sentence description of the grid, for screen readers and as the visible caption. */
@@ -35,7 +37,7 @@ export function heatmapSummary(items: TokenItem[], hooks: HookName[]): string {
  * The hooks × tokens grid of gate values, drawn on a canvas; hovering a cell shows its value. The canvas takes focus:
  * arrow keys (Home / End, Page Up / Page Down for the first / last hook) move a cell cursor whose value is announced.
  */
-export function Heatmap({ items, hooks, highlight, onHover }: Props) {
+export function Heatmap({ items, hooks, highlight, onHover, scaleMax = 1 }: Props) {
   const canvas = useRef<HTMLCanvasElement | null>(null);
   const wrap = useRef<HTMLDivElement | null>(null);
   const [width, setWidth] = useState(600);
@@ -75,7 +77,7 @@ export function Heatmap({ items, hooks, highlight, onHover }: Props) {
       hooks.forEach((_, k) => {
         const v = it.s[k];
         if (v === undefined) return;
-        const [r, gg, b] = strengthRgb(v);
+        const [r, gg, b] = strengthRgb(v / scaleMax);
         g.fillStyle = `rgb(${r},${gg},${b})`;
         g.fillRect(i * colW, k * rowH, colW, rowH);
       });
@@ -100,7 +102,7 @@ export function Heatmap({ items, hooks, highlight, onHover }: Props) {
       g.lineWidth = 2;
       g.strokeRect(cell.i * colW + 1, cell.k * rowH + 1, Math.max(2, colW - 2), Math.max(2, rowH - 2));
     }
-  }, [items, hooks, n, colW, rowH, highlight, focused, cell]);
+  }, [items, hooks, n, colW, rowH, highlight, focused, cell, scaleMax]);
 
   const keys = (e: KeyboardEvent<HTMLCanvasElement>) => {
     if (n === 0 || hooks.length === 0) return;

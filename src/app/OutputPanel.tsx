@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Heatmap } from './Heatmap.tsx';
+import { gateView, type GateView } from './gate-view.ts';
 import { plural } from './format.ts';
 import { isBusy, isRunning, useApp, type GenState } from './store.ts';
 import { SCALE_GRADIENT } from './strength-scale.ts';
@@ -62,7 +63,11 @@ function Generation({ g, testId, title, highlight, onActive }: { g: GenState; te
 /** Where the steering acted: legend and heatmap for gated runs, a plain statement otherwise. */
 function WhereItSteers({ g, highlight, onHover }: { g: GenState; highlight: number | null; onHover(i: number | null): void }) {
   const gatesOff = useApp((s) => Boolean(s.steer.active?.hasGates) && !s.steer.useGate);
+  const [view, setView] = useState<GateView>('sum');
   if (g.strength === null) return null;
+  // Several interventions ran: the heatmap shows one's gates or, per hook, their sum.
+  const several = g.interventionNames.length > 1 && g.hooks.length > 0;
+  const shown = several ? gateView(g.items, g.hooks, g.hookInterventions, view) : { items: g.items, hooks: g.hooks, scaleMax: 1 };
   if (g.hooks.length === 0) {
     return (
       <div className="where">
@@ -77,13 +82,13 @@ function WhereItSteers({ g, highlight, onHover }: { g: GenState; highlight: numb
     <div className="where">
       <h3>Where it steers</h3>
       <div className="legend">
-        <span>Gate value s, mean over {plural(g.hooks.length, 'hook')}:</span>
+        <span>{several ? 'Gate values s:' : <>Gate value s, mean over {plural(g.hooks.length, 'hook')}:</>}</span>
         <span className="legend-scale">
           <span>0</span>
           <span className="legend-bar" style={{ background: SCALE_GRADIENT }} aria-hidden="true" />
-          <span>1</span>
+          <span>{shown.scaleMax}</span>
         </span>
-        <span className="muted">each token gets λ·s, λ = {g.strength.toFixed(2)}</span>
+        <span className="muted">{several ? 'each intervention i gets λᵢ·sᵢ, applied in order' : <>each token gets λ·s, λ = {g.strength.toFixed(2)}</>}</span>
         {g.promptItems.length > 0 && !g.chat && (
           <span className="legend-prompt">
             <span className="tok prompt-tok" aria-hidden="true">
@@ -93,7 +98,20 @@ function WhereItSteers({ g, highlight, onHover }: { g: GenState; highlight: numb
           </span>
         )}
       </div>
-      <Heatmap items={g.items} hooks={g.hooks} highlight={highlight} onHover={onHover} />
+      {several && (
+        <div className="field">
+          <label htmlFor="gate-view">Heatmap shows</label>
+          <select id="gate-view" value={String(view)} onChange={(e) => setView(e.target.value === 'sum' ? 'sum' : Number(e.target.value))}>
+            <option value="sum">The sum of every intervention’s gates, per hook</option>
+            {g.interventionNames.map((name, k) => (
+              <option key={k} value={k} disabled={!g.hookInterventions.includes(k)}>
+                {k + 1}. {name}’s gates{g.hookInterventions.includes(k) ? '' : ' (none)'}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <Heatmap items={shown.items} hooks={shown.hooks} highlight={highlight} onHover={onHover} scaleMax={shown.scaleMax} />
     </div>
   );
 }

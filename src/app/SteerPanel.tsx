@@ -1,3 +1,4 @@
+import { ExtraInterventions } from './ExtraInterventions.tsx';
 import { HookGrid } from './HookGrid.tsx';
 import { ImportButton } from './ImportButton.tsx';
 import { activeFrom, useLibrary } from './library-store.ts';
@@ -172,6 +173,8 @@ export function SteerPanel() {
           onChange={(h) => void setSteerHooks(h)}
         />
       )}
+
+      <ExtraInterventions />
 
       <div className="field check">
         <label>

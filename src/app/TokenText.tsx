@@ -31,7 +31,8 @@ export function HookValues({ hooks, values }: { hooks: HookName[]; values: numbe
   return (
     <ul className="hook-values">
       {hooks.map((h, k) => (
-        <li key={h}>
+        // A hook comes once per intervention gated there (several interventions): the column index keeps keys unique.
+        <li key={`${h}#${k}`}>
           <span className="hv-name">{h}</span>
           <span className="hv-bar" aria-hidden="true">
             <span style={{ width: `${Math.round(Math.min(1, Math.max(0, values[k] ?? 0)) * 100)}%`, background: strengthColor(values[k] ?? 0) }} />

@@ -53,6 +53,10 @@ export interface GenState {
   lead: string;
   /** Gated hooks: the columns of each token's `s`. */
   hooks: HookName[];
+  /** Per column, which intervention it belongs to (0: the first); every 0 with one intervention. */
+  hookInterventions: number[];
+  /** The names of the interventions it ran with, in order (empty: unsteered). */
+  interventionNames: string[];
   /** λ it ran with (null: unsteered). */
   strength: number | null;
 }
@@ -76,10 +80,20 @@ export interface SteerState {
   useGate: boolean;
   /** The intervention's hooks that steer now. */
   hooks: HookName[];
-  /** Hooks whose gates run now (from the engine). */
+  /** Hooks whose gates run now (from the engine), a hook once per intervention gated there. */
   gatedHooks: HookName[];
+  /** Per entry of `gatedHooks`, its intervention (0: `active`, k: `extra[k − 1]`). */
+  gateInterventions: number[];
+  /** Interventions applied after `active`, in order (each its own λ and gate switch, all its hooks). */
+  extra: ExtraIntervention[];
   busy: boolean;
   error: string | null;
+}
+
+export interface ExtraIntervention {
+  iv: ActiveIntervention;
+  strength: number;
+  useGate: boolean;
 }
 
 
@@ -173,6 +187,12 @@ export interface SteerSlice {
   setStrength(v: number): void;
   setUseGate(v: boolean): Promise<void>;
   setSteerHooks(hooks: HookName[]): Promise<void>;
+  /** Applies another intervention after the active ones (false when the engine refused it; the others stay). */
+  addIntervention(iv: ActiveIntervention): Promise<boolean>;
+  /** Removes extra intervention k (index in `steer.extra`). */
+  removeExtra(k: number): Promise<void>;
+  setExtraStrength(k: number, v: number): void;
+  setExtraUseGate(k: number, v: boolean): Promise<void>;
 }
 
 export type AppState = ModelSlice & GenerationSlice & SteerSlice;

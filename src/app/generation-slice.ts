@@ -24,6 +24,8 @@ export const IDLE_GEN: GenState = {
   promptItems: [],
   lead: '',
   hooks: [],
+  hookInterventions: [],
+  interventionNames: [],
   strength: null,
 };
 
@@ -107,14 +109,20 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
     const key = JSON.stringify([s.loadCount, params]);
     const needBase = wantBase && !(s.baseKey === key && s.base.status === 'done');
     cancelStrengthTimer();
-    const start = (strength: number | null, hooks: HookName[]): GenState => ({ ...IDLE_GEN, status: 'running', prompt, chat, system, strength, hooks });
+    const start = (strength: number | null, hooks: HookName[], hookInterventions: number[] = [], interventionNames: string[] = []): GenState => ({ ...IDLE_GEN, status: 'running', prompt, chat, system, strength, hooks, hookInterventions, interventionNames });
+    // The engine's gate columns (every intervention's gates that run); with one intervention, none while its switch is off.
+    const showGates = steered && (s.steer.useGate || s.steer.extra.length > 0);
+    const names = steered ? [s.steer.active!.name, ...s.steer.extra.map((e) => e.iv.name)] : [];
     set({
       settingsErrors: {},
-      gen: { ...start(steered ? s.steer.strength : null, steered && s.steer.useGate ? s.steer.gatedHooks : []), status: needBase ? 'queued' : 'running' },
+      gen: { ...start(steered ? s.steer.strength : null, showGates ? s.steer.gatedHooks : [], showGates ? s.steer.gateInterventions : [], names), status: needBase ? 'queued' : 'running' },
       base: needBase ? start(null, []) : wantBase ? s.base : IDLE_GEN,
     });
     try {
-      if (steered) await engine.setStrength(s.steer.strength);
+      if (steered) {
+        await engine.setStrength(s.steer.strength);
+        for (const [k, e] of s.steer.extra.entries()) await engine.setStrength(e.strength, k + 1);
+      }
       if (needBase) {
         set({ baseKey: '' });
         const reason = await runInto(set, get, 'base', { ...params, unsteered: true });
@@ -214,6 +222,7 @@ async function runInto(
       stopReason: r.stopReason,
       tokensPerSecond: r.tokenIds.length > 1 ? r.timings.decodeTokensPerSecond : g.tokensPerSecond,
       hooks: r.hooks,
+      hookInterventions: r.hookInterventions,
       strength: r.strength,
       items: ((items) => (r.stopReason === 'stop-string' ? itemsWithin(items, r.text) : items))(g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s }))),
       promptItems: (r.promptTokens ?? []).map((text, i) => ({ text, s: r.promptStrengths[i] ?? [] })),

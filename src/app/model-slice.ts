@@ -3,6 +3,7 @@ import { EngineError } from '../worker/engine-client.ts';
 import type { ModelSource } from '../engine/protocol.ts';
 import { getEngine, startEngine } from './engine-jobs.ts';
 import { hubSettingsOf, loadHubDraft, storeHubDraft } from './hub-settings.ts';
+import { reapplyExtras } from './steer-slice.ts';
 import { isBusy, message, type ModelSlice, type ServerModel, type Slice } from './app-state.ts';
 
 async function fetchServerModels(): Promise<ServerModel[]> {
@@ -46,11 +47,12 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       if (active) {
         const st = get().steer;
         try {
-          const r = await engine.setIntervention(active.files, { strength: st.strength, useGate: st.useGate, hooks: st.hooks });
-          set((x) => ({ steer: { ...x.steer, gatedHooks: r.gatedHooks, error: null } }));
-          putBack = ` and “${active.name}” is steering again`;
+          const first = await engine.setIntervention(active.files, { strength: st.strength, useGate: st.useGate, hooks: st.hooks });
+          const { kept, state: r, errors } = await reapplyExtras(engine, st.extra, first);
+          set((x) => ({ steer: { ...x.steer, gatedHooks: r.gatedHooks, gateInterventions: r.gateInterventions, extra: kept, error: errors.length ? errors.join(' ') : null } }));
+          putBack = ` and “${active.name}”${kept.length ? ` (with ${kept.length} more)` : ''} is steering again`;
         } catch (e) {
-          set((x) => ({ steer: { ...x.steer, active: null, hooks: [], gatedHooks: [], error: `“${active.name}” does not fit ${model.id}, so nothing is steered now. ${message(e)}` } }));
+          set((x) => ({ steer: { ...x.steer, active: null, hooks: [], gatedHooks: [], gateInterventions: [], extra: [], error: `“${active.name}” does not fit ${model.id}, so nothing is steered now. ${message(e)}` } }));
         }
       }
       if (lost) {
@@ -71,7 +73,7 @@ export const createModelSlice: Slice<ModelSlice> = (set, get) => {
       gpuLosses: st.gpuLosses + 1,
       gen: isBusy(st.gen) ? { ...st.gen, status: 'error', error: `${lost}, so this generation stopped. Generate again once the model is back.` } : st.gen,
       base: isBusy(st.base) ? { ...st.base, status: 'error', error: `${lost}, so this generation stopped.` } : st.base,
-      steer: { ...st.steer, gatedHooks: [] },
+      steer: { ...st.steer, gatedHooks: [], gateInterventions: [] },
     }));
     const now = Date.now();
     while (recoveries.length > 0 && now - recoveries[0] > 60_000) recoveries.shift();

@@ -1,10 +1,37 @@
-/** The steering slice: the active intervention, λ, the gate switch and the steered hooks. */
+/**
+ * The steering slice: the active intervention, λ, the gate switch and the steered hooks; and the interventions added
+ * after it (`extra`, applied in that order: at a shared hook z ← steer_B(steer_A(z)), each its own λ and gate).
+ */
+import type { SteeringState } from '../engine/protocol.ts';
 import type { HookName } from '../model/spec.ts';
+import type { EngineClient } from '../worker/engine-client.ts';
 import { getEngine } from './engine-jobs.ts';
-import { isBusy, message, type AppState, type Slice, type SteerSlice, type SteerState } from './app-state.ts';
+import { isBusy, message, type AppState, type ExtraIntervention, type Slice, type SteerSlice, type SteerState } from './app-state.ts';
 import { afterStrengthRests, scheduleRegenerate } from './generation-slice.ts';
 
-const NO_STEER: SteerState = { active: null, strength: 1, useGate: true, hooks: [], gatedHooks: [], busy: false, error: null };
+const NO_STEER: SteerState = { active: null, strength: 1, useGate: true, hooks: [], gatedHooks: [], gateInterventions: [], extra: [], busy: false, error: null };
+
+/** The gate columns of an engine answer. */
+const gates = (r: SteeringState) => ({ gatedHooks: r.gatedHooks, gateInterventions: r.gateInterventions });
+
+/**
+ * Adds `extra` after the first intervention again (the engine replaced its list); one that no longer fits is dropped
+ * and named. Returns those kept, the engine's last answer and the problems.
+ */
+export async function reapplyExtras(engine: EngineClient, extra: ExtraIntervention[], last: SteeringState): Promise<{ kept: ExtraIntervention[]; state: SteeringState; errors: string[] }> {
+  const kept: ExtraIntervention[] = [];
+  const errors: string[] = [];
+  let state = last;
+  for (const e of extra) {
+    try {
+      state = await engine.setIntervention(e.iv.files, { strength: e.strength, useGate: e.useGate, add: true });
+      kept.push(e);
+    } catch (err) {
+      errors.push(`“${e.iv.name}” was removed: ${message(err)}`);
+    }
+  }
+  return { kept, state, errors };
+}
 
 export const createSteerSlice: Slice<SteerSlice> = (set, get) => ({
   steer: NO_STEER,
@@ -22,8 +49,10 @@ export const createSteerSlice: Slice<SteerSlice> = (set, get) => ({
     if (isBusy(s.gen) || isBusy(s.base)) void engine.stop('generate');
     try {
       const opts = { strength: s.steer.strength, useGate: iv?.hasGates ?? true, hooks: iv?.hooks };
-      const r = await engine.setIntervention(iv?.files ?? null, opts);
-      set((st) => ({ steer: { ...st.steer, active: iv, useGate: r.useGate, hooks: r.activeHooks, gatedHooks: r.gatedHooks, busy: false, error: null } }));
+      const first = await engine.setIntervention(iv?.files ?? null, opts);
+      // The engine's list is now this one only: the added ones follow it again (none when unsteered).
+      const { kept, state: r, errors } = iv ? await reapplyExtras(engine, s.steer.extra, first) : { kept: [], state: first, errors: [] };
+      set((st) => ({ steer: { ...st.steer, active: iv, useGate: first.useGate, hooks: first.activeHooks, ...gates(r), extra: kept, busy: false, error: errors.length ? errors.join(' ') : null } }));
       scheduleRegenerate(get);
       return true;
     } catch (e) {
@@ -33,7 +62,8 @@ export const createSteerSlice: Slice<SteerSlice> = (set, get) => ({
   },
 
   adopt(iv, r) {
-    set((st) => ({ steer: { ...st.steer, active: iv, strength: r.strength, useGate: r.useGate, hooks: r.activeHooks, gatedHooks: r.gatedHooks, busy: false, error: null } }));
+    // A fit replaces the engine's list: the added interventions are gone.
+    set((st) => ({ steer: { ...st.steer, active: iv, strength: r.strength, useGate: r.useGate, hooks: r.activeHooks, ...gates(r), extra: [], busy: false, error: null } }));
     scheduleRegenerate(get);
   },
 
@@ -61,6 +91,64 @@ export const createSteerSlice: Slice<SteerSlice> = (set, get) => ({
     await updateSteering(set, get, { hooks });
   },
 
+  async addIntervention(iv) {
+    const engine = getEngine();
+    const s = get();
+    if (!engine || !s.steer.active) return false;
+    set({ steer: { ...s.steer, busy: true, error: null } });
+    if (isBusy(s.gen) || isBusy(s.base)) void engine.stop('generate');
+    const entry: ExtraIntervention = { iv, strength: 1, useGate: iv.hasGates };
+    try {
+      const r = await engine.setIntervention(iv.files, { strength: entry.strength, useGate: entry.useGate, add: true });
+      set((st) => ({ steer: { ...st.steer, ...gates(r), extra: [...st.steer.extra, entry], busy: false } }));
+      scheduleRegenerate(get);
+      return true;
+    } catch (e) {
+      set((st) => ({ steer: { ...st.steer, busy: false, error: `Could not add “${iv.name}”: ${message(e)}` } }));
+      return false;
+    }
+  },
+
+  async removeExtra(k) {
+    const engine = getEngine();
+    const s = get();
+    if (!engine || !s.steer.extra[k]) return;
+    set({ steer: { ...s.steer, busy: true, error: null } });
+    if (isBusy(s.gen) || isBusy(s.base)) void engine.stop('generate');
+    try {
+      const r = await engine.removeIntervention(k + 1);
+      set((st) => ({ steer: { ...st.steer, ...gates(r), extra: st.steer.extra.filter((_, i) => i !== k), busy: false } }));
+      scheduleRegenerate(get);
+    } catch (e) {
+      set((st) => ({ steer: { ...st.steer, busy: false, error: message(e) } }));
+    }
+  },
+
+  setExtraStrength(k, v) {
+    if (!Number.isFinite(v) || !get().steer.extra[k]) return;
+    set((st) => ({ steer: { ...st.steer, extra: st.steer.extra.map((e, i) => (i === k ? { ...e, strength: v } : e)) } }));
+    afterStrengthRests(() => {
+      const e = get().steer.extra[k];
+      if (e && get().gen.status === 'idle') void getEngine()?.setStrength(e.strength, k + 1).catch(() => undefined);
+    });
+    scheduleRegenerate(get);
+  },
+
+  async setExtraUseGate(k, v) {
+    const engine = getEngine();
+    const s = get();
+    if (!engine || !s.steer.extra[k]) return;
+    set({ steer: { ...s.steer, busy: true, error: null } });
+    if (isBusy(s.gen) || isBusy(s.base)) void engine.stop('generate');
+    try {
+      const r = await engine.updateSteering({ useGate: v, index: k + 1 });
+      set((st) => ({ steer: { ...st.steer, ...gates(r), extra: st.steer.extra.map((e, i) => (i === k ? { ...e, useGate: v } : e)), busy: false } }));
+      scheduleRegenerate(get);
+    } catch (e) {
+      set((st) => ({ steer: { ...st.steer, busy: false, error: message(e) } }));
+    }
+  },
+
 });
 
 async function updateSteering(set: Parameters<Slice<SteerSlice>>[0], get: () => AppState, change: { useGate?: boolean; hooks?: HookName[] }): Promise<void> {
@@ -72,7 +160,7 @@ async function updateSteering(set: Parameters<Slice<SteerSlice>>[0], get: () => 
   if (isBusy(s.gen) || isBusy(s.base)) void engine.stop('generate');
   try {
     const r = await engine.updateSteering(change);
-    set((st) => ({ steer: { ...st.steer, useGate: r.useGate, hooks: r.activeHooks, gatedHooks: r.gatedHooks, busy: false } }));
+    set((st) => ({ steer: { ...st.steer, useGate: r.useGate, hooks: r.activeHooks, ...gates(r), busy: false } }));
     scheduleRegenerate(get);
   } catch (e) {
     set((st) => ({ steer: { ...st.steer, useGate: before.useGate, hooks: before.hooks, busy: false, error: message(e) } }));

@@ -90,6 +90,8 @@ export interface LoadOptions {
 export interface SetInterventionOptions extends Partial<SteeringOptions> {
   /** Refuse an intervention made for another model id (the harness checks; the page loads files from anywhere). */
   modelId?: string;
+  /** Append it after the active interventions instead of replacing them. */
+  add?: boolean;
 }
 
 interface ActiveSteering {
@@ -140,8 +142,11 @@ export class EngineSession {
   private cpuWeightsCache: { of: LoadedModel; weights: Promise<CpuWeights> } | null = null;
   private running: AbortController | null = null;
   private runningKind: JobKind | null = null;
-  /** The active intervention and how it is applied (cleared when a model loads). */
-  private steer: ActiveSteering | null = null;
+  /**
+   * The active interventions and how each is applied, in the order they are applied (cleared when a model loads).
+   * At a hook two of them share, A then B: z ← steer_B(steer_A(z)), each with its own λ and gate.
+   */
+  private steers: ActiveSteering[] = [];
   /** λ kept while no intervention is set, so the next one starts at it. */
   private strengthWithout = 1;
   private queue: Promise<unknown> = Promise.resolve();
@@ -166,30 +171,41 @@ export class EngineSession {
     return this.loadedFiles;
   }
 
+  /** The first active intervention. */
+  private get steer(): ActiveSteering | null {
+    return this.steers[0] ?? null;
+  }
+
   get intervention(): Intervention | null {
     return this.steer?.iv ?? null;
   }
 
-  /** The maps the model runs with now: the active intervention's selected hooks (null: unsteered). */
-  steeringConfig(): SteeringConfig | null {
-    const s = this.steer;
-    if (!s || s.hooks.length === 0) return null;
-    const maps = new Map<HookName, HookMap>();
-    for (const h of s.hooks) maps.set(h, s.iv.hooks.get(h)!);
-    return { maps, lambda: s.strength, useGate: s.useGate };
+  /** Every active intervention, in the order they are applied. */
+  get interventions(): Intervention[] {
+    return this.steers.map((s) => s.iv);
+  }
+
+  /** The maps the model runs with now: each active intervention's selected hooks, in order (empty: unsteered). */
+  steeringConfig(): SteeringConfig[] {
+    return this.steers.map((s) => {
+      const maps = new Map<HookName, HookMap>();
+      for (const h of s.hooks) maps.set(h, s.iv.hooks.get(h)!);
+      return { maps, lambda: s.strength, useGate: s.useGate };
+    });
   }
 
   steeringState(): SteeringState {
     const s = this.steer;
-    const iv = s?.iv;
+    const describe = (iv: Intervention) => ({ modelId: iv.modelId, method: iv.method, hooks: [...iv.hooks.keys()], hasGates: [...iv.hooks.values()].some((m) => m.gate !== undefined), created: iv.created ?? null });
+    const slots = this.loadedModel && s ? this.loadedModel.model.gateSlots : [];
     return {
-      intervention: iv
-        ? { modelId: iv.modelId, method: iv.method, hooks: [...iv.hooks.keys()], hasGates: [...iv.hooks.values()].some((m) => m.gate !== undefined), created: iv.created ?? null }
-        : null,
+      intervention: s ? describe(s.iv) : null,
       activeHooks: s ? [...s.hooks] : [],
-      gatedHooks: this.loadedModel && s ? [...this.loadedModel.model.gatedHooks] : [],
+      gatedHooks: slots.map((g) => g.hook),
+      gateInterventions: slots.map((g) => g.intervention),
       strength: s?.strength ?? this.strengthWithout,
       useGate: s?.useGate ?? true,
+      interventions: this.steers.map((a) => ({ ...describe(a.iv), activeHooks: [...a.hooks], strength: a.strength, useGate: a.useGate })),
     };
   }
 
@@ -268,11 +284,13 @@ export class EngineSession {
       case 'evaluate':
         return this.evaluate(req.params, (progress) => post({ id, type: 'eval-progress', progress }));
       case 'setIntervention':
-        return this.setIntervention(req.intervention, { strength: req.strength, useGate: req.useGate, hooks: req.hooks });
+        return this.setIntervention(req.intervention, { strength: req.strength, useGate: req.useGate, hooks: req.hooks, add: req.add });
+      case 'removeIntervention':
+        return this.removeIntervention(req.index);
       case 'updateSteering':
-        return this.updateSteering({ strength: req.strength, useGate: req.useGate, hooks: req.hooks });
+        return this.updateSteering({ strength: req.strength, useGate: req.useGate, hooks: req.hooks, index: req.index });
       case 'setStrength':
-        return this.setStrength(req.strength);
+        return this.setStrength(req.strength, req.index);
     }
   }
 
@@ -356,9 +374,9 @@ export class EngineSession {
       }
       const controller = this.startJob('generate');
       let prev = '';
-      const steer = this.steer;
-      const steered = !p.unsteered && steer !== null && steer.hooks.length > 0;
-      if (p.unsteered && steer) m.model.setSteering(null);
+      const steers = [...this.steers];
+      const steered = !p.unsteered && steers.some((a) => a.hooks.length > 0);
+      if (p.unsteered && steers.length > 0) m.model.setSteering(null);
       try {
         const s = p.sampling;
         const r = await generate(m, promptIds, {
@@ -383,6 +401,7 @@ export class EngineSession {
             onToken(token);
           },
         });
+        const hookInterventions = m.model.gateSlots.map((g) => g.intervention);
         return {
           promptTokenCount: promptIds.length,
           ...(promptTokensCut > 0 ? { promptTokensCut } : {}),
@@ -391,15 +410,17 @@ export class EngineSession {
           text: r.text,
           stopReason: r.stopReason,
           hooks: r.hooks,
+          hookInterventions,
+          interventions: steered ? steers.map((a) => ({ modelId: a.iv.modelId, method: a.iv.method, strength: a.strength, useGate: a.useGate, hooks: [...a.hooks] })) : [],
           promptStrengths: r.promptStrengths,
           promptTokens: r.promptStrengths.length > 0 ? tokenTexts(m.tokenizer, promptIds) : undefined,
           strengths: r.strengths,
-          strength: steered ? steer!.strength : null,
+          strength: steered ? steers[0].strength : null,
           timings: r.timings,
         };
       } finally {
         this.endJob(controller);
-        if (p.unsteered && steer) m.model.setSteering(this.steeringConfig());
+        if (p.unsteered && steers.length > 0) m.model.setSteering(this.steeringConfig());
       }
     });
   }
@@ -409,13 +430,40 @@ export class EngineSession {
       const m = this.model;
       if (o.strength !== undefined) checkStrength(o.strength);
       if (!enc) {
-        this.steer = null;
+        if (o.add) throw new EngineFailure('input', 'There is no intervention to add.');
+        this.steers = [];
         if (o.strength !== undefined) this.strengthWithout = o.strength;
         return this.apply();
       }
       // Shapes are always checked; the model id only when asked (a file fitted through the CLI names the model by its path).
-      const iv = decodeIntervention(enc.manifest, new Uint8Array(enc.tensors), { modelId: o.modelId, hiddenSize: m.spec.hiddenSize, numLayers: m.spec.numLayers });
-      this.steer = { iv, strength: o.strength ?? iv.strength, useGate: o.useGate ?? true, hooks: this.pickHooks(iv, o.hooks) };
+      let iv: Intervention;
+      try {
+        iv = decodeIntervention(enc.manifest, new Uint8Array(enc.tensors), { modelId: o.modelId, hiddenSize: m.spec.hiddenSize, numLayers: m.spec.numLayers });
+      } catch (e) {
+        // Added to others: say which one it is (the active ones stay as they are).
+        if (o.add) throw new EngineFailure('input', `Intervention ${this.steers.length + 1}: ${(e as Error).message}`);
+        throw e;
+      }
+      const entry = { iv, strength: o.strength ?? iv.strength, useGate: o.useGate ?? true, hooks: this.pickHooks(iv, o.hooks) };
+      const before = this.steers;
+      this.steers = o.add ? [...before, entry] : [entry];
+      try {
+        return this.apply();
+      } catch (e) {
+        // The model refused the new set: the one it had stays.
+        this.steers = before;
+        this.apply();
+        throw e;
+      }
+    });
+  }
+
+  /** Removes the active intervention at `index` (the others keep their order, strengths and gates). */
+  removeIntervention(index: number): Promise<SteeringState> {
+    return this.serial(async () => {
+      this.model; // throws "Load a model first." when none is loaded
+      this.checkIndex(index);
+      this.steers = this.steers.filter((_, i) => i !== index);
       return this.apply();
     });
   }
@@ -424,24 +472,25 @@ export class EngineSession {
     return this.serial(async () => {
       this.model; // throws "Load a model first." when none is loaded
       if (o.strength !== undefined) checkStrength(o.strength);
-      const s = this.steer;
-      if (!s) {
+      const index = o.index ?? 0;
+      if (this.steers.length === 0 && index === 0) {
         if (o.strength !== undefined) this.strengthWithout = o.strength;
         return this.steeringState();
       }
-      this.steer = { iv: s.iv, strength: o.strength ?? s.strength, useGate: o.useGate ?? s.useGate, hooks: o.hooks ? this.pickHooks(s.iv, o.hooks) : s.hooks };
+      const s = this.steers[this.checkIndex(index)];
+      this.steers = this.steers.map((a, i) => (i === index ? { iv: s.iv, strength: o.strength ?? s.strength, useGate: o.useGate ?? s.useGate, hooks: o.hooks ? this.pickHooks(s.iv, o.hooks) : s.hooks } : a));
       return this.apply();
     });
   }
 
-  setStrength(strength: number): Promise<SteeringState> {
+  setStrength(strength: number, index = 0): Promise<SteeringState> {
     return this.serial(async () => {
       const m = this.model;
       checkStrength(strength);
-      if (!this.steer) this.strengthWithout = strength;
+      if (this.steers.length === 0 && index === 0) this.strengthWithout = strength;
       else {
-        this.steer.strength = strength;
-        m.model.setLambda(strength);
+        this.steers[this.checkIndex(index)].strength = strength;
+        m.model.setLambda(strength, index);
       }
       return this.steeringState();
     });
@@ -479,7 +528,7 @@ export class EngineSession {
         if (controller.signal.aborted) throw new EngineFailure('aborted', 'Fitting was stopped.');
         const fitMs = performance.now() - t0;
         iv.metrics = { ...(iv.metrics ?? {}), fitMs, prompts: { source: dataset.source.length, target: dataset.target.length, control: dataset.control.length } };
-        this.steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
+        this.steers = [{ iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] }];
         return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply() };
       } catch (e) {
         if (controller.signal.aborted) {
@@ -564,7 +613,7 @@ export class EngineSession {
         if (aborted && stepsDone === 0) throw stoppedEarly();
         const fitMs = performance.now() - t0;
         iv.metrics = { ...(iv.metrics ?? {}), fitMs, prompts: { source: dataset.source.length, target: dataset.target.length, control: dataset.control.length } };
-        this.steer = { iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] };
+        this.steers = [{ iv, strength: checkStrength(p.strength ?? 1), useGate: p.dsas, hooks: [...iv.hooks.keys()] }];
         const fault = typeof iv.metrics?.fault === 'string' ? iv.metrics.fault : undefined;
         return { intervention: encoded(iv), hooks, fitMs, metrics: iv.metrics, steering: this.apply(), aborted, stepsDone, trainer, ...(fault ? { fault } : {}) };
       } catch (e) {
@@ -580,8 +629,9 @@ export class EngineSession {
   evaluate(p: EvalParams, onProgress: (e: EvalProgressEvent) => void = () => undefined): Promise<ResultOf['evaluate']> {
     return this.serial(async () => {
       const m = this.model;
-      const config = this.steeringConfig();
+      const config = this.steeringConfig()[0];
       if (!this.steer || !config) throw new EngineFailure('input', 'Fit, train or load an intervention first: evaluation sweeps the active one.');
+      if (this.steers.length > 1) throw new EngineFailure('input', `Evaluation sweeps one intervention's strength; ${this.steers.length} are active. Remove all but one first.`);
       const controller = this.startJob('eval');
       const ctx = this.ctx;
       try {
@@ -632,7 +682,7 @@ export class EngineSession {
     this.loadedFiles = null;
     this.loadedRef = '';
     this.cpuWeightsCache = null;
-    this.steer = null;
+    this.steers = [];
   }
 
   private info(m: LoadedModel, loadMs: number): ModelInfo {
@@ -656,6 +706,14 @@ export class EngineSession {
     const unknown = hooks.filter((h) => !iv.hooks.has(h));
     if (unknown.length) throw new EngineFailure('input', `The intervention has no map at ${unknown.join(', ')}; it has ${all.join(', ')}.`);
     return all.filter((h) => hooks.includes(h));
+  }
+
+  /** `index` if it names an active intervention, else an input error. */
+  private checkIndex(index: number): number {
+    if (!Number.isInteger(index) || index < 0 || index >= this.steers.length) {
+      throw new EngineFailure('input', `There is no active intervention ${String(index + 1)}; ${this.steers.length} ${this.steers.length === 1 ? 'is' : 'are'} active.`);
+    }
+    return index;
   }
 
   private apply(): SteeringState {

@@ -102,6 +102,8 @@ export interface SteeringOptions {
   useGate: boolean;
   /** Steer only at these of the intervention's hooks (default: all of them). */
   hooks?: HookName[];
+  /** Which active intervention updateSteering / setStrength change (0, the first, by default). */
+  index?: number;
 }
 
 export type EngineRequest =
@@ -134,12 +136,17 @@ export type EngineRequest =
    * finished points (`aborted: true`).
    */
   | { id: number; type: 'evaluate'; params: EvalParams }
-  /** Sets (null: clears) the active intervention and how it is applied. */
-  | ({ id: number; type: 'setIntervention'; intervention: EncodedIntervention | null } & SteeringOptions)
+  /**
+   * Sets (null: clears) the active intervention and how it is applied; with `add`, appends it after the active ones
+   * (several are applied in that order: at a shared hook z ← steer_B(steer_A(z)), each with its own λ and gate).
+   */
+  | ({ id: number; type: 'setIntervention'; intervention: EncodedIntervention | null; add?: boolean } & SteeringOptions)
+  /** Removes one of the active interventions (index in `SteeringState.interventions`). */
+  | { id: number; type: 'removeIntervention'; index: number }
   /** Changes how the active intervention is applied, keeping it (cheaper than setIntervention: no files). */
   | ({ id: number; type: 'updateSteering' } & Partial<SteeringOptions>)
   /** Changes λ only (no rebuild). */
-  | { id: number; type: 'setStrength'; strength: number };
+  | { id: number; type: 'setStrength'; strength: number; index?: number };
 
 export type RequestType = EngineRequest['type'];
 
@@ -222,16 +229,33 @@ export interface TrainDone extends FitDone {
   trainer: Trainer;
 }
 
-/** What the engine steers with now. */
+/** One active intervention: what it is and how it is applied. */
+export interface ActiveInterventionState {
+  modelId: string;
+  method: string;
+  /** All its hooks, and those steered now. */
+  hooks: HookName[];
+  activeHooks: HookName[];
+  hasGates: boolean;
+  created: string | null;
+  strength: number;
+  useGate: boolean;
+}
+
+/** What the engine steers with now. The top-level fields describe the first active intervention. */
 export interface SteeringState {
   /** The active intervention's model id, method and hooks (all of them), or null when unsteered. */
   intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean; created: string | null } | null;
   /** Hooks steered now (a subset of the intervention's). */
   activeHooks: HookName[];
-  /** Hooks whose gates run now: the columns of per-token strengths. */
+  /** Hooks whose gates run now: the columns of per-token strengths (a hook once per intervention gated there). */
   gatedHooks: HookName[];
+  /** For each column of `gatedHooks`, the index of its intervention in `interventions`. */
+  gateInterventions: number[];
   strength: number;
   useGate: boolean;
+  /** Every active intervention, in the order they are applied (empty when unsteered). */
+  interventions: ActiveInterventionState[];
 }
 
 export interface TokenEvent {
@@ -261,8 +285,12 @@ export interface GenerateDone {
   tokenIds: number[];
   text: string;
   stopReason: StopReason;
-  /** Gated hooks: the columns of `strengths` and `promptStrengths`. */
+  /** Gated hooks: the columns of `strengths` and `promptStrengths` (a hook once per intervention gated there). */
   hooks: HookName[];
+  /** For each column, the index of its intervention in `interventions`. */
+  hookInterventions: number[];
+  /** The interventions applied, in order, with their λ (empty: unsteered). */
+  interventions: { modelId: string; method: string; strength: number; useGate: boolean; hooks: HookName[] }[];
   /** Gate values per prompt token / per generated token (rows of `hooks.length`; empty without gates). */
   promptStrengths: number[][];
   /** The prompt's tokens as text, one per row of `promptStrengths` (only when there are gate values). */
@@ -287,6 +315,7 @@ export interface ResultOf {
   setIntervention: SteeringState;
   updateSteering: SteeringState;
   setStrength: SteeringState;
+  removeIntervention: SteeringState;
 }
 
 /**

@@ -66,6 +66,17 @@ export const api = {
     const m = current();
     const weights = await engine.cpuWeights();
     const steering = activeSteering();
-    return cpuForward(m.spec, weights, ids, { logits: 'all', steering: steering ?? undefined }).logits.map((l) => Array.from(l));
+    return cpuForward(m.spec, weights, ids, { logits: 'all', steering }).logits.map((l) => Array.from(l));
+  },
+
+  /**
+   * The CPU reference's gate values with the active interventions: per position, one per gated map in the GPU's column
+   * order (forward order, then intervention order), with each column's hook and intervention index.
+   */
+  async cpuGates(ids: number[]): Promise<{ hooks: string[]; interventions: number[]; values: number[][] }> {
+    const m = current();
+    const weights = await engine.cpuWeights();
+    const slots = cpuForward(m.spec, weights, ids, { logits: 'none', steering: activeSteering() }).gateSlots;
+    return { hooks: slots.map((g) => g.hook), interventions: slots.map((g) => g.intervention), values: ids.map((_, t) => slots.map((g) => g.values[t])) };
   },
 };

@@ -18,8 +18,8 @@ export function current(): LoadedModel {
   return engine.model;
 }
 
-/** The steering the model runs with now (null: unsteered). */
-export function activeSteering(): SteeringConfig | null {
+/** The steering the model runs with now, one entry per active intervention in order (empty: unsteered). */
+export function activeSteering(): SteeringConfig[] {
   return engine.steeringConfig();
 }
 

@@ -1,6 +1,6 @@
 /** Harness functions for steering: fit, set/get the active intervention, pooled activations, strengths. */
 import type { HookMap } from '../core/steer-map.ts';
-import type { EncodedIntervention as FileIntervention } from '../engine/protocol.ts';
+import type { EncodedIntervention as FileIntervention, SteeringState } from '../engine/protocol.ts';
 import type { HookName } from '../model/spec.ts';
 import { collectPooled } from '../steering/collect-activations.ts';
 import type { FitMode } from '../steering/fit-incremental.ts';
@@ -23,6 +23,10 @@ function toBase64(enc: FileIntervention): EncodedIntervention {
 function fromBase64(enc: EncodedIntervention): FileIntervention {
   const bytes = base64ToBytes(enc.tensorsBase64);
   return { manifest: enc.manifest, tensors: bytes.buffer as ArrayBuffer };
+}
+
+function activeList(state: SteeringState) {
+  return { interventions: state.interventions.map((a) => ({ modelId: a.modelId, hooks: a.activeHooks, strength: a.strength, useGate: a.useGate })), gatedHooks: state.gatedHooks, gateInterventions: state.gateInterventions };
 }
 
 export const steeringApi = {
@@ -72,6 +76,29 @@ export const steeringApi = {
       modelId: opts.checkModel === false ? undefined : engine.modelRef,
     });
     return { hooks: state.intervention?.hooks ?? [], strength: state.strength, useGate: state.useGate };
+  },
+
+  /**
+   * Adds an intervention after the active ones (applied in that order: at a shared hook z ← steer_B(steer_A(z)), each
+   * with its own λ and gate). Returns every active intervention's hooks, λ and gate switch.
+   */
+  async addIntervention(enc: EncodedIntervention, opts: { strength?: number; useGate?: boolean; checkModel?: boolean } = {}) {
+    const state = await engine.setIntervention(fromBase64(enc), {
+      add: true,
+      strength: opts.strength,
+      useGate: opts.useGate ?? true,
+      modelId: opts.checkModel === false ? undefined : engine.modelRef,
+    });
+    return activeList(state);
+  },
+
+  async removeIntervention(index: number) {
+    return activeList(await engine.removeIntervention(index));
+  },
+
+  /** λ of one active intervention (index in the order they are applied; default the first). */
+  async setStrength(strength: number, index = 0) {
+    return activeList(await engine.setStrength(strength, index));
   },
 
   getIntervention(): EncodedIntervention | null {

@@ -3,7 +3,7 @@
  * with the given maps active (λ = 1, no gates) and pool every requested hook by the mean over the prompt's tokens.
  * Prompts run one at a time, so there is no padding to mask.
  */
-import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
+import type { GpuModel, Steering } from '../model/gpu/gpu-model.ts';
 import type { HookName } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import type { HookMap } from '../core/steer-map.ts';
@@ -31,7 +31,7 @@ export async function collectPooled(
   prompts: readonly string[],
   hooks: readonly HookName[],
   activeMaps: Map<HookName, HookMap>,
-  restore: SteeringConfig | null,
+  restore: Steering,
   format: PromptFormat = RAW,
 ): Promise<Map<HookName, Float64Array[]>> {
   const d = model.spec.hiddenSize;

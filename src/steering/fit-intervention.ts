@@ -2,7 +2,7 @@
  * Fits an intervention on the loaded model from a prompt dataset: Mean-AcT or Linear-AcT (incremental or
  * independent, spec section 4), optionally with DSAS gates (section 6) trained on unsteered source vs control.
  */
-import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
+import type { GpuModel, Steering } from '../model/gpu/gpu-model.ts';
 import type { HookName } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { collectPooled } from './collect-activations.ts';
@@ -30,7 +30,7 @@ export async function fitClosedForm(
   tokenizer: Tokenizer,
   dataset: PromptDataset,
   req: FitRequest,
-  restore: SteeringConfig | null,
+  restore: Steering,
 ): Promise<Intervention> {
   if (dataset.source.length === 0 || dataset.target.length === 0) throw new Error('the dataset needs source and target prompts');
   if (req.dsas && dataset.control.length === 0) throw new Error('DSAS needs control prompts (neutral text) in the dataset');

@@ -138,8 +138,13 @@ export class EngineClient {
   }
 
   /** Sets (null: clears) the active intervention. The tensors are copied, not transferred: the caller keeps them. */
-  setIntervention(intervention: EncodedIntervention | null, opts: SteeringOptions): Promise<SteeringState> {
+  setIntervention(intervention: EncodedIntervention | null, opts: SteeringOptions & { add?: boolean }): Promise<SteeringState> {
     return this.call('setIntervention', { intervention, ...opts });
+  }
+
+  /** Removes the active intervention at `index` (the order they are applied in). */
+  removeIntervention(index: number): Promise<SteeringState> {
+    return this.call('removeIntervention', { index });
   }
 
   /** Changes strength, gates or hooks of the active intervention. */
@@ -147,8 +152,9 @@ export class EngineClient {
     return this.call('updateSteering', opts);
   }
 
-  setStrength(strength: number): Promise<SteeringState> {
-    return this.call('setStrength', { strength });
+  /** λ of one active intervention (index: the order they are applied in; default the first). */
+  setStrength(strength: number, index?: number): Promise<SteeringState> {
+    return this.call('setStrength', { strength, index });
   }
 
   /** Stops the running call (only a generation or only a fit, with `what`). */

@@ -4,14 +4,15 @@ import { hookName, type HookName, type ModelSpec } from '../spec.ts';
 import type { CpuWeights } from './weights.ts';
 import { createCpuKvCache, type CpuKvCache } from './kv-cache.ts';
 import { addInPlace, applyRope, linear, rmsNorm, ropeInvFreq, siluMul } from './ops.ts';
-import { CpuHookRunner, type CpuSteering } from './hooks.ts';
+import { CpuHookRunner, type CpuGateSlot, type CpuSteering } from './hooks.ts';
 
 export type { CpuKvCache } from './kv-cache.ts';
 export { createCpuKvCache } from './kv-cache.ts';
-export type { CpuSteering } from './hooks.ts';
+export type { CpuGateSlot, CpuSteering } from './hooks.ts';
 
 export interface CpuForwardOptions {
-  steering?: CpuSteering;
+  /** One intervention, or several applied in order (at a shared hook z ← steer_B(steer_A(z))). */
+  steering?: CpuSteering | readonly CpuSteering[];
   /** Hooks whose arriving activation (before the hook's own map, after earlier maps) is recorded per position. */
   record?: Iterable<HookName>;
   /** Which positions get logits (default 'all'); 'last' returns a one-element array. */
@@ -29,6 +30,8 @@ export interface CpuForwardResult {
   recorded: Map<HookName, Float64Array[]>;
   /** Per gated steered hook (when gates are in use), the gate value s per processed position. */
   strengths: Map<HookName, number[]>;
+  /** Every gated map's gate values per processed position (forward order, then intervention order: the GPU's columns). */
+  gateSlots: CpuGateSlot[];
 }
 
 /** Runs `ids` at positions startPos.. through the model. */
@@ -74,7 +77,7 @@ export function cpuForward(
   }
   cache.length += ids.length;
 
-  return { logits: lmHead(spec, weights, xs, opts.logits ?? 'all'), recorded: hooks.recorded, strengths: hooks.strengths };
+  return { logits: lmHead(spec, weights, xs, opts.logits ?? 'all'), recorded: hooks.recorded, strengths: hooks.strengths, gateSlots: hooks.slots };
 }
 
 /** The weights of one decoder layer, looked up by their HF names. */

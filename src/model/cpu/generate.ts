@@ -3,8 +3,8 @@ import type { CpuWeights } from './weights.ts';
 import { cpuForward, createCpuKvCache, type CpuForwardResult, type CpuSteering } from './forward.ts';
 
 export interface CpuGreedyOptions {
-  /** Applied at every position, prompt included (the cache is built under the same steering). */
-  steering?: CpuSteering;
+  /** Applied at every position, prompt included (the cache is built under the same steering); several in order. */
+  steering?: CpuSteering | readonly CpuSteering[];
   /** Stop after generating one of spec.eosTokenIds (default false: always `maxNew` tokens). */
   stopAtEos?: boolean;
   /** Called after each forward step (the prompt, then each generated token) with the token it chose. */

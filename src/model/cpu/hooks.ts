@@ -9,36 +9,54 @@ export interface CpuSteering {
   useGate?: boolean;
 }
 
-/** Records and steers the activations arriving at hook points during one CPU forward call. */
+/** One gated map's gate values: intervention (index in the steering list) at hook, one per processed position. */
+export interface CpuGateSlot {
+  hook: HookName;
+  intervention: number;
+  values: number[];
+}
+
+/**
+ * Records and steers the activations arriving at hook points during one CPU forward call. Several interventions are
+ * applied in the order given: at a hook they share, z ← steer_B(steer_A(z)), each with its own λ and gate.
+ */
 export class CpuHookRunner {
   readonly recorded = new Map<HookName, Float64Array[]>();
+  /** The first intervention's gate values per gated hook (all of them: `slots`). */
   readonly strengths = new Map<HookName, number[]>();
-  private readonly maps: Map<HookName, HookMap>;
-  private readonly lambda: number;
-  private readonly useGate: boolean;
+  /** Every gated map's gate values, in the GPU model's column order (forward order, then intervention order). */
+  readonly slots: CpuGateSlot[] = [];
+  private readonly steerings: CpuSteering[];
 
-  constructor(spec: ModelSpec, steering: CpuSteering | undefined, record: Iterable<HookName> | undefined) {
-    this.maps = steering?.maps ?? new Map();
-    this.lambda = steering?.lambda ?? 0;
-    this.useGate = steering?.useGate ?? true;
-    for (const [name, map] of this.maps) {
-      checkHook(spec, name);
-      checkMap(name, map, spec.hiddenSize);
-      if (map.gate && this.useGate) this.strengths.set(name, []);
-    }
+  constructor(spec: ModelSpec, steering: CpuSteering | readonly CpuSteering[] | undefined, record: Iterable<HookName> | undefined) {
+    this.steerings = steering === undefined ? [] : Array.isArray(steering) ? [...(steering as readonly CpuSteering[])] : [steering as CpuSteering];
+    this.steerings.forEach((st, i) => {
+      for (const [name, map] of st.maps) {
+        checkHook(spec, name);
+        checkMap(name, map, spec.hiddenSize);
+        if (map.gate && (st.useGate ?? true) && i === 0) this.strengths.set(name, []);
+      }
+    });
     for (const name of record ?? []) {
       checkHook(spec, name);
       this.recorded.set(name, []);
     }
   }
 
-  /** Record `z` (pre-map) if asked, then apply the hook's map in place if it has one. */
+  /** Record `z` (pre-map) if asked, then apply every intervention's map at the hook in place, in order. */
   at(name: HookName, z: Float64Array): void {
     this.recorded.get(name)?.push(Float64Array.from(z));
-    const map = this.maps.get(name);
-    if (!map) return;
-    const s = steerInPlace(z, map, this.lambda, this.useGate);
-    this.strengths.get(name)?.push(s);
+    this.steerings.forEach((st, i) => {
+      const map = st.maps.get(name);
+      if (!map) return;
+      const useGate = st.useGate ?? true;
+      const s = steerInPlace(z, map, st.lambda, useGate);
+      if (i === 0) this.strengths.get(name)?.push(s);
+      if (!map.gate || !useGate) return;
+      let slot = this.slots.find((g) => g.hook === name && g.intervention === i);
+      if (!slot) this.slots.push((slot = { hook: name, intervention: i, values: [] }));
+      slot.values.push(s);
+    });
   }
 }
 

@@ -46,6 +46,23 @@ export interface SteeringConfig {
   useGate: boolean;
 }
 
+/**
+ * What setSteering takes: one intervention, or several applied in the order given — at a hook they share, A then B
+ * means z ← steer_B(steer_A(z)), each with its own λ and gate (B's gate sees A's output). null or []: unsteered.
+ */
+export type Steering = SteeringConfig | readonly SteeringConfig[] | null;
+
+export function steeringList(s: Steering): SteeringConfig[] {
+  if (!s) return [];
+  return Array.isArray(s) ? [...(s as readonly SteeringConfig[])] : [s as SteeringConfig];
+}
+
+/** One column of the step's gate values: a gated map of one intervention (index in the steering list) at one hook. */
+export interface GateSlot {
+  hook: HookName;
+  intervention: number;
+}
+
 export interface RunOptions {
   /** Which logits to compute and read back: none, the last token's, or every token's. */
   logits: 'none' | 'last' | 'all';
@@ -76,6 +93,9 @@ interface HookSite {
   params: GPUBuffer;
   site: SteerSite;
   map: GPUBuffer | null;
+  /** The map applied here and the index of its intervention in the steering list (-1: record only). */
+  hookMap: HookMap | null;
+  intervention: number;
 }
 
 // The scratch sizing lives in a pure module (the memory estimate uses it on the main thread); re-exported here.
@@ -112,7 +132,7 @@ export class GpuModel {
   /** Buffers of the current steering set (maps, hook and matmul uniforms, …), freed when it changes. */
   private built: GPUBuffer[] = [];
   private sites: HookSite[] = [];
-  private steering: SteeringConfig | null = null;
+  private steerings: SteeringConfig[] = [];
   private recordHooks: HookName[] = [];
   private layerDispatches: Dispatch[] = [];
   private headDispatches: Dispatch[] = [];
@@ -129,8 +149,10 @@ export class GpuModel {
   private busy = false;
   /** First GPU validation/out-of-memory error seen: every later run fails with it instead of returning garbage. */
   private gpuError: string | undefined;
-  /** Hooks with a gate, in forward order: the columns of `strengths`. */
+  /** Hooks with a gate, in forward order (then intervention order at a shared hook): the columns of `strengths`. */
   gatedHooks: HookName[] = [];
+  /** The same columns with the intervention each belongs to. */
+  gateSlots: GateSlot[] = [];
 
   constructor(
     ctx: GpuContext,
@@ -184,27 +206,37 @@ export class GpuModel {
   }
 
   /** Sets (or clears) the intervention and the hooks to record. Changing it invalidates the KV cache contents. */
-  setSteering(steering: SteeringConfig | null, record: HookName[] = []): void {
-    for (const h of [...(steering?.maps.keys() ?? []), ...record]) {
+  setSteering(steering: Steering, record: HookName[] = []): void {
+    const list = steeringList(steering);
+    const which = (i: number) => (list.length > 1 ? `intervention ${i + 1}, ` : '');
+    list.forEach((st, i) => {
+      for (const h of st.maps.keys()) {
+        const layer = Number(h.split('.')[0]);
+        if (!(layer >= 0 && layer < this.spec.numLayers)) throw new Error(`${which(i)}hook ${h} is outside this model's ${this.spec.numLayers} layers`);
+      }
+      for (const [h, m] of st.maps) {
+        const d = this.spec.hiddenSize;
+        if (m.w.length !== d || m.b.length !== d || (m.gate && m.gate.a.length !== d)) {
+          throw new Error(`${which(i)}hook ${h}: map has ${m.w.length} neurons, this model has ${d}`);
+        }
+      }
+    });
+    for (const h of record) {
       const layer = Number(h.split('.')[0]);
       if (!(layer >= 0 && layer < this.spec.numLayers)) throw new Error(`hook ${h} is outside this model's ${this.spec.numLayers} layers`);
     }
-    for (const [h, m] of steering?.maps ?? []) {
-      const d = this.spec.hiddenSize;
-      if (m.w.length !== d || m.b.length !== d || (m.gate && m.gate.a.length !== d)) {
-        throw new Error(`hook ${h}: map has ${m.w.length} neurons, this model has ${d}`);
-      }
-    }
-    this.steering = steering;
+    this.steerings = list.map((st) => ({ ...st }));
     this.recordHooks = [...new Set(record)].sort((a, b) => hookOrder(a) - hookOrder(b));
     this.rebuild();
   }
 
-  /** Changes λ without rebuilding anything. */
-  setLambda(lambda: number): void {
-    if (!this.steering) return;
-    this.steering.lambda = lambda;
+  /** Changes λ of one intervention (index in the steering list, default the first) without rebuilding anything. */
+  setLambda(lambda: number, intervention = 0): void {
+    const st = this.steerings[intervention];
+    if (!st) return;
+    st.lambda = lambda;
     for (const s of this.sites) {
+      if (s.intervention !== intervention) continue;
       s.site.lambda = lambda;
       this.device.queue.writeBuffer(s.params, 0, steerParams(s.site));
     }
@@ -230,11 +262,17 @@ export class GpuModel {
     this.rec = null;
     const T = this.maxChunk;
     const D = s.hiddenSize;
-    const steering = this.steering;
-    const useGate = steering?.useGate ?? true;
+    const steerings = this.steerings;
     const allHooks: HookName[] = [];
     for (let l = 0; l < s.numLayers; l++) for (const k of ['attn', 'mlp', 'resid'] as HookKind[]) allHooks.push(hookName(l, k));
-    this.gatedHooks = allHooks.filter((h) => useGate && steering?.maps.get(h)?.gate !== undefined);
+    /** The maps at a hook, in intervention order. */
+    const mapsAt = (hook: HookName): { map: HookMap; intervention: number; st: SteeringConfig }[] =>
+      steerings.flatMap((st, intervention) => {
+        const map = st.maps.get(hook);
+        return map ? [{ map, intervention, st }] : [];
+      });
+    this.gateSlots = allHooks.flatMap((hook) => mapsAt(hook).filter((e) => e.st.useGate && e.map.gate !== undefined).map((e) => ({ hook, intervention: e.intervention })));
+    this.gatedHooks = this.gateSlots.map((g) => g.hook);
     const keep = (b: GPUBuffer): GPUBuffer => {
       this.built.push(b);
       return b;
@@ -268,28 +306,38 @@ export class GpuModel {
         }),
       );
     this.sites = [];
-    // Per hook, made once and shared by both dispatch lists: the site, its uniform and packed map.
-    const siteCache = new Map<HookName, HookSite>();
-    const siteOf = (hook: HookName, mode: 0 | 1): HookSite | null => {
-      const map = steering?.maps.get(hook);
+    // Per hook, made once and shared by both dispatch lists: one site per map at the hook (intervention order), each
+    // with its uniform and packed map; a recorded hook records at its first site (before any map), an unsteered
+    // recorded hook is one site without a map. Every site but the last of an attn/mlp hook maps z in place (mode 1
+    // on z); the last adds its output to x (mode 0). A resid hook's sites all map x in place.
+    const siteCache = new Map<HookName, HookSite[]>();
+    const sitesOf = (hook: HookName, lastMode: 0 | 1): HookSite[] => {
+      const cached = siteCache.get(hook);
+      if (cached) return cached;
+      const maps = mapsAt(hook);
       const recordSlot = this.recordHooks.indexOf(hook);
-      if (!map && recordSlot < 0) return null;
-      let hs = siteCache.get(hook);
-      if (hs) return hs;
-      const site: SteerSite = {
-        dim: D, mode, hasMap: Boolean(map), hasGate: Boolean(map?.gate && useGate), hasRange: Boolean(map?.range),
-        record: recordSlot >= 0, slot: Math.max(0, this.gatedHooks.indexOf(hook)), nSlots: Math.max(1, this.gatedHooks.length),
-        recordSlot: Math.max(0, recordSlot), maxTokens: T, lambda: steering?.lambda ?? 0,
-      };
-      let mapBuf: GPUBuffer | null = null;
-      if (map) {
-        mapBuf = keep(this.pool.storage('steering', packedMapLength(D) * 4, `${hook}.map`));
-        dev.queue.writeBuffer(mapBuf, 0, packMap(map, D));
-      }
-      hs = { hook, params: staticUniform(steerParams(site), `${hook}.params`, 'steering'), site, map: mapBuf };
-      siteCache.set(hook, hs);
-      this.sites.push(hs);
-      return hs;
+      const entries: ({ map: HookMap; intervention: number; st: SteeringConfig } | null)[] = maps.length > 0 ? maps : recordSlot >= 0 ? [null] : [];
+      const list = entries.map((e, k): HookSite => {
+        const map = e?.map;
+        const gated = Boolean(map?.gate && e?.st.useGate);
+        const slot = gated ? this.gateSlots.findIndex((g) => g.hook === hook && g.intervention === e!.intervention) : 0;
+        const site: SteerSite = {
+          dim: D, mode: k === entries.length - 1 ? lastMode : 1, hasMap: Boolean(map), hasGate: gated, hasRange: Boolean(map?.range),
+          record: recordSlot >= 0 && k === 0, slot, nSlots: Math.max(1, this.gateSlots.length),
+          recordSlot: Math.max(0, recordSlot), maxTokens: T, lambda: e?.st.lambda ?? 0,
+        };
+        let mapBuf: GPUBuffer | null = null;
+        const label = e && steerings.length > 1 ? `${hook}#${e.intervention}` : hook;
+        if (map) {
+          mapBuf = keep(this.pool.storage('steering', packedMapLength(D) * 4, `${label}.map`));
+          dev.queue.writeBuffer(mapBuf, 0, packMap(map, D));
+        }
+        const hs: HookSite = { hook, params: staticUniform(steerParams(site), `${label}.params`, 'steering'), site, map: mapBuf, hookMap: map ?? null, intervention: e?.intervention ?? -1 };
+        this.sites.push(hs);
+        return hs;
+      });
+      siteCache.set(hook, list);
+      return list;
     };
     const matmulUniforms = new Map<string, GPUBuffer>();
     const uniformFor = (shape: MatmulShape, label: string): GPUBuffer => {
@@ -319,36 +367,42 @@ export class GpuModel {
     const build = (decode: boolean): { layers: Dispatch[]; head: Dispatch[] } => {
       const variants = decode ? [1] : [1, 2];
       const list: Dispatch[] = [];
-      /** A hook's own dispatch: a thread per token (several tokens, or any on CPU adapters), else a workgroup per token. */
-      const steerDispatches = (hs: HookSite): Dispatch[] =>
+      /**
+       * A site's own dispatch: a thread per token (several tokens, or any on CPU adapters), else a workgroup per token.
+       * `inPlace` is the buffer a mode-1 site maps in place (x at a resid hook, z before the last map of an attn/mlp hook).
+       */
+      const steerDispatches = (hs: HookSite, inPlace: GPUBuffer = B.x): Dispatch[] =>
         variants.map((tokens) => {
           const pass = steerPass(tokens, this.barrierFree);
           const steerP = steerPipeline(this.cache, pass);
-          return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [hs.params, B.z, B.x, hs.map ?? B.dummy, this.strengths, this.rec ?? B.dummyRw, B.step], hs.hook), workgroups: (t) => ((t > 1) === (tokens > 1) ? steerWorkgroups(t, pass) : [0, 0, 0]), label: hs.hook };
+          const zIn = inPlace === B.z ? B.dummy : B.z;
+          return { pipeline: steerP, bindGroup: bindGroup(dev, steerP, [hs.params, zIn, inPlace, hs.map ?? B.dummy, this.strengths, this.rec ?? B.dummyRw, B.step], hs.hook), workgroups: (t) => ((t > 1) === (tokens > 1) ? steerWorkgroups(t, pass) : [0, 0, 0]), label: hs.hook };
         });
       /** The matmul whose output is the hook's input: added to x when the hook is plain, else z then the hook. */
       const hooked = (hook: HookName, input: 'plain' | 'silu-mul', inStride: number, xin: GPUBuffer, W: GpuMatrix, label: string): void => {
         const cols = W.cols;
         const shape = (accumulate: boolean): MatmulShape => ({ rows: D, cols, inStride, outStride: D, inTokenOffset: 0, hasBias: false, eps: 0, accumulate });
-        const hs = siteOf(hook, 0);
-        if (!hs) {
+        const sites = sitesOf(hook, 0);
+        if (sites.length === 0) {
           list.push(...matmulDispatches(input, W, segmentUniforms(shape(true), `${label}.acc`), { x: xin, g: B.dummy, bias: B.dummy, y: B.x }, B.step, label, variants));
           return;
         }
-        // The fused kernel computes all of z in one workgroup: W in one segment.
-        if (decode && matmulSteerFits(hs.site) && W.segments.length === 1) {
+        const hs = sites[0];
+        // The fused kernel computes all of z in one workgroup: W in one segment; one map only (a second map's gate
+        // reads the first one's output, which the kernel does not keep).
+        if (decode && sites.length === 1 && matmulSteerFits(hs.site) && W.segments.length === 1) {
           const gated = hs.site.hasGate;
           const seg = W.segments[0];
           const pipeline = matmulSteerPipeline(this.cache, input, seg.format, gated);
           // The gate as a dot product with the matmul's input (no barrier in the kernel): Wᵀa, once per intervention.
-          const a = gated ? steering?.maps.get(hook)?.gate?.a : undefined;
+          const a = gated ? hs.hookMap?.gate?.a : undefined;
           if (gated && !a) throw new Error(`${hook} is gated but its map has no gate`);
           const gproj = a ? keep(gateProjection(dev, this.pool, this.cache, { W, a, label: hook })) : B.dummy;
           list.push({ pipeline, bindGroup: bindGroup(dev, pipeline, [segmentUniforms(shape(false), label)(seg, 0), xin, seg.buffer, B.x, hs.params, hs.map!, this.strengths, gproj], `${label}+${hook}`), workgroups: (t) => matmulSteerWorkgroups(t), label: `${label}+${hook}` });
           return;
         }
         list.push(...matmulDispatches(input, W, segmentUniforms(shape(false), label), { x: xin, g: B.dummy, bias: B.dummy, y: B.z }, B.step, label, variants));
-        list.push(...steerDispatches(hs));
+        sites.forEach((site, k) => list.push(...steerDispatches(site, k < sites.length - 1 ? B.z : B.x)));
       };
       this.weights.embed.segments.forEach((seg, k) => {
         const embedP = embedPipeline(this.cache, seg.format);
@@ -370,8 +424,7 @@ export class GpuModel {
         const guShape: MatmulShape = { rows: 2 * I, cols: D, inStride: D, outStride: 2 * I, inTokenOffset: 0, hasBias: false, eps: s.rmsNormEps };
         list.push(...matmulDispatches('rmsnorm', w.gateUp, segmentUniforms(guShape, `${l}.gate_up`), { x: B.x, g: w.mlpNorm, bias: B.dummy, y: B.gateUp }, B.step, `${l}.gate_up`, variants));
         hooked(hookName(l, 'mlp'), 'silu-mul', 2 * I, B.gateUp, w.down, `${l}.down`);
-        const resid = siteOf(hookName(l, 'resid'), 1);
-        if (resid) list.push(...steerDispatches(resid));
+        for (const site of sitesOf(hookName(l, 'resid'), 1)) list.push(...steerDispatches(site));
       }
       const head = matmulDispatches('rmsnorm', this.weights.lmHead, (_, k) => this.lmHeadParams[k], { x: B.x, g: this.weights.finalNorm, bias: B.dummy, y: B.logits }, B.lmHeadCount, 'lm_head', variants);
       return { layers: list, head };
