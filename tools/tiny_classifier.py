@@ -1,6 +1,6 @@
 """Writes a tiny text-classification model in the transformers.js layout, for the classifier scorer's offline tests.
 
-    python tools/tiny_classifier.py OUT_DIR
+    python tools/tiny_classifier.py OUT_DIR ['{"word": [negative weight, positive weight], ...}']
 
 OUT_DIR gets config.json (model_type bert, id2label NEGATIVE/POSITIVE), tokenizer.json (BERT normaliser and
 pre-tokeniser, a WordPiece vocabulary of eight tokens, no special tokens added), tokenizer_config.json and
@@ -11,7 +11,8 @@ words, so its output can be worked out by hand:
     logit[POSITIVE] = count("good") + 2 * count("great")
 
 over the lower-cased words (every other word is [UNK], weight 0; padding is masked out). The pipeline's softmax
-then gives P(POSITIVE) = 1 / (1 + exp(logit[NEGATIVE] - logit[POSITIVE])).
+then gives P(POSITIVE) = 1 / (1 + exp(logit[NEGATIVE] - logit[POSITIVE])). A JSON object as the second argument
+replaces the four weighted words (lower-case letters only), e.g. words a small story model writes often.
 """
 
 import json
@@ -22,9 +23,10 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "good", "bad", "great", "terrible"]
-# Per token: (NEGATIVE weight, POSITIVE weight).
-WEIGHTS = {"bad": (1.0, 0.0), "terrible": (2.0, 0.0), "good": (0.0, 1.0), "great": (0.0, 2.0)}
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+# Per word: (NEGATIVE weight, POSITIVE weight).
+WEIGHTS = {"good": (0.0, 1.0), "bad": (1.0, 0.0), "great": (0.0, 2.0), "terrible": (2.0, 0.0)}
+VOCAB = SPECIAL + list(WEIGHTS)
 BIAS = (0.25, 0.0)
 LABELS = ["NEGATIVE", "POSITIVE"]
 
@@ -70,7 +72,7 @@ def tokenizer() -> dict:
         "padding": None,
         "added_tokens": [
             {"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}
-            for i, t in enumerate(VOCAB[:4])
+            for i, t in enumerate(SPECIAL)
         ],
         "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True, "strip_accents": None, "lowercase": True},
         "pre_tokenizer": {"type": "BertPreTokenizer"},
@@ -87,9 +89,15 @@ def tokenizer() -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit("usage: tiny_classifier.py OUT_DIR")
+    global WEIGHTS, VOCAB
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: tiny_classifier.py OUT_DIR [WEIGHTS_JSON]")
     out = sys.argv[1]
+    if len(sys.argv) == 3:
+        WEIGHTS = {w: (float(n), float(p)) for w, (n, p) in json.loads(sys.argv[2]).items()}
+        if not all(w.isascii() and w.isalpha() and w.islower() for w in WEIGHTS):
+            sys.exit("weighted words must be lower-case letters")
+        VOCAB = SPECIAL + list(WEIGHTS)
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
     config = {
         "model_type": "bert",

@@ -5,17 +5,26 @@ import path from 'node:path';
 import { referencePython } from './python-refs.node.ts';
 import { REPO_ROOT } from './node-paths.ts';
 
+/** Per weighted word: [NEGATIVE weight, POSITIVE weight]. */
+export type TinyWeights = Record<string, [number, number]>;
+
+/** The tool's default words. */
+export const TINY_WEIGHTS: TinyWeights = { good: [0, 1], bad: [1, 0], great: [0, 2], terrible: [2, 0] };
+
 /** Writes the model into `dir` (config.json, tokenizer files, onnx/) and returns `dir`. */
-export function buildTinyClassifier(dir: string): string {
-  execFileSync(referencePython(), [path.join(REPO_ROOT, 'tools/tiny_classifier.py'), dir], { encoding: 'utf8' });
+export function buildTinyClassifier(dir: string, weights?: TinyWeights): string {
+  const args = [path.join(REPO_ROOT, 'tools/tiny_classifier.py'), dir, ...(weights ? [JSON.stringify(weights)] : [])];
+  execFileSync(referencePython(), args, { encoding: 'utf8' });
   return dir;
 }
 
-/** P(POSITIVE) by hand: logits NEGATIVE = 0.25 + #bad + 2·#terrible, POSITIVE = #good + 2·#great (whole lower-cased words). */
-export function tinyPositive(text: string): number {
-  const words = text.toLowerCase().split(/[^a-z]+/);
-  const n = (w: string) => words.filter((x) => x === w).length;
-  const neg = 0.25 + n('bad') + 2 * n('terrible');
-  const pos = n('good') + 2 * n('great');
+/** P(POSITIVE) by hand: logit NEGATIVE = 0.25 + Σ negative weights, POSITIVE = Σ positive weights, over whole lower-cased words. */
+export function tinyPositive(text: string, weights: TinyWeights = TINY_WEIGHTS): number {
+  let neg = 0.25;
+  let pos = 0;
+  for (const w of text.toLowerCase().split(/[^a-z0-9]+/)) {
+    const k = Object.hasOwn(weights, w) ? weights[w] : undefined;
+    if (k) (neg += k[0]), (pos += k[1]);
+  }
   return 1 / (1 + Math.exp(neg - pos));
 }

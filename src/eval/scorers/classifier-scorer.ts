@@ -62,12 +62,15 @@ function reason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
-/** Points onnxruntime-web at the WebAssembly Vite serves (not a CDN); only in a browser and only in the dev server. */
+/**
+ * Points onnxruntime-web at the WebAssembly Vite serves instead of the CDN transformers set at import; only in a
+ * browser and only in the dev server (the app build leaves onnxruntime-web out, so there the load fails, saying so).
+ */
 async function setupBrowserRuntime(env: typeof import('@huggingface/transformers').env): Promise<void> {
   const onnx = env.backends.onnx;
-  if (onnx.wasm && !onnx.wasm.wasmPaths && import.meta.env?.DEV) {
-    const { ORT_WASM_URL } = await import('./classifier-wasm.ts');
-    onnx.wasm.wasmPaths = { wasm: ORT_WASM_URL };
+  if (onnx.wasm && import.meta.env?.DEV) {
+    const { ORT_WASM_PATHS } = await import('./classifier-wasm.ts');
+    onnx.wasm.wasmPaths = { ...ORT_WASM_PATHS };
     onnx.wasm.numThreads = 1;
   }
 }
@@ -76,7 +79,8 @@ async function loadPipeline(model: string, onLoad: ((p: ScorerLoadProgress) => v
   const lib = await import('@huggingface/transformers');
   const { env } = lib;
   const browser = typeof window !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
-  const local = sources.localModelPath ?? (browser && globalThis.location ? new URL('/models/', globalThis.location.href).href : undefined);
+  // A path, not a URL: transformers skips the local lookup for http(s) URLs; fetch resolves it against the page's origin.
+  const local = sources.localModelPath ?? (browser ? '/models/' : undefined);
   if (local !== undefined) {
     env.allowLocalModels = true;
     env.localModelPath = local;
