@@ -104,7 +104,8 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
       repetitionPenalty: num(flags, 'repetition-penalty', EVAL_SAMPLING.repetitionPenalty)!,
       seed: num(flags, 'seed', 0)!,
     },
-    chat: Boolean(flags.chat),
+    // A chat dataset's prompts are user messages: evaluated through the template as they were fitted.
+    chat: Boolean(flags.chat) || dataset.chat === true,
   };
   progress(`starting the browser and loading ${model}…`);
   const session = await openBrowserSession(mounts);

@@ -22,6 +22,7 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
     const r = await session.api.generate({
       prompt,
       chat: Boolean(flags.chat),
+      system: str(flags, 'system'),
       maxNewTokens,
       greedy,
       temperature: num(flags, 'temperature'),

@@ -1,6 +1,6 @@
 // steerscope CLI: the same engine as the page, in headless Chromium; prints one JSON object on stdout.
 //   npm run --silent cli -- generate --model <folder|hub id|url> --prompt "<text>" --max-new-tokens <n>
-//        [--greedy | --temperature <t> --top-p <p> --top-k <k> --seed <s>] [--repetition-penalty <r>] [--chat]
+//        [--greedy | --temperature <t> --top-p <p> --top-k <k> --seed <s>] [--repetition-penalty <r>] [--chat [--system <text>]]
 //        [--stop <text>] [--ignore-eos] [--max-context <n>] --json
 import { parseArgs } from 'node:util';
 import { cleanError } from './browser-session.ts';
@@ -15,7 +15,7 @@ import type { Flags } from './args.ts';
 const USAGE = `usage: steerscope <command> [options] --json
 commands:
   generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
-           [--repetition-penalty r] [--chat] [--stop text] [--ignore-eos] [--max-context n]
+           [--repetition-penalty r] [--chat [--system text]] [--stop text] [--ignore-eos] [--max-context n]
            [--intervention <folder> [--strength λ] [--no-gate]]
   bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] [--peer-new-tokens n] [--skip-peer]
            [--rounds 5] [--round-budget 60] [--sections decode,training,wllama] [--training-models stories260K,smollm2-135m]
@@ -33,7 +33,7 @@ commands:
 
 const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer'];
 const STRING_FLAGS = [
-  'model', 'prompt', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
+  'model', 'prompt', 'system', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'intervention', 'strength', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
   'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps', 'gguf', 'wllama-variants', 'wllama-rounds',
   'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'classifier-model', 'source-label', 'target-label', 'file', 'model-id', 'hidden-size', 'layers',

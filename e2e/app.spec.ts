@@ -45,7 +45,8 @@ test.describe('with WebGPU', () => {
     release();
     await expect(page.getByRole('status').filter({ hasText: 'stories260K is ready' })).toBeVisible();
     await expect(page.getByRole('progressbar')).toHaveCount(0);
-    await expect(page.getByRole('checkbox', { name: 'Chat' })).toBeDisabled(); // stories260K has no chat template
+    await expect(page.getByText('This model has no chat template: raw text only.')).toBeVisible(); // stories260K: no Chat / Raw switch
+    await expect(page.getByRole('radio', { name: 'Chat' })).toHaveCount(0);
 
     await page.getByRole('radio', { name: 'Greedy' }).check();
     await page.getByRole('textbox', { name: 'Max new tokens' }).fill('30');

@@ -5,7 +5,8 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { curvesOf, runDifferences, runsJson, type EvalRun, type UtilityChoice } from './eval-results.ts';
-import { EVAL_FIELDS, type GateChoice } from './eval-settings.ts';
+import { chosenScorer, EVAL_FIELDS, SCORER_CHOICES, type GateChoice } from './eval-settings.ts';
+import { presetScorer } from './presets.ts';
 import { evalBlocker, nameWithMethod, useEval } from './eval-store.ts';
 import { formatSeconds, plural } from './format.ts';
 import { checkDraft, useLibrary, type Lexicon } from './library-store.ts';
@@ -200,21 +201,25 @@ export function EvalPanel() {
   const errors = useEval((s) => s.errors);
   const gatesChoice = useEval((s) => s.gates);
   const chatChoice = useEval((s) => s.chat);
+  const scorerChoice = useEval((s) => s.scorer);
   const run = useEval((s) => s.run);
   const lastRun = useEval((s) => s.runs.at(-1));
   const savedRuns = useEval((s) => s.savedRuns);
-  const { setSetting, setGates, setChat, evaluate, stop } = useEval.getState();
+  const { setSetting, setGates, setChat, setScorer, evaluate, stop } = useEval.getState();
+  const scorer = chosenScorer(scorerChoice, draft.origin);
+  const hinted = presetScorer(draft.origin);
   const check = useMemo(() => checkDraft(draft), [draft]);
   const running = isRunning(run);
-  const blocked = evalBlocker({ modelReady: model !== null, active, steerBusy, fitting, draft });
+  const blocked = evalBlocker({ modelReady: model !== null, active, steerBusy, fitting, draft, scorer });
   const gates: GateChoice = active?.hasGates ? (gatesChoice ?? 'both') : 'off';
   const lexicon = draft.lexicon;
   const noLexicon = !lexicon || lexicon.source.length === 0 || lexicon.target.length === 0;
+  const needLexicon = noLexicon && scorer === 'lexicon';
   // Open by itself when the words are missing; otherwise the user opens and closes it.
-  const [lexiconOpen, setLexiconOpen] = useState(noLexicon);
+  const [lexiconOpen, setLexiconOpen] = useState(needLexicon);
   useEffect(() => {
-    if (noLexicon) setLexiconOpen(true);
-  }, [noLexicon]);
+    if (needLexicon) setLexiconOpen(true);
+  }, [needLexicon]);
 
   return (
     <section className="panel eval" id="eval-panel" aria-labelledby="eval-h" data-saved-runs={savedRuns}>
@@ -240,11 +245,24 @@ export function EvalPanel() {
           This dataset has no control prompts, so there is no neutral text to measure the steered model’s perplexity on. Add some in the dataset editor above.
         </p>
       )}
+      <fieldset className="segmented" disabled={running}>
+        <legend>Scorer</legend>
+        {SCORER_CHOICES.map((c) => (
+          <label key={c.id} className={scorer === c.id ? 'on' : ''}>
+            <input type="radio" name="eval-scorer" value={c.id} checked={scorer === c.id} onChange={() => setScorer(c.id)} />
+            {c.label}
+          </label>
+        ))}
+      </fieldset>
+      <p className="hint" data-testid="eval-scorer-hint">
+        {SCORER_CHOICES.find((c) => c.id === scorer)?.hint}
+        {hinted && scorerChoice === null ? ` Suggested by the preset “${draft.name}”.` : ''}
+      </p>
       <details className="lexicon" open={lexiconOpen} onToggle={(e) => setLexiconOpen(e.currentTarget.open)}>
         <summary>
           Lexicon: {noLexicon ? 'none yet' : `${plural(lexicon.source.length, 'source word')}, ${plural(lexicon.target.length, 'target word')}`}
         </summary>
-        {noLexicon && (
+        {needLexicon && (
           <p className="warn" data-testid="eval-no-lexicon">
             The dataset “{draft.name}” has no lexicon, so continuations cannot be scored. List words that mark source and target text below, or open a dataset file
             with a "lexicon" ({'{ "source": [...], "target": [...] }'}).

@@ -89,6 +89,17 @@ function DatasetEditor() {
         </div>
       </div>
       {draft.description && <p className="hint dataset-desc">{draft.description}</p>}
+      <div className="field check">
+        <label>
+          <input type="checkbox" checked={draft.chat === true} onChange={(e) => setDraft({ chat: e.target.checked })} aria-describedby="dataset-chat-hint" />
+          Chat dataset
+        </label>
+        <span className="hint" id="dataset-chat-hint">
+          {draft.chat
+            ? 'Each prompt is a user message: fitting, training and evaluation put it through the model’s chat template, as Chat mode does.'
+            : 'Prompts are raw text. Tick this to treat each one as a user message in the model’s chat template.'}
+        </span>
+      </div>
       <div className="sets">
         {SETS.map(({ set, title, hint }) => (
           <div className="field" key={set}>

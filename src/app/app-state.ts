@@ -31,9 +31,11 @@ export interface TokenItem {
 export interface GenState {
   /** queued: waits for the unsteered run of the compare view. */
   status: 'idle' | 'queued' | 'running' | 'stopping' | 'done' | 'error';
-  /** The prompt and mode this output belongs to. */
+  /** The prompt (in chat mode the user message) and mode this output belongs to. */
   prompt: string;
   chat: boolean;
+  /** Chat mode: the system message it ran with ('' when none). */
+  system: string;
   text: string;
   tokens: number;
   firstTokenAt: number;
@@ -112,9 +114,21 @@ export interface ModelSlice {
   loadModel(): Promise<void>;
 }
 
-export interface GenerationSlice {
+/** What a generation runs from: the raw prompt, or (chat) the user message after an optional system message. */
+export interface PromptSource {
   prompt: string;
   chat: boolean;
+  system?: string;
+}
+
+export interface GenerationSlice {
+  /** The Raw text box. */
+  prompt: string;
+  /** Chat mode (only used when the model has a chat template). */
+  chat: boolean;
+  /** Chat mode's messages, kept apart from the raw text so switching loses nothing. */
+  chatSystem: string;
+  chatUser: string;
   settings: SettingsDraft;
   settingsErrors: Partial<Record<SettingsField, string>>;
   /** The main output (steered when an intervention is active). */
@@ -124,14 +138,15 @@ export interface GenerationSlice {
   /** What the kept unsteered output (`base`) was generated from ('' when none is kept). */
   baseKey: string;
   /** A re-generation asked for while one runs: it starts when the current one has stopped (from: its prompt, or the prompt box). */
-  regen: { queued: boolean; from?: { prompt: string; chat: boolean } };
+  regen: { queued: boolean; from?: PromptSource };
   compare: boolean;
 
   setPrompt(p: string): void;
   setChat(c: boolean): void;
+  setChatMessage(which: 'system' | 'user', text: string): void;
   setSetting<K extends keyof SettingsDraft>(k: K, v: SettingsDraft[K]): void;
   /** Generates from the prompt box, or (re-generation) from the given prompt and mode. */
-  generate(from?: { prompt: string; chat: boolean }): Promise<void>;
+  generate(from?: PromptSource): Promise<void>;
   stop(): Promise<void>;
   setCompare(v: boolean): void;
 }

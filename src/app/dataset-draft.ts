@@ -31,6 +31,8 @@ export interface Draft {
   control: string;
   /** Word lists for evaluating interventions fitted on it (from the preset or the dataset file; editable in Evaluate). */
   lexicon?: Lexicon;
+  /** Each prompt is a user message, formatted with the model's chat template for fitting, training and evaluation. */
+  chat?: boolean;
   /** Changed since it was opened, saved or chosen. */
   edited: boolean;
 }
@@ -85,7 +87,7 @@ export function checkDraft(d: Draft): DraftCheck {
     });
   }
   const counts = { source: sets.source.length, target: sets.target.length, control: sets.control.length };
-  const obj = { name: d.name.trim() || 'dataset', source: sets.source.map((x) => x.text), target: sets.target.map((x) => x.text), control: sets.control.map((x) => x.text) };
+  const obj = { name: d.name.trim() || 'dataset', source: sets.source.map((x) => x.text), target: sets.target.map((x) => x.text), control: sets.control.map((x) => x.text), chat: d.chat === true };
   try {
     return { dataset: parseDataset(obj, `${obj.name}.json`), issues: [], counts };
   } catch (e) {

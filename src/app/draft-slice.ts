@@ -43,6 +43,7 @@ export const createDraftSlice: LibrarySliceOf<DraftSlice> = (set, get) => {
         target: r.target.join('\n'),
         control: r.control.join('\n'),
         lexicon: r.lexicon,
+        chat: r.chat === true,
       });
     },
 
@@ -64,6 +65,7 @@ export const createDraftSlice: LibrarySliceOf<DraftSlice> = (set, get) => {
             target: ds.target.join('\n'),
             control: ds.control.join('\n'),
             lexicon: lexiconOf(ds.lexicon),
+            chat: ds.chat === true,
             origin: { kind: 'new' },
             edited: true,
           });
@@ -85,6 +87,7 @@ export const createDraftSlice: LibrarySliceOf<DraftSlice> = (set, get) => {
       const name = d.name.trim() || 'My dataset';
       const rec: DatasetRecord = { id, name, description: d.description, source: check.dataset.source, target: check.dataset.target, control: check.dataset.control, saved: new Date().toISOString() };
       if (d.lexicon) rec.lexicon = d.lexicon;
+      if (d.chat) rec.chat = true;
       try {
         await db.put('datasets', rec);
         commitDraft({ ...d, name, origin: { kind: 'saved', id }, edited: false });

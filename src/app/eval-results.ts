@@ -18,6 +18,8 @@ export interface EvalRun {
   prompts: string[];
   neutralCount: number;
   lexicon: { source: string[]; target: string[] };
+  /** How continuations were scored (absent in runs saved before there was a choice: the lexicon). */
+  scorer?: string;
   lambdas: number[];
   gates: GateChoice;
   maxNewTokens: number;
@@ -80,6 +82,7 @@ export function runDifferences(runs: readonly EvalRun[]): string[] {
     ['dataset', (r) => r.datasetName],
     ['prompts', (r) => JSON.stringify(r.prompts)],
     ['neutral texts', (r) => String(r.neutralCount)],
+    ['scorer', (r) => r.scorer ?? 'lexicon'],
     ['lexicon', (r) => JSON.stringify(r.lexicon)],
     ['new tokens', (r) => String(r.maxNewTokens)],
     ['sampling', (r) => JSON.stringify(r.sampling)],

@@ -1,6 +1,19 @@
 /** Evaluation settings as the form holds them (text), their defaults (spec section 7, scaled down) and their checks. */
 import { MAX_EVAL_NEW_TOKENS, MAX_LAMBDA } from '../eval/eval-params.ts';
 import type { EvalParams, SamplingSettings } from '../engine/protocol.ts';
+import type { ScorerId } from '../eval/scorers/registry.ts';
+import { presetScorer } from './presets.ts';
+
+/** The scorers the panel offers (src/eval/scorers/registry.ts has their code). */
+export const SCORER_CHOICES: { id: ScorerId; label: string; hint: string }[] = [
+  { id: 'lexicon', label: 'Lexicon', hint: 'A continuation is source-like when it has more of the source words than of the target words.' },
+  { id: 'vader', label: 'VADER sentiment', hint: 'A continuation is source-like when VADER reads it as negative (compound ≤ −0.05).' },
+];
+
+/** The scorer an evaluation uses: the one chosen in the panel, else the one the dataset's preset suggests, else the lexicon. */
+export function chosenScorer(choice: ScorerId | null, origin: { kind: string; id?: string }): ScorerId {
+  return choice ?? presetScorer(origin) ?? 'lexicon';
+}
 
 export interface EvalSettingsDraft {
   /** λ values, separated by commas or spaces. */

@@ -7,7 +7,8 @@
 import { create } from 'zustand';
 import { EngineError } from '../worker/engine-client.ts';
 import type { EvalParams, EvalProgressEvent } from '../engine/protocol.ts';
-import { DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSettingsDraft, type GateChoice } from './eval-settings.ts';
+import type { ScorerId } from '../eval/scorers/registry.ts';
+import { chosenScorer, DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSettingsDraft, type GateChoice } from './eval-settings.ts';
 import { mergeRuns, nextRunNumber, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { checkDraft, methodLabel, useLibrary, type Draft } from './library-store.ts';
 import * as db from './storage/db.ts';
@@ -30,6 +31,8 @@ interface EvalState {
   gates: GateChoice | null;
   /** null: the default (the chat template when the model has one). */
   chat: boolean | null;
+  /** null: the default (the dataset preset's hint, else the lexicon: chosenScorer). */
+  scorer: ScorerId | null;
   run: EvalRunState;
   runs: EvalRun[];
   /** Reading the saved runs (at start): loading, read, or failed (storageError says why). */
@@ -47,6 +50,7 @@ interface EvalState {
   setSetting(field: EvalField, value: string): void;
   setGates(g: GateChoice): void;
   setChat(c: boolean): void;
+  setScorer(s: ScorerId): void;
   setUtility(u: UtilityChoice): void;
   evaluate(): Promise<void>;
   stop(): Promise<void>;
@@ -69,6 +73,8 @@ export interface BlockerInput {
   steerBusy: boolean;
   fitting: boolean;
   draft: Draft;
+  /** Default the lexicon (which needs word lists). */
+  scorer?: ScorerId;
 }
 
 /** An intervention's name with its method in brackets, unless the name already says it. */
@@ -86,7 +92,7 @@ export function evalBlocker(i: BlockerInput): string | null {
   const check = checkDraft(i.draft);
   if (!check.dataset) return 'Fix the dataset first (Make an intervention).';
   const lex = i.draft.lexicon;
-  if (!lex || lex.source.length === 0 || lex.target.length === 0) return `The dataset “${i.draft.name}” has no lexicon: list source and target words above.`;
+  if ((i.scorer ?? 'lexicon') === 'lexicon' && (!lex || lex.source.length === 0 || lex.target.length === 0)) return `The dataset “${i.draft.name}” has no lexicon: list source and target words above.`;
   if (check.dataset.control.length === 0) return `The dataset “${i.draft.name}” has no control prompts: the neutral-text perplexity needs some.`;
   return null;
 }
@@ -99,6 +105,7 @@ function currentBlocker(): string | null {
     steerBusy: app.steer.busy,
     fitting: engineBusyWith() === 'fit',
     draft: useLibrary.getState().draft,
+    scorer: chosenScorer(useEval.getState().scorer, useLibrary.getState().draft.origin),
   });
 }
 
@@ -165,6 +172,7 @@ export const useEval = create<EvalState>()((set, get) => ({
   errors: {},
   gates: null,
   chat: null,
+  scorer: null,
   run: IDLE,
   runs: [],
   savedRuns: 'loading',
@@ -192,6 +200,7 @@ export const useEval = create<EvalState>()((set, get) => ({
   },
   setGates: (gates) => set({ gates }),
   setChat: (chat) => set({ chat }),
+  setScorer: (scorer) => set({ scorer }),
   setUtility: (utility) => set({ utility }),
 
   async evaluate() {
@@ -206,7 +215,8 @@ export const useEval = create<EvalState>()((set, get) => ({
     const active = app.steer.active!;
     const draft = useLibrary.getState().draft;
     const ds = checkDraft(draft).dataset!;
-    const lexicon = draft.lexicon!;
+    const scorer = chosenScorer(st.scorer, draft.origin);
+    const lexicon = draft.lexicon ?? { source: [], target: [] };
     const parsed = parseEvalSettings(st.settings, { sourceCount: ds.source.length, maxContext: model.maxContext });
     if (!parsed.ok) {
       set({ errors: parsed.errors });
@@ -218,6 +228,7 @@ export const useEval = create<EvalState>()((set, get) => ({
     const params: EvalParams = {
       prompts: ds.source.slice(0, v.promptCount),
       neutral: ds.control,
+      scorer,
       lexicon,
       lambdas: v.lambdas,
       gates,
@@ -246,6 +257,7 @@ export const useEval = create<EvalState>()((set, get) => ({
           prompts: params.prompts,
           neutralCount: params.neutral.length,
           lexicon,
+          scorer,
           lambdas: v.lambdas,
           gates,
           maxNewTokens: v.maxNewTokens,

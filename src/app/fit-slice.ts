@@ -65,7 +65,7 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
         set({ trainErrors: settings.errors });
         return fitFail('Some training settings need fixing (see above).');
       }
-      const dataset = { text: JSON.stringify({ name: ds.name, source: ds.source, target: ds.target, control: ds.control }), fileName: `${slug(ds.name)}.json` };
+      const dataset = { text: JSON.stringify({ name: ds.name, source: ds.source, target: ds.target, control: ds.control, ...(ds.chat ? { chat: true } : {}) }), fileName: `${slug(ds.name)}.json` };
       const hookList = [...hooks].sort((a, b) => hookOrder(a) - hookOrder(b)).join(',');
       if (beginJob('fit')) return fitFail('An evaluation is running: fit when it is done (or stop it).');
       set({ fit: { status: 'running', progress: null, train: null, stopped: false, startedAt: performance.now(), error: null, issues: [], record: null, saveError: null } });

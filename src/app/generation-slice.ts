@@ -5,11 +5,14 @@ import type { GenerateParams, StopReason } from '../engine/protocol.ts';
 import { engineBusyWith, getEngine } from './engine-jobs.ts';
 import { isBusy, message, type AppState, type GenerationSlice, type GenState, type Slice } from './app-state.ts';
 import { DEFAULT_SETTINGS, parseSettings, type SettingsField } from './settings.ts';
+import { itemsWithin } from './token-items.ts';
+import { loadPromptState, storePromptState, type PromptState } from './prompt-state.ts';
 
 export const IDLE_GEN: GenState = {
   status: 'idle',
   prompt: '',
   chat: false,
+  system: '',
   text: '',
   tokens: 0,
   firstTokenAt: 0,
@@ -23,6 +26,12 @@ export const IDLE_GEN: GenState = {
   hooks: [],
   strength: null,
 };
+
+/** Sets part of the prompt box and keeps the whole of it for the next visit. */
+function keepPrompt(set: (p: Partial<AppState>) => void, change: Partial<PromptState>): void {
+  set(change);
+  storePromptState(change);
+}
 
 /** Live controls re-generate this long after the last change. */
 export const REGENERATE_DELAY_MS = 300;
@@ -46,8 +55,7 @@ export function afterStrengthRests(fn: () => void): void {
 }
 
 export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
-  prompt: '',
-  chat: false,
+  ...loadPromptState(),
   settings: DEFAULT_SETTINGS,
   settingsErrors: {},
   gen: IDLE_GEN,
@@ -56,8 +64,9 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
   regen: { queued: false },
   compare: false,
 
-  setPrompt: (prompt) => set({ prompt }),
-  setChat: (chat) => set({ chat }),
+  setPrompt: (prompt) => keepPrompt(set, { prompt }),
+  setChat: (chat) => keepPrompt(set, { chat }),
+  setChatMessage: (which, text) => keepPrompt(set, which === 'system' ? { chatSystem: text } : { chatUser: text }),
   setSetting(k, v) {
     set((s) => {
       const settingsErrors = { ...s.settingsErrors };
@@ -84,20 +93,21 @@ export const createGenerationSlice: Slice<GenerationSlice> = (set, get) => ({
       set({ settingsErrors: parsed.errors, gen: { ...s.gen, status: 'error', error: 'Some settings need fixing (see Settings).' } });
       return;
     }
-    const prompt = from ? from.prompt : s.prompt;
     const chat = (from ? from.chat : s.chat) && Boolean(model?.hasChatTemplate);
-    const problem = !model ? 'Load a model first.' : !prompt ? 'Write a prompt first.' : null;
+    const prompt = from ? from.prompt : chat ? s.chatUser : s.prompt;
+    const system = chat ? ((from ? from.system : s.chatSystem) ?? '') : '';
+    const problem = !model ? 'Load a model first.' : chat && !prompt.trim() ? 'Write a user message first.' : !prompt ? 'Write a prompt first.' : null;
     if (problem) {
       set({ settingsErrors: {}, gen: { ...s.gen, status: 'error', error: problem } });
       return;
     }
-    const params: GenerateParams = { prompt, chat, maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling };
+    const params: GenerateParams = { prompt, chat, ...(system.trim() ? { system } : {}), maxNewTokens: parsed.value.maxNewTokens, sampling: parsed.value.sampling };
     const steered = s.steer.active !== null && s.steer.hooks.length > 0;
     const wantBase = s.compare && steered;
     const key = JSON.stringify([s.loadCount, params]);
     const needBase = wantBase && !(s.baseKey === key && s.base.status === 'done');
     cancelStrengthTimer();
-    const start = (strength: number | null, hooks: HookName[]): GenState => ({ ...IDLE_GEN, status: 'running', prompt, chat, strength, hooks });
+    const start = (strength: number | null, hooks: HookName[]): GenState => ({ ...IDLE_GEN, status: 'running', prompt, chat, system, strength, hooks });
     set({
       settingsErrors: {},
       gen: { ...start(steered ? s.steer.strength : null, steered && s.steer.useGate ? s.steer.gatedHooks : []), status: needBase ? 'queued' : 'running' },
@@ -162,7 +172,7 @@ export function scheduleRegenerate(get: () => AppState): void {
     const s = get();
     if (!s.load.model || s.gen.status === 'idle' || !s.gen.prompt) return;
     // Re-generate what is on screen: the prompt and mode it was made from (the prompt box may hold a new draft).
-    void s.generate({ prompt: s.gen.prompt, chat: s.gen.chat });
+    void s.generate({ prompt: s.gen.prompt, chat: s.gen.chat, system: s.gen.system });
   }, REGENERATE_DELAY_MS);
 }
 
@@ -196,7 +206,7 @@ async function runInto(set: (fn: (st: AppState) => Partial<AppState>) => void, t
       tokensPerSecond: r.tokenIds.length > 1 ? r.timings.decodeTokensPerSecond : g.tokensPerSecond,
       hooks: r.hooks,
       strength: r.strength,
-      items: g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s })),
+      items: ((items) => (r.stopReason === 'stop-string' ? itemsWithin(items, r.text) : items))(g.items.map((it, i) => ({ text: it.text, s: r.strengths[i] ?? it.s }))),
       promptItems: (r.promptTokens ?? []).map((text, i) => ({ text, s: r.promptStrengths[i] ?? [] })),
     }));
     return r.stopReason;

@@ -19,3 +19,18 @@ export const PRESETS: readonly PresetDataset[] = [sadToHappy, rudeToPolite, nega
 export function defaultPresetFor(hasChatTemplate: boolean): PresetDataset {
   return hasChatTemplate ? rudeToPolite : sadToHappy;
 }
+
+/**
+ * The preset whose example chat messages the prompt box offers: the dataset draft's preset when it has some, else the
+ * chat models' default preset.
+ */
+export function chatExamplesFor(origin: { kind: string; id?: string }): { name: string; messages: readonly string[] } {
+  const fromDraft = origin.kind === 'preset' ? PRESETS.find((p) => p.id === origin.id) : undefined;
+  const p = fromDraft?.chatPrompts?.length ? fromDraft : defaultPresetFor(true);
+  return { name: p.name, messages: p.chatPrompts ?? [] };
+}
+
+/** The scorer a preset suggests for evaluating interventions fitted on it (see PresetDataset.scorer); null when none. */
+export function presetScorer(origin: { kind: string; id?: string }): 'lexicon' | 'vader' | null {
+  return origin.kind === 'preset' ? (PRESETS.find((p) => p.id === origin.id)?.scorer ?? null) : null;
+}

@@ -12,6 +12,7 @@ import type { HookMap } from '../core/steer-map.ts';
 import type { CpuWeights } from '../model/cpu/weights.ts';
 import { cpuWeightsFromFiles } from '../model/cpu/weights-from-files.ts';
 import type { ModelFiles } from '../model/formats/model-files.ts';
+import { encodePrompt, endOfTurn, RAW, withEndOfTurn } from '../model/chat-format.ts';
 import { generate } from '../model/generate.ts';
 import type { SteeringConfig } from '../model/gpu/gpu-model.ts';
 import { loadModel, type LoadedModel } from '../model/load-model.ts';
@@ -304,11 +305,11 @@ export class EngineSession {
     });
   }
 
-  /** Encodes a prompt for the loaded model (as one user message with the chat template when `chat`). */
-  encode(text: string, chat: boolean): number[] {
+  /** Encodes a prompt for the loaded model (as a user message, after `system`, with the chat template when `chat`). */
+  encode(text: string, chat: boolean, system?: string): number[] {
     const m = this.model;
     if (chat && !m.tokenizer.hasChatTemplate) throw new EngineFailure('input', 'This model has no chat template; turn off Chat to use plain completion.');
-    return chat ? m.tokenizer.encodeChat([{ role: 'user', content: text }]) : m.tokenizer.encode(text);
+    return encodePrompt(m.tokenizer, text, chat ? { chat, system } : RAW);
   }
 
   generate(p: GenerateInput, onToken: (t: TokenEvent) => void = () => undefined): Promise<GenerateDone> {
@@ -316,7 +317,7 @@ export class EngineSession {
       const m = this.model;
       let promptIds: number[];
       if (p.promptIds) promptIds = p.promptIds;
-      else if (p.prompt) promptIds = this.encode(p.prompt, p.chat);
+      else if (p.prompt) promptIds = this.encode(p.prompt, p.chat, p.system);
       else throw new EngineFailure('input', 'Write a prompt first.');
       const controller = this.startJob('generate');
       let prev = '';
@@ -331,7 +332,8 @@ export class EngineSession {
           ...(s.greedy ? {} : { temperature: s.temperature, topP: s.topP, topK: s.topK, seed: s.seed }),
           repetitionPenalty: s.repetitionPenalty,
           ignoreEos: p.ignoreEos,
-          stopStrings: p.stopStrings,
+          // Chat: the assistant's turn ends at the template's end-of-turn marker (often the EOS token already).
+          ...(p.chat ? withEndOfTurn(endOfTurn(m.tokenizer), p.stopStrings) : { stopStrings: p.stopStrings }),
           signal: controller.signal,
           onToken: (t) => {
             const token: TokenEvent = {
@@ -624,6 +626,9 @@ export class EngineSession {
   private fitInputs(p: { dataset: { text: string; fileName: string }; hooks: string }): { m: LoadedModel; dataset: PromptDataset; hooks: HookName[] } {
     const m = this.model;
     const dataset = parseDataset(p.dataset.text, p.dataset.fileName || 'dataset.json');
+    if (dataset.chat && !m.tokenizer.hasChatTemplate) {
+      throw new EngineFailure('input', 'This is a chat dataset (each prompt a user message), but this model has no chat template to format it with: turn Chat off for the dataset, or load a chat model.');
+    }
     try {
       return { m, dataset, hooks: parseHookSelection(p.hooks, m.spec.numLayers) };
     } catch (e) {

@@ -32,8 +32,10 @@ export type ModelSource =
 
 export interface GenerateParams {
   prompt: string;
-  /** Render the prompt with the model's chat template (as one user message). */
+  /** Render the prompt with the model's chat template (as one user message, ending with the assistant prompt); the text stops at the end of the assistant's turn. */
   chat: boolean;
+  /** Chat only: a system message before the user message (blank: none). */
+  system?: string;
   maxNewTokens: number;
   sampling: SamplingSettings;
   /** Run without the active intervention (the compare view's left side). The intervention stays set. */

@@ -11,6 +11,7 @@
  * caller restores its own settings afterwards (also after an error or a stop).
  */
 import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
+import { encodePrompt, endOfTurn, RAW, withEndOfTurn } from '../model/chat-format.ts';
 import { generate } from '../model/generate.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { HookName } from '../model/spec.ts';
@@ -44,7 +45,9 @@ export function gateSettings(gates: EvalParams['gates']): boolean[] {
 /** Runs the sweep; `checkEvalParams` must have passed. */
 export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): Promise<SweepResult> {
   const model = m.model;
-  const promptIds = p.prompts.map((text) => (p.chat ? m.tokenizer.encodeChat([{ role: 'user', content: text }]) : m.tokenizer.encode(text)));
+  // The same formatting as generation, fitting and training (chat-format.ts); a chat reply ends at the end of its turn.
+  const promptIds = p.prompts.map((text) => encodePrompt(m.tokenizer, text, p.chat ? { chat: true } : RAW));
+  const turnEnd = p.chat ? withEndOfTurn(endOfTurn(m.tokenizer), undefined) : {};
   const neutralIds = p.neutral.map((text) => m.tokenizer.encode(text));
   checkFits(model, promptIds, neutralIds, p.maxNewTokens);
   const gates = gateSettings(p.gates);
@@ -74,6 +77,7 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
         greedy: s.greedy,
         ...(s.greedy ? {} : { temperature: s.temperature, topP: s.topP, topK: s.topK, seed: s.seed + i }),
         repetitionPenalty: s.repetitionPenalty,
+        ...turnEnd,
         signal: o.signal,
       });
       if (r.stopReason === 'aborted') return null;

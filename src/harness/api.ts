@@ -11,6 +11,8 @@ export interface GenerateRequest extends SamplingOptions {
   prompt?: string;
   promptIds?: number[];
   chat?: boolean;
+  /** Chat only: a system message. */
+  system?: string;
   maxNewTokens: number;
   ignoreEos?: boolean;
   stopStrings?: string[];
@@ -39,8 +41,8 @@ export const api = {
   /** Generates with the active intervention (if any) at the session's strength. */
   async generate(req: GenerateRequest) {
     if (!req.promptIds && req.prompt === undefined) throw new Error('give a prompt or prompt token ids');
-    const { prompt, promptIds, chat, maxNewTokens, ignoreEos, stopStrings, ...sampling } = req;
-    const r = await engine.generate({ prompt, promptIds, chat: Boolean(chat), maxNewTokens, ignoreEos, stopStrings, sampling });
+    const { prompt, promptIds, chat, system, maxNewTokens, ignoreEos, stopStrings, ...sampling } = req;
+    const r = await engine.generate({ prompt, promptIds, chat: Boolean(chat), system, maxNewTokens, ignoreEos, stopStrings, sampling });
     return { model: engine.modelRef, ...r };
   },
 

@@ -38,3 +38,17 @@ describe('generate: decode steps and rate', () => {
     expect(r.timings.decodeTokensPerSecond).toBeCloseTo((4 * 1000) / r.timings.decodeMs, 6);
   });
 });
+
+describe('generate: the end of a chat turn', () => {
+  it('stops at a stop token id (the template’s end of turn) as at EOS, keeping it as the last token', async () => {
+    const { loaded } = fakeModel([]);
+    const r = await generate(loaded, [1, 3], { maxNewTokens: 5, stopTokenIds: [7] });
+    expect(r.tokenIds).toEqual([7]);
+    expect(r.stopReason).toBe('eos');
+    const on = await generate(loaded, [1, 3], { maxNewTokens: 3, stopTokenIds: [9] });
+    expect(on.tokenIds).toEqual([7, 7, 7]);
+    expect(on.stopReason).toBe('max-tokens');
+    const ignored = await generate(loaded, [1, 3], { maxNewTokens: 2, stopTokenIds: [7], ignoreEos: true });
+    expect(ignored.tokenIds).toEqual([7, 7]);
+  });
+});

@@ -22,6 +22,8 @@ export class NonFiniteLogitsError extends Error {
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   stopStrings?: string[];
+  /** Token ids that end the text besides the tokenizer's end-of-sequence ids (a chat template's end of turn). */
+  stopTokenIds?: number[];
   /** Keep going past an end-of-sequence token (reference comparisons). */
   ignoreEos?: boolean;
   signal?: AbortSignal;
@@ -98,7 +100,7 @@ export async function generate(m: LoadedModel, promptIds: number[], o: GenerateO
     }
     out.push(next);
     history.push(next);
-    const isEos = !o.ignoreEos && m.tokenizer.eosTokenIds.includes(next);
+    const isEos = !o.ignoreEos && (m.tokenizer.eosTokenIds.includes(next) || (o.stopTokenIds?.includes(next) ?? false));
     text = m.tokenizer.decode(out);
     const stop = o.stopStrings?.find((s) => s.length > 0 && text.includes(s));
     const done = isEos || stop !== undefined || out.length >= o.maxNewTokens;

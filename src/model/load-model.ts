@@ -40,7 +40,7 @@ function idsOnlyTokenizer(id: string, spec: ModelSpec): Tokenizer {
   const refuse = (): never => {
     throw new ModelFileError(`${id} has no tokenizer.json: it runs on token ids only`);
   };
-  return { encode: refuse, decode: (ids) => ids.join(' '), encodeChat: refuse, hasChatTemplate: false, bosTokenId: spec.bosTokenId, eosTokenIds: [...spec.eosTokenIds] };
+  return { encode: refuse, decode: (ids) => ids.join(' '), encodeChat: refuse, renderChat: refuse, hasChatTemplate: false, bosTokenId: spec.bosTokenId, eosTokenIds: [...spec.eosTokenIds] };
 }
 
 /** The tokenizer: the one the weight file carries (GGUF), else tokenizer.json / tokenizer_config.json. */

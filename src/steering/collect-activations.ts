@@ -7,11 +7,22 @@ import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
 import type { HookName } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import type { HookMap } from '../core/steer-map.ts';
+import { ChatFormatError, encodePrompt, RAW, type PromptFormat } from '../model/chat-format.ts';
 
 export const MAX_PROMPT_TOKENS = 128;
 
-export function tokenizePrompt(tokenizer: Tokenizer, text: string): number[] {
-  return tokenizer.encode(text).slice(0, MAX_PROMPT_TOKENS);
+/**
+ * A dataset prompt's token ids. Raw text is cut to MAX_PROMPT_TOKENS; a chat prompt (the template around it, ending
+ * with the assistant prompt) is refused when longer, since cutting it would drop the assistant prompt.
+ */
+export function tokenizePrompt(tokenizer: Tokenizer, text: string, format: PromptFormat = RAW): number[] {
+  const ids = encodePrompt(tokenizer, text, format);
+  if (!format.chat) return ids.slice(0, MAX_PROMPT_TOKENS);
+  if (ids.length > MAX_PROMPT_TOKENS) {
+    const preview = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    throw new ChatFormatError(`The chat message "${preview}" is ${ids.length} tokens with the chat template, over the ${MAX_PROMPT_TOKENS} a dataset prompt may have; shorten it.`);
+  }
+  return ids;
 }
 
 export async function collectPooled(
@@ -21,13 +32,14 @@ export async function collectPooled(
   hooks: readonly HookName[],
   activeMaps: Map<HookName, HookMap>,
   restore: SteeringConfig | null,
+  format: PromptFormat = RAW,
 ): Promise<Map<HookName, Float64Array[]>> {
   const d = model.spec.hiddenSize;
   const out = new Map<HookName, Float64Array[]>(hooks.map((h) => [h, []]));
   model.setSteering(activeMaps.size > 0 ? { maps: activeMaps, lambda: 1, useGate: false } : null, [...hooks]);
   try {
     for (const text of prompts) {
-      const ids = tokenizePrompt(tokenizer, text);
+      const ids = tokenizePrompt(tokenizer, text, format);
       const r = await model.run(ids, 0, { logits: 'none' });
       for (const h of hooks) {
         const rows = r.recorded.get(h)!;

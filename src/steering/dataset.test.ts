@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SAD_TO_HAPPY_PATH } from '../testing/node-paths.ts';
 import { parseCsv } from './csv.ts';
-import { DatasetError, datasetHash, parseDataset } from './dataset.ts';
+import { DatasetError, datasetFormat, datasetHash, parseDataset } from './dataset.ts';
 
 function issuesOf(fn: () => unknown): string[] {
   try {
@@ -87,6 +87,24 @@ describe('datasetHash', () => {
     expect(await datasetHash({ ...ds, name: 'other' })).toBe(expected);
     expect(await datasetHash({ ...ds, target: ['c'] })).not.toBe(expected);
     expect(expected).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('tells a chat dataset from the same prompts as raw text ("chat":true last)', async () => {
+    const ds = { name: 'n', source: ['a'], target: ['b'], control: [] };
+    const chat = createHash('sha256').update('{"source":["a"],"target":["b"],"control":[],"chat":true}', 'utf8').digest('hex');
+    expect(await datasetHash({ ...ds, chat: true })).toBe(chat);
+    expect(await datasetHash({ ...ds, chat: false })).toBe(await datasetHash(ds));
+  });
+});
+
+describe('chat datasets', () => {
+  it('reads "chat": true from JSON, leaves it off otherwise, and refuses a non-boolean', () => {
+    expect(parseDataset({ source: ['a'], target: ['b'], chat: true }, 'd.json')).toMatchObject({ chat: true });
+    expect(parseDataset({ source: ['a'], target: ['b'], chat: false }, 'd.json').chat).toBeUndefined();
+    expect(parseDataset({ source: ['a'], target: ['b'] }, 'd.json').chat).toBeUndefined();
+    expect(() => parseDataset({ source: ['a'], target: ['b'], chat: 'yes' }, 'd.json')).toThrow(/"chat" must be true or false/);
+    expect(datasetFormat({ chat: true })).toEqual({ chat: true });
+    expect(datasetFormat({})).toEqual({ chat: false });
   });
 });
 

@@ -1,3 +1,4 @@
+import { RAW, type PromptFormat } from '../model/chat-format.ts';
 import { parseCsv } from './csv.ts';
 import { DATASET_LIMITS, datasetCountIssues, datasetTextLimitIssue, type DatasetLimits } from './dataset-limits.ts';
 
@@ -14,6 +15,13 @@ export interface PromptDataset {
   control: string[];
   /** Optional word lists for the lexicon scorer. */
   lexicon?: Record<string, string[]>;
+  /** Each prompt is a user message: fitting, training and evaluation format it with the model's chat template. */
+  chat?: boolean;
+}
+
+/** How the dataset's prompts are encoded (chat-format.ts): user messages for a chat dataset, raw text otherwise. */
+export function datasetFormat(ds: Pick<PromptDataset, 'chat'>): PromptFormat {
+  return ds.chat ? { chat: true } : RAW;
 }
 
 export interface ParseDatasetOptions {
@@ -68,6 +76,7 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
   let name = baseName;
   let description: string | undefined;
   let lexicon: Record<string, string[]> | undefined;
+  let chat = false;
   let sets: RawSets;
   let required: PromptSetName[];
 
@@ -93,6 +102,10 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
         else issues.push('"description" must be a string');
       }
       if (value.lexicon !== undefined) lexicon = checkLexicon(value.lexicon, issues);
+      if (value.chat !== undefined) {
+        if (typeof value.chat === 'boolean') chat = value.chat;
+        else issues.push('"chat" must be true or false');
+      }
       sets = {};
       for (const set of SETS) {
         const arr = value[set];
@@ -171,16 +184,17 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
   const ds: PromptDataset = { name, source: out.source, target: out.target, control: out.control };
   if (description !== undefined) ds.description = description;
   if (lexicon) ds.lexicon = lexicon;
+  if (chat) ds.chat = true;
   return ds;
 }
 
 /**
  * SHA-256 (hex) of the canonical JSON `{"source":[...],"target":[...],"control":[...]}` (keys in that
- * order, no whitespace, UTF-8): identifies the prompts a fit used. Name, description and lexicon are
- * not part of it.
+ * order, no whitespace, UTF-8), with `"chat":true` last for a chat dataset: identifies the prompts a fit used and
+ * how they were formatted. Name, description and lexicon are not part of it.
  */
 export async function datasetHash(ds: Pick<PromptDataset, 'source' | 'target'> & Partial<PromptDataset>): Promise<string> {
-  const canonical = JSON.stringify({ source: ds.source, target: ds.target, control: ds.control ?? [] });
+  const canonical = JSON.stringify({ source: ds.source, target: ds.target, control: ds.control ?? [], ...(ds.chat ? { chat: true } : {}) });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

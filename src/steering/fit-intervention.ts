@@ -6,7 +6,7 @@ import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
 import type { HookName } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { collectPooled } from './collect-activations.ts';
-import { datasetHash, type PromptDataset } from './dataset.ts';
+import { datasetFormat, datasetHash, type PromptDataset } from './dataset.ts';
 import { fitDsas } from './fit-dsas.ts';
 import { fitIncremental, type FitMode, type FitOneFn } from './fit-incremental.ts';
 import type { Intervention } from './intervention.ts';
@@ -37,18 +37,19 @@ export async function fitClosedForm(
   const problem = req.method.datasetProblem({ source: dataset.source.length, target: dataset.target.length, control: dataset.control.length });
   if (problem) throw new Error(problem);
   const mode = req.mode ?? 'incremental';
+  const format = datasetFormat(dataset);
   const fitOne: FitOneFn = (s, t) => req.method.fitMap(s, t, { sourceRange: req.sourceRange });
   const maps = await fitIncremental(
     req.hooks,
-    (active, which, hooks) => collectPooled(model, tokenizer, which === 'source' ? dataset.source : dataset.target, hooks, active, restore),
+    (active, which, hooks) => collectPooled(model, tokenizer, which === 'source' ? dataset.source : dataset.target, hooks, active, restore, format),
     fitOne,
     mode,
     { signal: req.signal, onProgress: (done, total) => req.onProgress?.('maps', done, total) },
   );
   const metrics: Record<string, unknown> = {};
   if (req.dsas) {
-    const src = await collectPooled(model, tokenizer, dataset.source, req.hooks, new Map(), restore);
-    const ctl = await collectPooled(model, tokenizer, dataset.control, req.hooks, new Map(), restore);
+    const src = await collectPooled(model, tokenizer, dataset.source, req.hooks, new Map(), restore, format);
+    const ctl = await collectPooled(model, tokenizer, dataset.control, req.hooks, new Map(), restore, format);
     const accuracy: Record<string, number> = {};
     for (const h of req.hooks) {
       const fit = fitDsas(src.get(h)!, ctl.get(h)!);

@@ -9,7 +9,7 @@ import type { GpuWeights } from '../model/gpu/gpu-weights.ts';
 import type { HookName, ModelSpec } from '../model/spec.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { tokenizePrompt } from './collect-activations.ts';
-import { datasetHash, type PromptDataset } from './dataset.ts';
+import { datasetFormat, datasetHash, type PromptDataset } from './dataset.ts';
 import { fitDsas } from './fit-dsas.ts';
 import type { Intervention } from './intervention.ts';
 import { CpuLineasModel, cpuPooled, identityParams, makeCpuGradientFn, trainLineas, type GradientFn, type TrainProgress } from './lineas/index.ts';
@@ -54,9 +54,10 @@ export async function fitLineas(
 ): Promise<Intervention> {
   if (dataset.source.length === 0 || dataset.target.length === 0) throw new Error('the dataset needs source and target prompts');
   if (req.dsas === 'e2e' && dataset.control.length === 0) throw new Error('E2E-DSAS needs control prompts (neutral text) in the dataset');
-  const source = dataset.source.map((t) => tokenizePrompt(tokenizer, t));
-  const target = dataset.target.map((t) => tokenizePrompt(tokenizer, t));
-  const control = req.dsas === 'e2e' ? dataset.control.map((t) => tokenizePrompt(tokenizer, t)) : [];
+  const format = datasetFormat(dataset);
+  const source = dataset.source.map((t) => tokenizePrompt(tokenizer, t, format));
+  const target = dataset.target.map((t) => tokenizePrompt(tokenizer, t, format));
+  const control = req.dsas === 'e2e' ? dataset.control.map((t) => tokenizePrompt(tokenizer, t, format)) : [];
   if (!gpu && !weights) throw new Error('LinEAS: the CPU trainer needs the CPU weights');
   const model = gpu ? null : new CpuLineasModel(spec, weights!);
   const gpuFn = gpu

@@ -33,6 +33,8 @@ export interface DatasetRecord {
   control: string[];
   /** Word lists for the evaluation (absent in datasets saved before there was one). */
   lexicon?: { source: string[]; target: string[] };
+  /** A chat dataset (each prompt a user message); absent: raw text. */
+  chat?: boolean;
   saved: string;
 }
 
