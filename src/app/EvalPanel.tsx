@@ -15,6 +15,7 @@ import { ConfirmButton } from './ConfirmButton.tsx';
 import { download } from './download.ts';
 import { Legend, ParetoPlot, useGeometry } from './EvalPlot.tsx';
 import { Continuations, RunTable } from './EvalRunDetails.tsx';
+import { ClassifierFields } from './ClassifierFields.tsx';
 
 const GATE_CHOICES: { value: GateChoice; label: string }[] = [
   { value: 'both', label: 'Gated and ungated' },
@@ -83,13 +84,19 @@ function EvalProgress() {
   return (
     <div className="progress">
       <label htmlFor="eval-progress">Evaluating</label>
-      <progress id="eval-progress" max={p ? p.total : undefined} value={p ? p.done : undefined} aria-valuetext={p ? `${p.done} of ${p.total}` : 'starting'} />
+      {p?.scorerLoad ? (
+        <progress id="eval-progress" max={p.scorerLoad.total || undefined} value={p.scorerLoad.total ? p.scorerLoad.loaded : undefined} aria-valuetext={`loading the ${p.scorerLoad.what}`} />
+      ) : (
+        <progress id="eval-progress" max={p ? p.total : undefined} value={p ? p.done : undefined} aria-valuetext={p ? `${p.done} of ${p.total}` : 'starting'} />
+      )}
       <p className="muted" data-testid="eval-progress-text">
         {run.status === 'stopping'
           ? 'Stopping after this continuation…'
-          : p
-            ? `${p.done} of ${p.total} continuations and scorings · now λ ${p.lambda}, ${p.gated ? 'gated' : 'ungated'}`
-            : 'Starting…'}
+          : p?.scorerLoad
+            ? `Loading the ${p.scorerLoad.what}${p.scorerLoad.total > 0 ? `: ${(p.scorerLoad.loaded / 1e6).toFixed(1)} of ${(p.scorerLoad.total / 1e6).toFixed(1)} MB` : '…'}`
+            : p
+              ? `${p.done} of ${p.total} continuations and scorings · now λ ${p.lambda}, ${p.gated ? 'gated' : 'ungated'}`
+              : 'Starting…'}
       </p>
     </div>
   );
@@ -258,6 +265,7 @@ export function EvalPanel() {
         {SCORER_CHOICES.find((c) => c.id === scorer)?.hint}
         {hinted && scorerChoice === null ? ` Suggested by the preset “${draft.name}”.` : ''}
       </p>
+      {scorer === 'classifier' && <ClassifierFields disabled={running} />}
       <details className="lexicon" open={lexiconOpen} onToggle={(e) => setLexiconOpen(e.currentTarget.open)}>
         <summary>
           Lexicon: {noLexicon ? 'none yet' : `${plural(lexicon.source.length, 'source word')}, ${plural(lexicon.target.length, 'target word')}`}
