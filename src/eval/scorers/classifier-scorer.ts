@@ -68,7 +68,7 @@ function reason(e: unknown): string {
  */
 async function setupBrowserRuntime(env: typeof import('@huggingface/transformers').env): Promise<void> {
   const onnx = env.backends.onnx;
-  if (onnx.wasm && import.meta.env?.DEV) {
+  if (onnx.wasm && import.meta.env.DEV) {
     const { ORT_WASM_PATHS } = await import('./classifier-wasm.ts');
     onnx.wasm.wasmPaths = { ...ORT_WASM_PATHS };
     onnx.wasm.numThreads = 1;
@@ -76,9 +76,11 @@ async function setupBrowserRuntime(env: typeof import('@huggingface/transformers
 }
 
 async function loadPipeline(model: string, onLoad: ((p: ScorerLoadProgress) => void) | undefined): Promise<TextClassificationPipeline> {
+  const browser = typeof window !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
+  // Said before any download: the built app ships no onnxruntime-web (server/onnxruntime-web-stub.ts).
+  if (browser && !import.meta.env.DEV) throw new Error('this build of the app has no ONNX runtime; the text classifier runs in the dev server (npm run dev) and the CLI');
   const lib = await import('@huggingface/transformers');
   const { env } = lib;
-  const browser = typeof window !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
   // A path, not a URL: transformers skips the local lookup for http(s) URLs; fetch resolves it against the page's origin.
   const local = sources.localModelPath ?? (browser ? '/models/' : undefined);
   if (local !== undefined) {
