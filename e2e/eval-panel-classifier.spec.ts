@@ -14,6 +14,7 @@ const ID = 'tiny-classifier-panel';
 const DIR = path.resolve('.cache/test-models', ID);
 const WEIGHTS: TinyWeights = { he: [1, 0], she: [0, 1], was: [0, 0.5], the: [0.5, 0], park: [0, 2], sad: [2, 0], happy: [0, 2], lily: [0, 1], tom: [1, 0] };
 
+const SHOTS = process.env.SHOTS_DIR ?? 'test-results/screenshots';
 const panel = (page: Page) => page.locator('#eval-panel');
 
 test.beforeAll(() => {
@@ -61,6 +62,8 @@ test('the classifier scorer: a failed load in words, then a sweep scored by the 
   const table = p.getByTestId('eval-table');
   await expect(table.locator('caption')).toContainText(`scored by classifier ${ID} (NEGATIVE → POSITIVE)`);
   await p.getByText(/^Read run \d+’s continuations/).click();
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await p.screenshot({ path: path.join(SHOTS, 'eval-classifier.png') });
   const rows = p.locator('.continuations-table tbody tr');
   await expect(rows).toHaveCount(3);
   for (const [col, lambda] of [[1, '0'], [2, '1']] as const) {
@@ -71,5 +74,6 @@ test('the classifier scorer: a failed load in words, then a sweep scored by the 
     const cells = (await row.locator('td').allInnerTexts()).map((t) => t.trim());
     expect(cells[1]).toBe(formatShare(probs.filter((v) => v < 0.5).length / probs.length));
     expect(cells[2]).toBe(formatShare(probs.filter((v) => v > 0.5).length / probs.length));
+    expect(cells[7]).toBe((probs.reduce((a, v) => a + v, 0) / probs.length).toFixed(3));
   }
 });

@@ -27,6 +27,9 @@ export function RunTable({ run, runs, front, curves }: { run: EvalRun; runs: Eva
             <th scope="col">Continuation perplexity</th>
             <th scope="col">Mean gate value</th>
             <th scope="col">Pareto front</th>
+            <th scope="col" title="The scorer's mean value: source − target words, VADER compound, or P(target label)">
+              Mean score
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -43,6 +46,7 @@ export function RunTable({ run, runs, front, curves }: { run: EvalRun; runs: Eva
                 <td>{formatPerplexity(p.generationPerplexity)}</td>
                 <td>{p.meanStrength === null ? '–' : p.meanStrength.toFixed(3)}</td>
                 <td>{onFront ? 'on the front' : ''}</td>
+                <td>{p.meanScore === undefined ? '–' : p.meanScore.toFixed(3)}</td>
               </tr>
             );
           })}
