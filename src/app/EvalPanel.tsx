@@ -1,6 +1,7 @@
 /**
  * Evaluate: a λ sweep of the active intervention (spec section 7, scaled to the browser). Effect = share of sampled
- * continuations of the dataset's source prompts that the lexicon scores source-like; utility = a perplexity. The plot
+ * continuations of the dataset's source prompts that the scorer (lexicon, VADER or a text classifier) labels source-like;
+ * utility = a perplexity. The plot
  * shows one curve per run and gate setting with the Pareto front of all of them; the tables below give every number.
  */
 import { useEffect, useMemo, useState } from 'react';
@@ -233,7 +234,7 @@ export function EvalPanel() {
       <h2 id="eval-h">Evaluate</h2>
       <p className="hint intro">
         Sweeps the steering strength λ and measures, at each λ, the effect (how many sampled continuations of the source prompts still read source-like, by the
-        dataset’s word lists) against the utility (perplexities: lower is better). Each sweep is a curve; the best trade-offs form the Pareto front.
+        scorer below) against the utility (perplexities: lower is better). Each sweep is a curve; the best trade-offs form the Pareto front.
       </p>
       <dl className="eval-what">
         <div>
