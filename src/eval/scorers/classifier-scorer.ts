@@ -63,16 +63,18 @@ function reason(e: unknown): string {
 }
 
 /**
- * Points onnxruntime-web at the WebAssembly Vite serves instead of the CDN transformers set at import; only in a
- * browser and only in the dev server (the app build leaves onnxruntime-web out, so there the load fails, saying so).
+ * Where the dev server serves the WebAssembly (and its loader) of transformers' own copy of onnxruntime-web (its
+ * WebGPU bundle asks for the asyncify build). Plain paths, not `?url` imports: those would put 27 MB of wasm into the
+ * app build, which leaves onnxruntime-web out (server/onnxruntime-web-stub.ts).
  */
-async function setupBrowserRuntime(env: typeof import('@huggingface/transformers').env): Promise<void> {
+const ORT_DIST = '/node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist/';
+
+/** Points onnxruntime-web at the dev server's WebAssembly instead of the CDN transformers set at import. */
+function setupBrowserRuntime(env: typeof import('@huggingface/transformers').env): void {
   const onnx = env.backends.onnx;
-  if (onnx.wasm && import.meta.env.DEV) {
-    const { ORT_WASM_PATHS } = await import('./classifier-wasm.ts');
-    onnx.wasm.wasmPaths = { ...ORT_WASM_PATHS };
-    onnx.wasm.numThreads = 1;
-  }
+  if (!onnx.wasm) return;
+  onnx.wasm.wasmPaths = { wasm: `${ORT_DIST}ort-wasm-simd-threaded.asyncify.wasm`, mjs: `${ORT_DIST}ort-wasm-simd-threaded.asyncify.mjs` };
+  onnx.wasm.numThreads = 1;
 }
 
 async function loadPipeline(model: string, onLoad: ((p: ScorerLoadProgress) => void) | undefined): Promise<TextClassificationPipeline> {
@@ -88,7 +90,7 @@ async function loadPipeline(model: string, onLoad: ((p: ScorerLoadProgress) => v
     env.localModelPath = local;
   }
   env.allowRemoteModels = sources.allowRemoteModels ?? true;
-  if (browser) await setupBrowserRuntime(env);
+  if (browser) setupBrowserRuntime(env);
   const what = `classifier ${model}`;
   onLoad?.({ what, loaded: 0, total: 0 });
   const pipe = await lib.pipeline('text-classification', model, {
