@@ -1,10 +1,9 @@
 // `eval`: a λ sweep of an intervention folder on a model (spec section 7): for each gate setting and λ, the share of
-// the dataset's source prompts continued source-like by the scorer (--scorer: the dataset's lexicon, or VADER
-// sentiment) with its mean value, the perplexity of its control prompts under the steered model and of the
-// continuations under the unsteered one, their diversity (distinct-n), and the Pareto fronts.
+// the dataset's source prompts continued source-like by the scorer (--scorer: the dataset's lexicon, VADER
+// sentiment, or a text classifier from the hub or a folder) with its mean value, the perplexity of its control
+// prompts under the steered model and of the continuations under the unsteered one, their diversity (distinct-n), and the Pareto fronts.
 import { hubOptionsFrom } from './hub-cache.ts';
 import { paretoFront } from '../src/eval/pareto.ts';
-import { DEFAULT_SCORER, SCORERS } from '../src/eval/scorers/registry.ts';
 import { decodeIntervention } from '../src/steering/intervention-file.ts';
 import type { EvalParams, EvalPoint, EvalProgressEvent } from '../src/engine/protocol.ts';
 import { modelRef, openBrowserSession } from './browser-session.ts';
@@ -12,6 +11,7 @@ import { num, required, str, type Flags } from './args.ts';
 import { readDatasetFile } from './dataset-file.ts';
 import { readInterventionFolder } from './intervention-folder.ts';
 import { progress } from './progress.ts';
+import { scorerParams } from './scorer-flags.ts';
 import { checkStrength } from '../src/steering/strength.ts';
 
 /** The sampling the papers evaluate with (spec section 7). */
@@ -44,6 +44,12 @@ export function frontsOf(points: EvalPoint[]): { gated: boolean; points: number[
     .filter((f): f is { gated: boolean; points: number[] } => f !== null);
 }
 
+/** "loading classifier X: 12.3 of 67.0 MB" (the total once known). */
+export function scorerLoadLine(l: { what: string; loaded: number; total: number }): string {
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return `loading ${l.what}: ${l.total > 0 ? `${mb(l.loaded)} of ${mb(l.total)} MB` : 'starting'}`;
+}
+
 /** Awaits `work`, printing its latest progress event (polled every few seconds) to stderr when it changed. */
 async function reportingProgress<T>(work: Promise<T>, poll: () => Promise<EvalProgressEvent[]>, everyMs = 3000): Promise<T> {
   let last = '';
@@ -54,7 +60,7 @@ async function reportingProgress<T>(work: Promise<T>, poll: () => Promise<EvalPr
       if (done) break;
       const events = await poll().catch(() => []);
       const p = events[events.length - 1];
-      const line = p ? `eval ${p.done}/${p.total} (λ ${p.lambda}, gates ${p.gated ? 'on' : 'off'})` : '';
+      const line = !p ? '' : p.scorerLoad ? scorerLoadLine(p.scorerLoad) : `eval ${p.done}/${p.total} (λ ${p.lambda}, gates ${p.gated ? 'on' : 'off'})`;
       if (line && line !== last) progress(line);
       last = line;
     }
@@ -73,15 +79,9 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   const ivDir = required(flags, 'intervention');
   const datasetPath = required(flags, 'dataset');
   const { dataset } = readDatasetFile(datasetPath);
-  const scorer = str(flags, 'scorer') ?? DEFAULT_SCORER;
-  if (!SCORERS.some((s) => s.id === scorer)) throw new Error(`--scorer must be one of ${SCORERS.map((s) => s.id).join(', ')}, got "${scorer}"`);
   const lex = dataset.lexicon;
   const hasLexicon = lex !== undefined && Array.isArray(lex.source) && Array.isArray(lex.target);
-  if (scorer === 'lexicon' && !hasLexicon) {
-    throw new Error(`${datasetPath}: the dataset needs a "lexicon" with "source" and "target" word lists to score the continuations (or choose --scorer vader)`);
-  }
-  const vaderSource = str(flags, 'vader-source') ?? 'negative';
-  if (vaderSource !== 'negative' && vaderSource !== 'positive') throw new Error(`--vader-source must be negative or positive, got "${vaderSource}"`);
+  const scoring = scorerParams(flags, hasLexicon ? { source: lex.source, target: lex.target } : undefined, datasetPath, mounts);
   if (dataset.control.length === 0) throw new Error(`${datasetPath}: the dataset needs "control" prompts (the neutral texts whose perplexity is measured)`);
   const lambdas = lambdaList(str(flags, 'lambdas') ?? '0,0.5,1');
   const enc = readInterventionFolder(ivDir);
@@ -93,9 +93,7 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   const params: EvalParams = {
     prompts: dataset.source.slice(0, count(flags, 'prompts', dataset.source.length)),
     neutral: dataset.control.slice(0, count(flags, 'neutral', dataset.control.length)),
-    scorer,
-    ...(hasLexicon ? { lexicon: { source: lex!.source, target: lex!.target } } : {}),
-    ...(scorer === 'vader' ? { vaderSource } : {}),
+    ...scoring,
     lambdas,
     gates,
     maxNewTokens: num(flags, 'max-new-tokens', 32)!,

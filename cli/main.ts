@@ -27,7 +27,8 @@ commands:
            [--hooks …] --out <folder>
   eval     --model <m> --intervention <folder> --dataset <file.json> [--lambdas 0,0.5,1] [--gates on|off|both]
            [--max-new-tokens 32] [--prompts n] [--neutral n] [--seed s] [--temperature 1 --top-p 0.3 --top-k 0
-           --repetition-penalty 1.2 | --greedy] [--chat] [--max-context n] [--scorer lexicon|vader [--vader-source negative|positive]]
+           --repetition-penalty 1.2 | --greedy] [--chat] [--max-context n] [--scorer lexicon|vader|classifier]
+           [--vader-source negative|positive] [--classifier-model <hub id|folder> --source-label L [--target-label L]]
   import   --file <control_vector.gguf | torch_maps.safetensors> --out <folder> [--model-id id] [--hidden-size d] [--layers n]
 (--intervention takes a folder, or a .gguf control vector / PyTorch .safetensors map file directly)
 hub ids (owner/name, owner/name/file.gguf) for generate, fit, eval and bench: [--hub-endpoint url] (or HF_ENDPOINT; default
@@ -41,7 +42,7 @@ const STRING_FLAGS = [
   'model', 'prompt', 'system', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
   'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps', 'gguf', 'wllama-variants', 'wllama-rounds', 'gguf-rounds',
-  'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'file', 'model-id', 'hidden-size', 'layers',
+  'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'classifier-model', 'source-label', 'target-label', 'file', 'model-id', 'hidden-size', 'layers',
   'hub-endpoint', 'cache-dir',
 ];
 

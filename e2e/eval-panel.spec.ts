@@ -145,7 +145,7 @@ test('evaluate: λ sweep with and without gates, progress and Stop, plot, table,
   const table = tables(page);
   await expect(table).toHaveCount(1);
   await expect(table.locator('caption')).toContainText(`Run 2: ${MEAN} on stories260K, 3 prompts × 8 tokens, 20 neutral texts`);
-  await expect(table.locator('thead th')).toHaveText(['λ', 'Gates', 'Source-like', 'Target-like', 'Neutral perplexity', 'Continuation perplexity', 'Mean gate value', 'Pareto front']);
+  await expect(table.locator('thead th')).toHaveText(['λ', 'Gates', 'Source-like', 'Target-like', 'Neutral perplexity', 'Continuation perplexity', 'Mean gate value', 'Pareto front', 'Mean score']);
   const rows = table.locator('tbody tr');
   await expect(rows).toHaveCount(6);
   const all = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => cells(rows.nth(i))));

@@ -1,6 +1,7 @@
 /**
  * Evaluate: a λ sweep of the active intervention (spec section 7, scaled to the browser). Effect = share of sampled
- * continuations of the dataset's source prompts that the lexicon scores source-like; utility = a perplexity. The plot
+ * continuations of the dataset's source prompts that the scorer (lexicon, VADER or a text classifier) labels source-like;
+ * utility = a perplexity. The plot
  * shows one curve per run and gate setting with the Pareto front of all of them; the tables below give every number.
  */
 import { useEffect, useMemo, useState } from 'react';
@@ -15,6 +16,7 @@ import { ConfirmButton } from './ConfirmButton.tsx';
 import { download } from './download.ts';
 import { Legend, ParetoPlot, useGeometry } from './EvalPlot.tsx';
 import { Continuations, RunTable } from './EvalRunDetails.tsx';
+import { ClassifierFields } from './ClassifierFields.tsx';
 
 const GATE_CHOICES: { value: GateChoice; label: string }[] = [
   { value: 'both', label: 'Gated and ungated' },
@@ -83,13 +85,19 @@ function EvalProgress() {
   return (
     <div className="progress">
       <label htmlFor="eval-progress">Evaluating</label>
-      <progress id="eval-progress" max={p ? p.total : undefined} value={p ? p.done : undefined} aria-valuetext={p ? `${p.done} of ${p.total}` : 'starting'} />
+      {p?.scorerLoad ? (
+        <progress id="eval-progress" max={p.scorerLoad.total || undefined} value={p.scorerLoad.total ? p.scorerLoad.loaded : undefined} aria-valuetext={`loading the ${p.scorerLoad.what}`} />
+      ) : (
+        <progress id="eval-progress" max={p ? p.total : undefined} value={p ? p.done : undefined} aria-valuetext={p ? `${p.done} of ${p.total}` : 'starting'} />
+      )}
       <p className="muted" data-testid="eval-progress-text">
         {run.status === 'stopping'
           ? 'Stopping after this continuation…'
-          : p
-            ? `${p.done} of ${p.total} continuations and scorings · now λ ${p.lambda}, ${p.gated ? 'gated' : 'ungated'}`
-            : 'Starting…'}
+          : p?.scorerLoad
+            ? `Loading the ${p.scorerLoad.what}${p.scorerLoad.total > 0 ? `: ${(p.scorerLoad.loaded / 1e6).toFixed(1)} of ${(p.scorerLoad.total / 1e6).toFixed(1)} MB` : '…'}`
+            : p
+              ? `${p.done} of ${p.total} continuations and scorings · now λ ${p.lambda}, ${p.gated ? 'gated' : 'ungated'}`
+              : 'Starting…'}
       </p>
     </div>
   );
@@ -226,7 +234,7 @@ export function EvalPanel() {
       <h2 id="eval-h">Evaluate</h2>
       <p className="hint intro">
         Sweeps the steering strength λ and measures, at each λ, the effect (how many sampled continuations of the source prompts still read source-like, by the
-        dataset’s word lists) against the utility (perplexities: lower is better). Each sweep is a curve; the best trade-offs form the Pareto front.
+        scorer below) against the utility (perplexities: lower is better). Each sweep is a curve; the best trade-offs form the Pareto front.
       </p>
       <dl className="eval-what">
         <div>
@@ -258,6 +266,7 @@ export function EvalPanel() {
         {SCORER_CHOICES.find((c) => c.id === scorer)?.hint}
         {hinted && scorerChoice === null ? ` Suggested by the preset “${draft.name}”.` : ''}
       </p>
+      {scorer === 'classifier' && <ClassifierFields disabled={running} />}
       <details className="lexicon" open={lexiconOpen} onToggle={(e) => setLexiconOpen(e.currentTarget.open)}>
         <summary>
           Lexicon: {noLexicon ? 'none yet' : `${plural(lexicon.source.length, 'source word')}, ${plural(lexicon.target.length, 'target word')}`}

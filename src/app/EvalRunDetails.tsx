@@ -1,6 +1,6 @@
 // One evaluation run in words and numbers: the table of its points (with the Pareto front marked) and its continuations.
 import { useState } from 'react';
-import { runName, type EvalCurve, type EvalRun } from './eval-results.ts';
+import { runName, scorerName, type EvalCurve, type EvalRun } from './eval-results.ts';
 import { nameWithMethod } from './eval-store.ts';
 import { formatSeconds, plural } from './format.ts';
 import { formatPerplexity, formatShare } from './pareto-plot.ts';
@@ -14,7 +14,7 @@ export function RunTable({ run, runs, front, curves }: { run: EvalRun; runs: Eva
       <table className="values-table eval-table" id={id} data-testid="eval-table">
         <caption>
           Run {run.number}: {nameWithMethod(runName(run, runs), run.method, run.hasGates)} on {run.modelId}, {plural(run.prompts.length, 'prompt')} × {run.maxNewTokens}{' '}
-          tokens, {plural(run.neutralCount, 'neutral text')}, {formatSeconds(run.evalMs)}
+          tokens, {plural(run.neutralCount, 'neutral text')}, scored by {scorerName(run)}, {formatSeconds(run.evalMs)}
           {run.aborted ? ', stopped early' : ''}
         </caption>
         <thead>
@@ -27,6 +27,9 @@ export function RunTable({ run, runs, front, curves }: { run: EvalRun; runs: Eva
             <th scope="col">Continuation perplexity</th>
             <th scope="col">Mean gate value</th>
             <th scope="col">Pareto front</th>
+            <th scope="col" title="The scorer's mean value: source − target words, VADER compound, or P(target label)">
+              Mean score
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -43,6 +46,7 @@ export function RunTable({ run, runs, front, curves }: { run: EvalRun; runs: Eva
                 <td>{formatPerplexity(p.generationPerplexity)}</td>
                 <td>{p.meanStrength === null ? '–' : p.meanStrength.toFixed(3)}</td>
                 <td>{onFront ? 'on the front' : ''}</td>
+                <td>{p.meanScore === undefined ? '–' : p.meanScore.toFixed(3)}</td>
               </tr>
             );
           })}

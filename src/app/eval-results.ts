@@ -1,5 +1,6 @@
 /** Evaluation results in the page (pure, tested in Node): runs, the curves they make, and what makes runs comparable. */
-import type { EvalPoint, SamplingSettings } from '../engine/protocol.ts';
+import type { ClassifierChoice, EvalPoint, SamplingSettings } from '../engine/protocol.ts';
+import { classifierName } from './classifier-settings.ts';
 import type { GateChoice } from './eval-settings.ts';
 
 /** One Evaluate press: the intervention and settings it ran with, and its points (kept in IndexedDB, storage/db.ts). */
@@ -20,6 +21,8 @@ export interface EvalRun {
   lexicon: { source: string[]; target: string[] };
   /** How continuations were scored (absent in runs saved before there was a choice: the lexicon). */
   scorer?: string;
+  /** The classifier scorer's model and labels (with scorer 'classifier'). */
+  classifier?: ClassifierChoice;
   lambdas: number[];
   gates: GateChoice;
   maxNewTokens: number;
@@ -74,6 +77,13 @@ export function curvesOf(runs: readonly EvalRun[]): EvalCurve[] {
   return out;
 }
 
+/** How a run's continuations were scored, in words ("the lexicon", "VADER", "classifier m (NEGATIVE → POSITIVE)"). */
+export function scorerName(r: Pick<EvalRun, 'scorer' | 'classifier'>): string {
+  const id = r.scorer ?? 'lexicon';
+  if (id === 'classifier' && r.classifier) return classifierName(r.classifier);
+  return id === 'lexicon' ? 'the lexicon' : id === 'vader' ? 'VADER' : id;
+}
+
 /** What differs between the runs shown, so a comparison on one plot can be read with care ([] when nothing does). */
 export function runDifferences(runs: readonly EvalRun[]): string[] {
   if (runs.length < 2) return [];
@@ -82,7 +92,7 @@ export function runDifferences(runs: readonly EvalRun[]): string[] {
     ['dataset', (r) => r.datasetName],
     ['prompts', (r) => JSON.stringify(r.prompts)],
     ['neutral texts', (r) => String(r.neutralCount)],
-    ['scorer', (r) => r.scorer ?? 'lexicon'],
+    ['scorer', scorerName],
     ['lexicon', (r) => JSON.stringify(r.lexicon)],
     ['new tokens', (r) => String(r.maxNewTokens)],
     ['sampling', (r) => JSON.stringify(r.sampling)],

@@ -8,6 +8,7 @@ import { presetScorer } from './presets.ts';
 export const SCORER_CHOICES: { id: ScorerId; label: string; hint: string }[] = [
   { id: 'lexicon', label: 'Lexicon', hint: 'A continuation is source-like when it has more of the source words than of the target words.' },
   { id: 'vader', label: 'VADER sentiment', hint: 'A continuation is source-like when VADER reads it as negative (compound ≤ −0.05).' },
+  { id: 'classifier', label: 'Text classifier', hint: 'A continuation is source-like when the classifier finds the source label the more likely; its value is P(target label).' },
 ];
 
 /** The scorer an evaluation uses: the one chosen in the panel, else the one the dataset's preset suggests, else the lexicon. */

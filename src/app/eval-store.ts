@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import { EngineError } from '../worker/engine-client.ts';
 import type { EvalParams, EvalProgressEvent } from '../engine/protocol.ts';
 import type { ScorerId } from '../eval/scorers/registry.ts';
+import { DEFAULT_CLASSIFIER_DRAFT, parseClassifierDraft, type ClassifierDraft, type ClassifierField } from './classifier-settings.ts';
 import { chosenScorer, DEFAULT_EVAL_SETTINGS, parseEvalSettings, type EvalField, type EvalSettingsDraft, type GateChoice } from './eval-settings.ts';
 import { mergeRuns, nextRunNumber, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { checkDraft, methodLabel, useLibrary, type Draft } from './library-store.ts';
@@ -34,6 +35,9 @@ interface EvalState {
   chat: boolean | null;
   /** null: the default (the dataset preset's hint, else the lexicon: chosenScorer). */
   scorer: ScorerId | null;
+  /** The classifier scorer's fields (model and labels, as typed). */
+  classifier: ClassifierDraft;
+  classifierError: string | null;
   run: EvalRunState;
   runs: EvalRun[];
   /** Reading the saved runs (at start): loading, read, or failed (storageError says why). */
@@ -52,6 +56,7 @@ interface EvalState {
   setGates(g: GateChoice): void;
   setChat(c: boolean): void;
   setScorer(s: ScorerId): void;
+  setClassifier(field: ClassifierField, value: string): void;
   setUtility(u: UtilityChoice): void;
   evaluate(): Promise<void>;
   stop(): Promise<void>;
@@ -174,6 +179,8 @@ export const useEval = create<EvalState>()((set, get) => ({
   gates: null,
   chat: null,
   scorer: null,
+  classifier: DEFAULT_CLASSIFIER_DRAFT,
+  classifierError: null,
   run: IDLE,
   runs: [],
   savedRuns: 'loading',
@@ -203,6 +210,7 @@ export const useEval = create<EvalState>()((set, get) => ({
   setGates: (gates) => set({ gates }),
   setChat: (chat) => set({ chat }),
   setScorer: (scorer) => set({ scorer }),
+  setClassifier: (field, value) => set({ classifier: { ...get().classifier, [field]: value }, classifierError: null }),
   setUtility: (utility) => set({ utility }),
 
   async evaluate() {
@@ -225,6 +233,11 @@ export const useEval = create<EvalState>()((set, get) => ({
       return fail('Some evaluation settings need fixing (see above).');
     }
     const v = parsed.value;
+    const classifier = scorer === 'classifier' ? parseClassifierDraft(st.classifier) : null;
+    if (classifier && !classifier.ok) {
+      set({ classifierError: classifier.error });
+      return fail(classifier.error);
+    }
     const gates: GateChoice = active.hasGates ? (st.gates ?? 'both') : 'off';
     const chat = model.hasChatTemplate && (st.chat ?? true);
     const params: EvalParams = {
@@ -232,6 +245,7 @@ export const useEval = create<EvalState>()((set, get) => ({
       neutral: ds.control,
       scorer,
       lexicon,
+      ...(classifier?.ok ? { classifier: classifier.value } : {}),
       lambdas: v.lambdas,
       gates,
       maxNewTokens: v.maxNewTokens,
@@ -262,6 +276,7 @@ export const useEval = create<EvalState>()((set, get) => ({
           neutralCount: params.neutral.length,
           lexicon,
           scorer,
+          ...(classifier?.ok ? { classifier: classifier.value } : {}),
           lambdas: v.lambdas,
           gates,
           maxNewTokens: v.maxNewTokens,

@@ -55,9 +55,11 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
   const turnEnd = p.chat ? withEndOfTurn(endOfTurn(m.tokenizer), undefined) : {};
   const neutralIds = p.neutral.map((text) => m.tokenizer.encode(text));
   checkFits(model, promptIds, neutralIds, p.maxNewTokens);
-  const scorer = await scorerOf(p).create(p);
   const gates = gateSettings(p.gates);
   const total = gates.length * p.lambdas.length * (p.prompts.length + p.neutral.length);
+  const scorer = await scorerOf(p).create(p, {
+    onLoad: (scorerLoad) => o.onProgress?.({ done: 0, total, lambda: p.lambdas[0], gated: gates[0], scorerLoad }),
+  });
   let done = 0;
   const points: EvalPoint[] = [];
   const stopped = () => o.signal?.aborted === true;

@@ -18,6 +18,8 @@ export interface EvalParams {
   lexicon?: { source: string[]; target: string[] };
   /** The VADER scorer's source side (default negative: steering towards positive). */
   vaderSource?: 'negative' | 'positive';
+  /** The classifier scorer's model and which of its labels are the source and target sides (src/eval/scorers/classifier-scorer.ts). */
+  classifier?: ClassifierChoice;
   /** λ values, each in [0, 4], evaluated in this order. */
   lambdas: number[];
   /** Sweep with the DSAS gates on, off, or both ('on' and 'both' need an intervention with gates). */
@@ -28,6 +30,17 @@ export interface EvalParams {
   sampling: SamplingSettings;
   /** Render prompts with the chat template (as in GenerateParams). */
   chat: boolean;
+}
+
+/**
+ * A text-classification model (a hub id, or a folder the dev server serves under /models/) and the labels (as its
+ * config.json's id2label names them) that mark source and target text. Without a target label the target side is
+ * "not the source label".
+ */
+export interface ClassifierChoice {
+  model: string;
+  sourceLabel: string;
+  targetLabel?: string;
 }
 
 /** One point of a sweep. */
@@ -59,6 +72,8 @@ export interface EvalProgressEvent {
   total: number;
   lambda: number;
   gated: boolean;
+  /** Set while the scorer is still loading (a classifier's download), before the first continuation. */
+  scorerLoad?: { what: string; loaded: number; total: number };
 }
 
 export interface EvalDone {

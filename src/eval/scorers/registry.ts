@@ -3,9 +3,10 @@ import { EvalParamsError } from '../eval-params-error.ts';
 import type { EvalParams } from '../types.ts';
 import { lexiconScorerKind } from './lexicon-scorer.ts';
 import { vaderScorerKind } from './vader-scorer.ts';
+import { classifierScorerKind } from './classifier-scorer.ts';
 import type { ScorerKind } from './scorer.ts';
 
-export const SCORERS = [lexiconScorerKind, vaderScorerKind] as const;
+export const SCORERS = [lexiconScorerKind, vaderScorerKind, classifierScorerKind] as const;
 
 export type ScorerId = (typeof SCORERS)[number]['id'];
 

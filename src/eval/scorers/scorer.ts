@@ -17,6 +17,19 @@ export interface TextScorer {
   score(text: string): TextScore | Promise<TextScore>;
 }
 
+/** How far a scorer is in loading what it needs (a classifier's download): bytes of all its files. */
+export interface ScorerLoadProgress {
+  /** What is loading, for people ("classifier Xenova/toxic-bert"). */
+  what: string;
+  loaded: number;
+  /** 0 while unknown. */
+  total: number;
+}
+
+export interface ScorerCreateOptions {
+  onLoad?: (p: ScorerLoadProgress) => void;
+}
+
 export interface ScorerKind<Id extends string = string> {
   id: Id;
   /** The name people read. */
@@ -25,6 +38,6 @@ export interface ScorerKind<Id extends string = string> {
   units: string;
   /** Checks what the scorer needs from the sweep's parameters, throwing EvalParamsError naming the field. */
   check(p: EvalParams): void;
-  /** A scorer for this sweep (loading what it needs once). */
-  create(p: EvalParams): TextScorer | Promise<TextScorer>;
+  /** A scorer for this sweep (loading what it needs once, reporting the load to `o.onLoad`). */
+  create(p: EvalParams, o?: ScorerCreateOptions): TextScorer | Promise<TextScorer>;
 }
