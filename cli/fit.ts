@@ -6,6 +6,7 @@ import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { writeInterventionFolder } from './intervention-folder.ts';
 import { closedFormMethod, FITTABLE_METHODS, steeringMethod } from '../src/steering/methods/registry.ts';
+import type { FitMode } from '../src/steering/fit-incremental.ts';
 
 const METHODS = FITTABLE_METHODS.map((m) => m.id);
 
@@ -58,6 +59,7 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
       method: closedForm.id,
       hooks: str(flags, 'hooks'),
       dsas: Boolean(flags.dsas),
+      mode: fitModeFlag(flags),
     });
     stopBeat();
     writeInterventionFolder(out, r.intervention);
@@ -67,4 +69,15 @@ export async function runFit(flags: Flags): Promise<Record<string, unknown>> {
     stopBeat();
     await session.close();
   }
+}
+
+/**
+ * `--mode incremental|independent` (Mean-AcT / Linear-AcT): incremental (the default) fits hook after hook with the
+ * earlier maps active, running the source prompts again for every hook; independent collects every hook once.
+ */
+export function fitModeFlag(flags: Flags): FitMode | undefined {
+  const mode = str(flags, 'mode');
+  if (mode === undefined) return undefined;
+  if (mode !== 'incremental' && mode !== 'independent') throw new Error(`--mode must be incremental or independent, got "${mode}"`);
+  return mode;
 }

@@ -22,7 +22,8 @@ commands:
            [--rounds 5] [--round-budget 60] [--sections decode,training,wllama,engine-gguf] [--training-models stories260K,smollm2-135m]
            [--train-batch 4] [--train-tokens 16] [--train-reps 3] [--out file.json]
            [--sections engine-gguf,wllama --gguf file.gguf [--gguf-rounds 4] [--wllama-variants wasm-1t,wasm-mt,webgpu] [--wllama-rounds 3]]
-  fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas] --out <folder>
+  fit      --model <m> --dataset <file.json> --method mean|linear-act [--hooks all|attn|mlp|resid|0.attn,3.mlp] [--dsas]
+           [--mode incremental|independent] --out <folder>
   fit      --model <m> --dataset <file.json> --method lineas [--steps n] [--lr x] [--batch b] [--l1 x] [--group x] [--dsas e2e] [--seed s] [--trainer auto|gpu|cpu]
            [--hooks …] --out <folder>
   eval     --model <m> --intervention <folder> --dataset <file.json> [--lambdas 0,0.5,1] [--gates on|off|both]
@@ -42,7 +43,7 @@ const STRING_FLAGS = [
   'model', 'prompt', 'system', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',
   'rounds', 'round-budget', 'sections', 'training-models', 'train-batch', 'train-tokens', 'train-reps', 'gguf', 'wllama-variants', 'wllama-rounds', 'gguf-rounds',
-  'trainer', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'classifier-model', 'source-label', 'target-label', 'file', 'model-id', 'hidden-size', 'layers',
+  'trainer', 'mode', 'lambdas', 'gates', 'prompts', 'neutral', 'scorer', 'vader-source', 'classifier-model', 'source-label', 'target-label', 'file', 'model-id', 'hidden-size', 'layers',
   'hub-endpoint', 'cache-dir',
 ];
 
