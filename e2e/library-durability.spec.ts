@@ -3,6 +3,7 @@
 // transaction; a database made by the first version (no evaluations store) upgrades keeping its data; the app asks
 // the browser to keep its storage (navigator.storage.persist).
 import { expect, test, type Page } from '@playwright/test';
+import { readStore } from './fixtures/library-db.ts';
 import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
 
 const OLD = { id: 'old-1', name: 'Old reviews', description: '', source: ['bad', 'awful'], target: ['good', 'great'], control: [], saved: '2026-01-05T10:00:00Z' };
@@ -26,23 +27,6 @@ async function writeRaw(page: Page, version: number, stores: string[], records: 
         };
       }),
     { version, stores, records },
-  );
-}
-
-async function readRaw(page: Page, store: string): Promise<Record<string, unknown>[]> {
-  return page.evaluate(
-    (store) =>
-      new Promise<Record<string, unknown>[]>((resolve, reject) => {
-        const req = indexedDB.open('steerscope');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          const all = db.transaction(store, 'readonly').objectStore(store).getAll();
-          all.onsuccess = () => (db.close(), resolve(all.result as Record<string, unknown>[]));
-          all.onerror = () => reject(all.error);
-        };
-      }),
-    store,
   );
 }
 
@@ -82,10 +66,10 @@ test('malformed and newer records are skipped with a notice and kept; rename wri
   await old.getByRole('button', { name: 'Save name' }).click();
   await expect(page.getByRole('article', { name: 'Reviews, renamed' })).toBeVisible();
 
-  const stored = await readRaw(page, 'datasets');
+  const stored = await readStore(page, 'datasets');
   expect(stored.map((r) => r.id).sort()).toEqual(['broken-1', 'old-1']); // the broken one is still there
   expect(stored.find((r) => r.id === 'old-1')).toMatchObject({ name: 'Reviews, renamed', schema: 1, source: OLD.source });
-  expect((await readRaw(page, 'interventions')).map((r) => r.id)).toEqual(['future-1']);
+  expect((await readStore(page, 'interventions')).map((r) => r.id)).toEqual(['future-1']);
   expect(await page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls)).toBeGreaterThanOrEqual(1);
   expect(errors).toEqual([]);
 });

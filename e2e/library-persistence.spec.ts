@@ -8,29 +8,8 @@ import { recordProblem } from '../src/app/storage/record-checks.ts';
 import type { HookName } from '../src/model/spec.ts';
 import { encodeIntervention } from '../src/steering/intervention-file.ts';
 import { loadStories } from './fixtures/app-page.ts';
+import { readStore } from './fixtures/library-db.ts';
 import { ignoreDevServerReloads, watchErrors } from './fixtures/page-watch.ts';
-
-async function readStore(page: Page, store: string): Promise<Record<string, unknown>[]> {
-  return page.evaluate(
-    (store) =>
-      new Promise<Record<string, unknown>[]>((resolve, reject) => {
-        const req = indexedDB.open('steerscope');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          if (!db.objectStoreNames.contains(store)) return (db.close(), resolve([]));
-          const all = db.transaction(store, 'readonly').objectStore(store).getAll();
-          all.onsuccess = () => {
-            db.close();
-            // ArrayBuffers do not cross page.evaluate: tensors as byte arrays.
-            resolve((all.result as Record<string, unknown>[]).map((r) => (r.tensors instanceof ArrayBuffer ? { ...r, tensors: [...new Uint8Array(r.tensors)] } : r)));
-          };
-          all.onerror = () => reject(all.error);
-        };
-      }),
-    store,
-  );
-}
 
 async function openApp(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
