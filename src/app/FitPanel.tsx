@@ -102,7 +102,7 @@ function DatasetEditor() {
       </div>
       {draft.chat && (
         <div className="field">
-          <label htmlFor="dataset-system">System message (optional)</label>
+          <label htmlFor="dataset-system">System message for every prompt (optional)</label>
           <textarea
             id="dataset-system"
             rows={2}
