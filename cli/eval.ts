@@ -9,6 +9,7 @@ import type { EvalParams, EvalPoint, EvalProgressEvent } from '../src/engine/pro
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { readDatasetFile } from './dataset-file.ts';
+import { evalChatFormat } from './eval-chat.ts';
 import { readInterventionFolder } from './intervention-folder.ts';
 import { progress } from './progress.ts';
 import { scorerParams } from './scorer-flags.ts';
@@ -105,8 +106,8 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
       repetitionPenalty: num(flags, 'repetition-penalty', EVAL_SAMPLING.repetitionPenalty)!,
       seed: num(flags, 'seed', 0)!,
     },
-    // A chat dataset's prompts are user messages: evaluated through the template as they were fitted.
-    chat: Boolean(flags.chat) || dataset.chat === true,
+    // A chat dataset's prompts are user messages: evaluated through the template (and its system message) as they were fitted.
+    ...evalChatFormat(flags, dataset),
   };
   progress(`starting the browser and loading ${model}…`);
   const session = await openBrowserSession(mounts, hubOptionsFrom(flags));

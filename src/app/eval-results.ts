@@ -28,6 +28,8 @@ export interface EvalRun {
   maxNewTokens: number;
   sampling: SamplingSettings;
   chat: boolean;
+  /** The chat dataset's system message before each prompt (absent: none, and in runs saved before there was one). */
+  system?: string;
   points: EvalPoint[];
   /** Stopped before the end (the points are those finished). */
   aborted: boolean;
@@ -97,6 +99,7 @@ export function runDifferences(runs: readonly EvalRun[]): string[] {
     ['new tokens', (r) => String(r.maxNewTokens)],
     ['sampling', (r) => JSON.stringify(r.sampling)],
     ['chat template', (r) => String(r.chat)],
+    ['system message', (r) => r.system ?? ''],
   ];
   return aspects.filter(([, f]) => new Set(runs.map(f)).size > 1).map(([name]) => name);
 }

@@ -251,6 +251,8 @@ export const useEval = create<EvalState>()((set, get) => ({
       maxNewTokens: v.maxNewTokens,
       sampling: v.sampling,
       chat,
+      // A chat dataset's system message goes before each prompt, as in fitting.
+      ...(chat && ds.system !== undefined ? { system: ds.system } : {}),
     };
     // A generation on screen would hold the engine: stop it (evaluation runs after it in the worker's queue).
     if (isBusy(app.gen) || isBusy(app.base)) await app.stop();
@@ -282,6 +284,7 @@ export const useEval = create<EvalState>()((set, get) => ({
           maxNewTokens: v.maxNewTokens,
           sampling: v.sampling,
           chat,
+          ...(params.system !== undefined ? { system: params.system } : {}),
           points: r.points,
           aborted: r.aborted,
           evalMs: r.evalMs,

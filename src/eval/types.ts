@@ -30,6 +30,8 @@ export interface EvalParams {
   sampling: SamplingSettings;
   /** Render prompts with the chat template (as in GenerateParams). */
   chat: boolean;
+  /** Chat only: a system message before each prompt (a chat dataset's `system`; blank or absent: none). */
+  system?: string;
 }
 
 /**
