@@ -63,14 +63,15 @@ export function findNonFinite(bytes: Uint8Array, format: WeightFormat): NonFinit
       }
     }
   } else {
-    const fields = SCALES[format];
-    for (let b = 0; b < n; b++) {
-      const o = b * blockBytes;
-      for (const [field, at] of fields) {
-        const h = bytes[o + at] | (bytes[o + at + 1] << 8);
-        if ((h & 0x7c00) === 0x7c00) {
+    // An f16 is non-finite when its exponent bits 10–14 are all ones: the high byte's bits 2–6 (0x7c).
+    for (const [field, at] of SCALES[format]) {
+      for (let b = 0, hi = at + 1; b < n; b++, hi += blockBytes) {
+        if ((bytes[hi] & 0x7c) === 0x7c) {
           count++;
-          if (!first) first = { count: 0, index: b * blockWeights, block: b, field, value: f16Value(h) };
+          // Fields are scanned one after the other (d before m / dmin): a later field's hit comes first only in an earlier block.
+          if (!first || b < (first.block ?? 0)) {
+            first = { count: 0, index: b * blockWeights, block: b, field, value: f16Value(bytes[hi - 1] | (bytes[hi] << 8)) };
+          }
         }
       }
     }

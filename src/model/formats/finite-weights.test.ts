@@ -40,7 +40,7 @@ describe('nonFiniteMessage', () => {
     new DataView(q.buffer).setUint16(22, 0xfc00, true); // block 1's m
     const t = { name: 'model.layers.0.mlp.up_proj.weight', fileName: 'blk.0.ffn_up.weight', shape: [1, 64], format: 'Q4_1' as const, file: 'm.gguf', begin: 0, end: 40 };
     expect(nonFiniteMessage(t, q)).toBe(
-      'm.gguf: tensor "blk.0.ffn_up.weight" (model.layers.0.mlp.up_proj.weight) (Q4_1) holds 1 non-finite block scale (NaN or ±Inf); the first is the m of block 1 (weights 32…63) = -Inf: the checkpoint is broken and was not loaded',
+      'm.gguf: tensor "blk.0.ffn_up.weight" (model.layers.0.mlp.up_proj.weight, Q4_1) holds 1 non-finite block scale (NaN or ±Inf); the first is the m of block 1 (weights 32…63) = -Inf: the checkpoint is broken and was not loaded',
     );
   });
 });
@@ -74,7 +74,7 @@ describe('loading refuses NaN/Inf weights', () => {
     const t = readGguf(g).tensors.find((x) => x.typeName === 'Q4_0' && x.name === 'blk.0.attn_q.weight')!;
     new DataView(g.buffer).setUint16(t.begin + 18 * 5, 0x7c00, true); // block 5's d
     const files = memoryModelFiles('q.gguf', new Map([['q.gguf', g]]), { weightFile: 'q.gguf' });
-    await expect(streamAll(files)).rejects.toThrow('q.gguf: tensor "blk.0.attn_q.weight" (model.layers.0.self_attn.q_proj.weight) (Q4_0) holds 1 non-finite block scale (NaN or ±Inf); the first is the d of block 5 (weights 160…191) = +Inf');
+    await expect(streamAll(files)).rejects.toThrow('q.gguf: tensor "blk.0.attn_q.weight" (model.layers.0.self_attn.q_proj.weight, Q4_0) holds 1 non-finite block scale (NaN or ±Inf); the first is the d of block 5 (weights 160…191) = +Inf');
   });
 });
 

@@ -14,12 +14,12 @@ const show = (v: number) => (Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf');
 export function nonFiniteMessage(t: SourceTensor, bytes: Uint8Array): string | null {
   const bad = findNonFinite(bytes, t.format);
   if (!bad) return null;
-  const name = t.fileName && t.fileName !== t.name ? `"${t.fileName}" (${t.name})` : `"${t.name}"`;
+  const name = t.fileName && t.fileName !== t.name ? `"${t.fileName}" (${t.name}, ${t.format})` : `"${t.name}" (${t.format})`;
   const what =
     bad.block === null
       ? `${bad.count} non-finite value${bad.count === 1 ? '' : 's'} (NaN or ±Inf); the first is element ${bad.index} = ${show(bad.value)}`
       : `${bad.count} non-finite block scale${bad.count === 1 ? '' : 's'} (NaN or ±Inf); the first is the ${bad.field} of block ${bad.block} (weights ${bad.index}…${bad.index + WEIGHT_FORMATS[t.format].blockWeights - 1}) = ${show(bad.value)}`;
-  return `${t.file}: tensor ${name} (${t.format}) holds ${what}: the checkpoint is broken and was not loaded`;
+  return `${t.file}: tensor ${name} holds ${what}: the checkpoint is broken and was not loaded`;
 }
 
 /** Throws a ModelFileError naming the first non-finite value of the tensor's file bytes. */
