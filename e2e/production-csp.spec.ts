@@ -143,6 +143,9 @@ test('with a model loaded from a local folder and text generated, every request 
 
   // The watcher saw the app's own assets (the page, its scripts, the engine worker), so it was watching.
   expect(requests.some((r) => /engine\.worker-[^/]*\.js$/.test(r.url))).toBe(true);
+  // The tokenizer library's chunk is imported by the engine worker (the page never loads it): the worker's own
+  // requests are watched too.
+  expect(requests.some((r) => /\/assets\/transformers\.web-[^/]*\.js$/.test(r.url))).toBe(true);
   expect(requests.length).toBeGreaterThan(2);
   expect(leavingRequests(requests, base, [prompt])).toEqual([]);
   // The same rule on this run's requests plus one made-up request elsewhere: it would be caught.
