@@ -6,19 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { createTokenizer } from '../model/tokenizer.ts';
 import { STORIES260K_DIR } from '../testing/node-paths.ts';
 import { tokenizePrompt } from './collect-activations.ts';
-import { DatasetError, datasetFileObject, datasetFormat, datasetHash, parseDataset } from './dataset.ts';
+import { datasetFileObject, datasetFormat, datasetHash, parseDataset } from './dataset.ts';
+import { datasetIssues } from '../testing/dataset-issues.ts';
 
 const base = { name: 'tutor', source: ['Do it now.'], target: ['Could you do it, please?'], control: ['The bus is late.'] };
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DatasetError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected a DatasetError');
-}
 
 describe('the dataset file’s "system"', () => {
   it('is read for a chat dataset, written back, and read again the same (JSON text and parsed objects)', () => {
@@ -43,12 +34,12 @@ describe('the dataset file’s "system"', () => {
   });
 
   it('refuses a non-string, a raw-text dataset’s, and an over-long one, naming the field', () => {
-    expect(issuesOf(() => parseDataset({ ...base, chat: true, system: 42 }, 'd.json'))).toEqual(['"system" must be a string (the chat system message), not a number']);
-    expect(issuesOf(() => parseDataset({ ...base, chat: true, system: ['a'] }, 'd.json'))).toEqual(['"system" must be a string (the chat system message), not an array']);
-    const raw = issuesOf(() => parseDataset({ ...base, system: 'Be kind.' }, 'd.json'));
+    expect(datasetIssues(() => parseDataset({ ...base, chat: true, system: 42 }, 'd.json'))).toEqual(['"system" must be a string (the chat system message), not a number']);
+    expect(datasetIssues(() => parseDataset({ ...base, chat: true, system: ['a'] }, 'd.json'))).toEqual(['"system" must be a string (the chat system message), not an array']);
+    const raw = datasetIssues(() => parseDataset({ ...base, system: 'Be kind.' }, 'd.json'));
     expect(raw).toEqual(['"system" is a chat system message, but this is a raw-text dataset: set "chat": true, or remove "system"']);
-    expect(issuesOf(() => parseDataset({ ...base, chat: false, system: 'Be kind.' }, 'd.json'))).toEqual(raw);
-    expect(issuesOf(() => parseDataset({ ...base, chat: true, system: 'x'.repeat(11) }, 'd.json', { maxPromptChars: 10 }))[0]).toMatch(/^"system" is 11 characters long \(limit 10\)/);
+    expect(datasetIssues(() => parseDataset({ ...base, chat: false, system: 'Be kind.' }, 'd.json'))).toEqual(raw);
+    expect(datasetIssues(() => parseDataset({ ...base, chat: true, system: 'x'.repeat(11) }, 'd.json', { maxPromptChars: 10 }))[0]).toMatch(/^"system" is 11 characters long \(limit 10\)/);
   });
 
   it('is part of the hash after "chat"; a chat dataset without one hashes as before', async () => {

@@ -3,17 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SAD_TO_HAPPY_PATH } from '../testing/node-paths.ts';
 import { parseCsv } from './csv.ts';
-import { DatasetError, datasetFormat, datasetHash, parseDataset } from './dataset.ts';
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DatasetError) return e.issues;
-    throw e;
-  }
-  throw new Error('expected a DatasetError');
-}
+import { datasetFormat, datasetHash, parseDataset } from './dataset.ts';
+import { datasetIssues } from '../testing/dataset-issues.ts';
 
 describe('parseDataset', () => {
   it('reads the shared sad_to_happy.json (32 / 32 / 32)', () => {
@@ -52,7 +43,7 @@ describe('parseDataset', () => {
   });
 
   it('reports every problem: empty sets, duplicates (naming them), long prompts, non-strings', () => {
-    const issues = issuesOf(() =>
+    const issues = datasetIssues(() =>
       parseDataset(
         { source: ['a', 'b', 'a', 7, '  ', 'x'.repeat(30)], target: [], control: ['b', null] },
         'bad.json',
@@ -66,11 +57,11 @@ describe('parseDataset', () => {
     expect(issues.some((m) => m.startsWith('source[5] is 30 characters long (limit 20)'))).toBe(true);
     expect(issues).toContain('duplicate source prompt "a" at source[0], source[2]');
     expect(issues).toContain('prompt "b" appears in several sets: source (source[1]), control (control[0])');
-    expect(issuesOf(() => parseDataset('one\ntwo\none\n', 'p.txt'))).toEqual(['duplicate source prompt "one" at line 1, line 3']);
-    expect(issuesOf(() => parseDataset('\n \n', 'p.txt'))).toEqual(['the source set is empty']);
-    expect(issuesOf(() => parseDataset('{"source": ["a"]', 'p.json'))[0]).toMatch(/not valid JSON/);
-    expect(issuesOf(() => parseDataset('source,extra\n"a,b', 'p.csv'))[0]).toMatch(/unterminated quoted field/);
-    expect(issuesOf(() => parseDataset('source,extra\na,b\n', 'p.csv'))).toEqual([
+    expect(datasetIssues(() => parseDataset('one\ntwo\none\n', 'p.txt'))).toEqual(['duplicate source prompt "one" at line 1, line 3']);
+    expect(datasetIssues(() => parseDataset('\n \n', 'p.txt'))).toEqual(['the source set is empty']);
+    expect(datasetIssues(() => parseDataset('{"source": ["a"]', 'p.json'))[0]).toMatch(/not valid JSON/);
+    expect(datasetIssues(() => parseDataset('source,extra\n"a,b', 'p.csv'))[0]).toMatch(/unterminated quoted field/);
+    expect(datasetIssues(() => parseDataset('source,extra\na,b\n', 'p.csv'))).toEqual([
       'unknown CSV column "extra" (expected source, target, control)',
       'the target set is empty',
     ]);
