@@ -251,7 +251,11 @@ export const useEval = create<EvalState>()((set, get) => ({
       maxNewTokens: v.maxNewTokens,
       sampling: v.sampling,
       chat,
+      // The Steer panel's intervention is swept; those added with "Also apply" stay applied at their own λ and gates.
+      intervention: 0,
     };
+    // What the held ones are called on screen (engine order: the first, then the extras in order).
+    const heldLabels = app.steer.extra.map((e) => nameWithMethod(e.iv.name, e.iv.method, e.iv.hasGates));
     // A generation on screen would hold the engine: stop it (evaluation runs after it in the worker's queue).
     if (isBusy(app.gen) || isBusy(app.base)) await app.stop();
     if (beginJob('eval')) return fail('A fit is running: evaluate when it is done.');
@@ -283,6 +287,7 @@ export const useEval = create<EvalState>()((set, get) => ({
           sampling: v.sampling,
           chat,
           points: r.points,
+          held: r.held.map((h) => ({ label: heldLabels[h.index - 1] ?? h.method, modelId: h.modelId, hookCount: h.hooks.length, strength: h.strength, useGate: h.useGate })),
           aborted: r.aborted,
           evalMs: r.evalMs,
           at: new Date().toISOString(),
