@@ -263,6 +263,9 @@ export const useEval = create<EvalState>()((set, get) => ({
     const losses = app.gpuLosses;
     const lostGpu = () => useApp.getState().gpuLosses !== losses;
     try {
+      // A held one's slider reaches the engine only once it rests and no generation runs: send what the panel shows.
+      const extra = useApp.getState().steer.extra;
+      for (const [k, e] of extra.entries()) await engine.setStrength(e.strength, k + 1);
       const r = await engine.evaluate(params, (progress) => set({ run: { ...get().run, progress } }));
       endJob('eval');
       const planned = v.lambdas.length * (gates === 'both' ? 2 : 1);
