@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { cspPlugin, cspString } from './server/csp-plugin.ts';
@@ -8,8 +7,9 @@ import { modelsPlugin } from './server/models-plugin.ts';
 const modelsDir = process.env.MODELS_DIR ?? './models';
 
 // The production build is the app (index.html) only: test pages such as harness.html are served by the dev server
-// (browser tests, CLI, bench) and not shipped; onnxruntime-web, which only the harness's ONNX reference runs, is
-// replaced by a stub so its WebAssembly is not emitted (see server/onnxruntime-web-stub.ts).
+// (browser tests, CLI, bench) and not shipped. The text classifier scorer runs onnxruntime-web through
+// @huggingface/transformers; the build gives transformers that copy's WebAssembly-only bundle instead of its WebGPU one,
+// so it ships the plain 14 MB WebAssembly (fetched only when the classifier is used) and not the 27 MB asyncify build.
 export default defineConfig(({ command }) => ({
   plugins: [react(), modelsPlugin(modelsDir), cspPlugin()],
   // Per checkout (not node_modules/.vite): work trees that share node_modules must not share pre-bundled deps.
@@ -19,7 +19,7 @@ export default defineConfig(({ command }) => ({
   optimizeDeps: { exclude: ['onnxruntime-web'], include: ['react', 'react-dom/client', 'zustand', '@huggingface/transformers'] },
   resolve:
     command === 'build'
-      ? { alias: [{ find: /^onnxruntime-web(\/webgpu)?$/, replacement: path.resolve(import.meta.dirname, 'server/onnxruntime-web-stub.ts') }] }
+      ? { alias: [{ find: /^onnxruntime-web\/webgpu$/, replacement: 'onnxruntime-web/wasm' }] }
       : {},
   build: {
     target: 'es2022',

@@ -14,6 +14,7 @@ import { readInterventionFolder, recordedModelId } from './intervention-folder.t
 import { evalInterventionFlags } from './eval-interventions.ts';
 import { checkInterventionModels } from './model-check.ts';
 import { cleanError } from './browser-session.ts';
+import { evalChatFormat } from './eval-chat.ts';
 import { progress } from './progress.ts';
 import { scorerParams } from './scorer-flags.ts';
 import { checkStrength } from '../src/steering/strength.ts';
@@ -118,8 +119,8 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
       repetitionPenalty: num(flags, 'repetition-penalty', EVAL_SAMPLING.repetitionPenalty)!,
       seed: num(flags, 'seed', 0)!,
     },
-    // A chat dataset's prompts are user messages: evaluated through the template as they were fitted.
-    chat: Boolean(flags.chat) || dataset.chat === true,
+    // A chat dataset's prompts are user messages: evaluated through the template (and its system message) as they were fitted.
+    ...evalChatFormat(flags, dataset),
   };
   progress(`starting the browser and loading ${model}…`);
   const session = await openBrowserSession(mounts, hubOptionsFrom(flags));

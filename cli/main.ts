@@ -31,7 +31,7 @@ commands:
            it is held at its --strength, one for all held ones or one each, paired in order; --gates is the swept one's,
            --no-gate turns the held ones' gates off) [--allow-other-model]
            [--max-new-tokens 32] [--prompts n] [--neutral n] [--seed s] [--temperature 1 --top-p 0.3 --top-k 0
-           --repetition-penalty 1.2 | --greedy] [--chat] [--max-context n] [--scorer lexicon|vader|classifier]
+           --repetition-penalty 1.2 | --greedy] [--chat] [--system text] [--max-context n] [--scorer lexicon|vader|classifier]
            [--vader-source negative|positive] [--classifier-model <hub id|folder> --source-label L [--target-label L]]
   import   --file <control_vector.gguf | torch_maps.safetensors> --out <folder> [--model-id id] [--hidden-size d] [--layers n]
 (--intervention takes a folder, or a .gguf control vector / PyTorch .safetensors map file directly; a folder made for

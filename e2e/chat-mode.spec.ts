@@ -2,7 +2,7 @@
 // whose turns end with </s>, the EOS token): the Chat / Raw switch, a system + user message through the template, the
 // output and its tints and heatmap covering only the assistant's tokens, the reply stopping at the end of the turn (or
 // at max tokens), nothing typed lost when switching, a chat dataset fitted through the template, and the clear
-// message when a chat dataset meets a model without a template.
+// message when a chat dataset meets a model without a template (the dataset fitted with a system message).
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -102,8 +102,9 @@ test('chat mode: system + user message through the template, the reply alone tin
   await expect(page.getByRole('textbox', { name: 'System message (optional)' })).toHaveValue(SYSTEM);
   await expect(page.getByRole('textbox', { name: 'User message' })).toHaveValue(USER);
 
-  // ---- A chat dataset: fitted through the template (Mean-AcT + DSAS on one hook); the steered reply is tinted alone ----
+  // ---- A chat dataset with a system message: fitted through the template (Mean-AcT + DSAS on one hook); the steered reply is tinted alone ----
   await page.getByRole('checkbox', { name: 'Chat dataset' }).check();
+  await page.getByRole('textbox', { name: 'System message for every prompt (optional)' }).fill(SYSTEM);
   await page.getByRole('radio', { name: 'Mean-AcT' }).check();
   await page.getByRole('checkbox', { name: 'Train DSAS gates' }).check();
   const fitHooks = page.getByRole('group', { name: /^Hooks to fit/ });

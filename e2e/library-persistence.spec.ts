@@ -1,6 +1,6 @@
 // The library's saves are all-or-nothing and its files round-trip: a page closed in the middle of a rename leaves the
 // old or the new record, never a broken one; an intervention imported, exported and imported again is byte for byte
-// the file it started as, and so is a dataset exported and opened again.
+// the file it started as, and so is a dataset exported and opened again (with its chat system message).
 import fs from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { readZip, writeZip } from '../src/app/storage/zip.ts';
@@ -137,9 +137,14 @@ test('export → import round-trips an intervention and a dataset byte for byte'
     expect(Buffer.from(r.tensors as number[]).equals(Buffer.from(tensors))).toBe(true);
   }
 
-  // A dataset: saved, exported, opened again and saved: the same lists and words.
+  // A dataset: saved, exported, opened again and saved: the same lists and words, and a chat dataset's system message.
   const fit = page.locator('#fit-panel');
   await fit.getByRole('textbox', { name: 'Name', exact: true }).fill('Round-trip set');
+  const SYSTEM = 'You are a patient tutor.';
+  const systemBox = fit.getByRole('textbox', { name: 'System message for every prompt (optional)' });
+  await expect(systemBox).toHaveCount(0); // raw text: no system message
+  await fit.getByRole('checkbox', { name: 'Chat dataset' }).check();
+  await systemBox.fill(SYSTEM);
   await fit.getByRole('button', { name: 'Save dataset' }).click();
   const ds = page.getByRole('list', { name: 'Saved datasets' }).getByRole('article', { name: 'Round-trip set' });
   await expect(ds).toBeVisible();
@@ -149,8 +154,15 @@ test('export → import round-trips an intervention and a dataset byte for byte'
   await (await dsDownload).saveAs(dsPath);
   const exported = JSON.parse(fs.readFileSync(dsPath, 'utf8')) as Record<string, unknown>;
   const before = (await readStore(page, 'datasets'))[0];
-  expect(exported).toEqual({ name: before.name, description: before.description, source: before.source, target: before.target, control: before.control, ...(before.lexicon ? { lexicon: before.lexicon } : {}) });
+  expect(before).toMatchObject({ chat: true, system: SYSTEM });
+  expect(recordProblem('datasets', before)).toBeNull();
+  expect(exported).toEqual({ name: before.name, description: before.description, source: before.source, target: before.target, control: before.control, ...(before.lexicon ? { lexicon: before.lexicon } : {}), chat: true, system: SYSTEM });
+  // Opened into a cleared editor: the chat flag and the system message come from the file.
+  await systemBox.fill('');
+  await fit.getByRole('checkbox', { name: 'Chat dataset' }).uncheck();
   await page.getByLabel('Dataset file').setInputFiles(dsPath);
+  await expect(fit.getByRole('checkbox', { name: 'Chat dataset' })).toBeChecked();
+  await expect(systemBox).toHaveValue(SYSTEM);
   await expect(fit.getByRole('textbox', { name: /^Source prompts/ })).toHaveValue((before.source as string[]).join('\n'));
   await expect(fit.getByRole('textbox', { name: /^Target prompts/ })).toHaveValue((before.target as string[]).join('\n'));
   await expect(fit.getByRole('textbox', { name: /^Control prompts/ })).toHaveValue((before.control as string[]).join('\n'));

@@ -1,6 +1,6 @@
 // Non-finite logits stop generation with an error that names the cause (not tokens [0, 0, …] and empty text):
 // the argmax and sampling kernels flag a row holding NaN or ±∞, generate() throws. Checkpoints broken as in issue 16:
-// all-NaN embeddings, +∞ in the final norm, 3e38 in a down projection.
+// all-NaN embeddings and +∞ in the final norm (now refused at load, before the GPU sees them), 3e38 in a down projection.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -36,11 +36,25 @@ test('the argmax and sampling kernels flag non-finite rows, and only those', asy
   }
 });
 
-for (const [title, tensor, fill] of [
-  ['all-NaN embeddings', 'model.embed_tokens.weight', () => NaN],
-  ['+Inf in the final norm', 'model.norm.weight', (i: number) => (i === 0 ? Infinity : 1)],
-  ['3e38 in a down projection', 'model.layers.0.mlp.down_proj.weight', () => 3e38],
+// NaN and ±Inf in the weights are refused at load (core/non-finite.ts), naming the tensor and the first element.
+for (const [title, tensor, fill, first] of [
+  ['all-NaN embeddings', 'model.embed_tokens.weight', () => NaN, 'element 0 = NaN'],
+  ['+Inf in the final norm', 'model.norm.weight', (i: number) => (i === 3 ? Infinity : 1), 'element 3 = +Inf'],
 ] as const) {
+  test(`${title}: the load is refused, naming the tensor and the first bad element`, async ({ page }) => {
+    const name = await brokenModel(`e2e-nonfinite-${tensor.replace(/\W/g, '-')}`, { base, corrupt: (dir) => patchTensor(dir, tensor, fill) });
+    const s = await openStableHarness(page);
+    const err = await s.load(name).then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    expect(err).toContain(`model.safetensors: tensor "${tensor}" (F32) holds`);
+    expect(err).toContain(`the first is ${first}: the checkpoint is broken and was not loaded`);
+  });
+}
+
+// Finite weights whose products overflow still load; the logits' check stops generation.
+for (const [title, tensor, fill] of [['3e38 in a down projection', 'model.layers.0.mlp.down_proj.weight', () => 3e38]] as const) {
   test(`${title}: generation stops with an error naming non-finite logits (greedy and sampled)`, async ({ page }) => {
     const name = await brokenModel(`e2e-nonfinite-${tensor.replace(/\W/g, '-')}`, { base, corrupt: (dir) => patchTensor(dir, tensor, fill) });
     const s = await openStableHarness(page);

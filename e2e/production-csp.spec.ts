@@ -1,15 +1,19 @@
 // The production build (vite build + vite preview on a port of its own): the Content-Security-Policy is in force
-// (no inline script, no eval), the app starts under it without a violation, and with no model loaded no request
-// leaves 127.0.0.1.
+// (no inline script, no eval), the app starts under it without a violation, with no model loaded no request leaves
+// 127.0.0.1, and with a model loaded from a local folder and text generated every request (page, worker, socket)
+// goes to the page's own origin and none carries the prompt (the rule: src/testing/request-watch.ts, unit-tested).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Request } from '@playwright/test';
 import { preview, type PreviewServer } from 'vite';
+import { leavingRequests, type WatchedRequest } from '../src/testing/request-watch.ts';
+import { doneStats } from './fixtures/app-page.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+const SHARED = process.env.SHARED_DIR ?? path.resolve(ROOT, '../shared');
 let server: PreviewServer;
 let base = '';
 
@@ -53,6 +57,8 @@ test('the built app ships a strict CSP that is in force, and starts under it', a
   expect(scripts).toContain("'self'");
   expect(scripts).not.toContain("'unsafe-inline'");
   expect(scripts).not.toContain("'unsafe-eval'");
+  // WebAssembly may be compiled (onnxruntime-web, for the text classifier scorer); JavaScript eval may not.
+  expect(scripts.filter((src) => src !== "'self'")).toEqual(["'wasm-unsafe-eval'"]);
   expect(policy).toMatch(/object-src 'none'/);
 
   // The page works: the model panel is there, and the app's own scripts ran without a violation.
@@ -103,5 +109,48 @@ test('with no model loaded, every request stays on 127.0.0.1; the worker script 
   expect(urls.length).toBeGreaterThan(2);
   expect(leaving).toEqual([]);
   expect(workerPolicies).toHaveLength(1);
-  expect(scriptSources(workerPolicies[0] ?? '')).toEqual(["'self'"]);
+  expect(scriptSources(workerPolicies[0] ?? '')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+});
+
+test('with a model loaded from a local folder and text generated, every request goes to the page\'s origin and none carries the prompt', async ({ page, context }) => {
+  test.setTimeout(5 * 60_000);
+  const prompt = 'Once upon a time a zebra named Quillfeather';
+  const requests: WatchedRequest[] = [];
+  const seen = new Set<unknown>();
+  // The page's and its workers' requests (context-wide: also service workers and other pages), and any socket.
+  const watch = (r: Request) => {
+    if (seen.has(r)) return;
+    seen.add(r);
+    requests.push({ url: r.url(), body: r.postDataBuffer()?.toString('latin1') ?? null });
+  };
+  context.on('request', watch);
+  page.on('request', watch);
+  page.on('websocket', (ws) => requests.push({ url: ws.url() }));
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(base + '/');
+  await page.getByRole('radio', { name: 'Local folder' }).check();
+  await page.getByLabel('Model folder files').setInputFiles(path.join(SHARED, 'models/stories260K'));
+  await expect(page.getByText(/^stories260K: \d+ files/)).toBeVisible();
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'stories260K is ready' })).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(prompt);
+  await page.getByRole('radio', { name: 'Greedy' }).check();
+  await page.getByRole('textbox', { name: 'Max new tokens' }).fill('8');
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await expect(doneStats(page)).toBeVisible();
+  expect((await page.getByTestId('generated').textContent())?.length).toBeGreaterThan(0);
+  await page.waitForLoadState('networkidle');
+
+  // The watcher saw the app's own assets (the page, its scripts, the engine worker), so it was watching.
+  expect(requests.some((r) => /engine\.worker-[^/]*\.js$/.test(r.url))).toBe(true);
+  // The tokenizer library's chunk is imported by the engine worker (the page never loads it): the worker's own
+  // requests are watched too.
+  expect(requests.some((r) => /\/assets\/transformers\.web-[^/]*\.js$/.test(r.url))).toBe(true);
+  expect(requests.length).toBeGreaterThan(2);
+  expect(leavingRequests(requests, base, [prompt])).toEqual([]);
+  // The same rule on this run's requests plus one made-up request elsewhere: it would be caught.
+  expect(leavingRequests([...requests, { url: 'https://huggingface.co/api/models' }], base, [prompt])).toHaveLength(1);
+  expect(errors).toEqual([]);
 });

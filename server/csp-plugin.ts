@@ -1,6 +1,7 @@
 // Vite plugin (build only): puts a Content-Security-Policy <meta> first in the built index.html.
-// Scripts: only the app's own files ('self'); no inline scripts, no eval, no WebAssembly (the app runs on WebGPU;
-// the tokenizer and chat templates are plain JavaScript). Network: the page's own origin, plus the Hugging Face hub,
+// Scripts: only the app's own files ('self'); no inline scripts, no eval. 'wasm-unsafe-eval' lets WebAssembly be
+// compiled: onnxruntime-web's, which the text classifier scorer runs (the engine itself runs on WebGPU; the tokenizer
+// and chat templates are plain JavaScript); it allows no JavaScript eval. Network: the page's own origin, plus the Hugging Face hub,
 // from which a user may choose to download a model (hub ids and URLs on the model panel).
 import type { Plugin } from 'vite';
 
@@ -31,7 +32,7 @@ export function extraHubOrigins(env: Record<string, string | undefined> = proces
 
 export const CSP_DIRECTIVES: Record<string, string[]> = {
   'default-src': ["'self'"],
-  'script-src': ["'self'"],
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
   'worker-src': ["'self'"],
   'style-src': ["'self'"],
   'img-src': ["'self'", 'data:', 'blob:'],

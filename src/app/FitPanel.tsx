@@ -100,6 +100,22 @@ function DatasetEditor() {
             : 'Prompts are raw text. Tick this to treat each one as a user message in the model’s chat template.'}
         </span>
       </div>
+      {draft.chat && (
+        <div className="field">
+          <label htmlFor="dataset-system">System message for every prompt (optional)</label>
+          <textarea
+            id="dataset-system"
+            rows={2}
+            value={draft.system ?? ''}
+            spellCheck={false}
+            aria-describedby="dataset-system-hint"
+            onChange={(e) => setDraft({ system: e.target.value })}
+          />
+          <p className="hint" id="dataset-system-hint">
+            Put before every source, target and control prompt in fitting, training and evaluation (it counts towards the 128 tokens a prompt may have). Empty: none (the template may write its own default).
+          </p>
+        </div>
+      )}
       <div className="sets">
         {SETS.map(({ set, title, hint }) => (
           <div className="field" key={set}>

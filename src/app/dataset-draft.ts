@@ -33,6 +33,8 @@ export interface Draft {
   lexicon?: Lexicon;
   /** Each prompt is a user message, formatted with the model's chat template for fitting, training and evaluation. */
   chat?: boolean;
+  /** The system message before every prompt when `chat` is on (kept, but unused, while it is off); blank: none. */
+  system?: string;
   /** Changed since it was opened, saved or chosen. */
   edited: boolean;
 }
@@ -54,7 +56,7 @@ export function lines(text: string): string[] {
 
 export function presetDraft(id: string): Omit<Draft, 'edited'> {
   const p = PRESETS.find((x) => x.id === id) ?? PRESETS[0];
-  return { origin: { kind: 'preset', id: p.id }, name: p.name, description: p.description, source: p.source.join('\n'), target: p.target.join('\n'), control: p.control.join('\n'), lexicon: p.lexicon };
+  return { origin: { kind: 'preset', id: p.id }, name: p.name, description: p.description, source: p.source.join('\n'), target: p.target.join('\n'), control: p.control.join('\n'), lexicon: p.lexicon, ...(p.system !== undefined ? { system: p.system } : {}) };
 }
 
 export function loadStoredDraft(): Draft {
@@ -87,7 +89,7 @@ export function checkDraft(d: Draft): DraftCheck {
     });
   }
   const counts = { source: sets.source.length, target: sets.target.length, control: sets.control.length };
-  const obj = { name: d.name.trim() || 'dataset', source: sets.source.map((x) => x.text), target: sets.target.map((x) => x.text), control: sets.control.map((x) => x.text), chat: d.chat === true };
+  const obj = { name: d.name.trim() || 'dataset', source: sets.source.map((x) => x.text), target: sets.target.map((x) => x.text), control: sets.control.map((x) => x.text), chat: d.chat === true, ...(d.chat && d.system?.trim() ? { system: d.system } : {}) };
   try {
     return { dataset: parseDataset(obj, `${obj.name}.json`), issues: [], counts };
   } catch (e) {

@@ -44,6 +44,7 @@ export const createDraftSlice: LibrarySliceOf<DraftSlice> = (set, get) => {
         control: r.control.join('\n'),
         lexicon: r.lexicon,
         chat: r.chat === true,
+        system: r.system ?? '',
       });
     },
 
@@ -66,6 +67,7 @@ export const createDraftSlice: LibrarySliceOf<DraftSlice> = (set, get) => {
             control: ds.control.join('\n'),
             lexicon: lexiconOf(ds.lexicon),
             chat: ds.chat === true,
+            system: ds.system ?? '',
             origin: { kind: 'new' },
             edited: true,
           });
@@ -88,6 +90,7 @@ export const createDraftSlice: LibrarySliceOf<DraftSlice> = (set, get) => {
       const rec: DatasetRecord = { id, name, description: d.description, source: check.dataset.source, target: check.dataset.target, control: check.dataset.control, saved: new Date().toISOString() };
       if (d.lexicon) rec.lexicon = d.lexicon;
       if (d.chat) rec.chat = true;
+      if (check.dataset.system !== undefined) rec.system = check.dataset.system;
       try {
         await db.put('datasets', rec);
         commitDraft({ ...d, name, origin: { kind: 'saved', id }, edited: false });

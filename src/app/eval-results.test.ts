@@ -68,6 +68,8 @@ describe('runDifferences', () => {
     expect(runDifferences([a, run(2, 'B', [], { method: 'linear-act' })])).toEqual([]);
     expect(runDifferences([a, run(2, 'B', [], { maxNewTokens: 8, prompts: ['p', 'q'] })])).toEqual(['prompts', 'new tokens']);
     expect(runDifferences([a, run(2, 'B', [], { sampling: { ...a.sampling, seed: 1 } })])).toEqual(['sampling']);
+    expect(runDifferences([a, run(2, 'B', [], { chat: true, system: 'Be kind.' })])).toEqual(['chat template', 'system message']);
+    expect(runDifferences([run(1, 'A', [], { chat: true }), run(2, 'B', [], { chat: true, system: '' })])).toEqual([]);
   });
 });
 

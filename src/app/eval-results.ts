@@ -28,6 +28,8 @@ export interface EvalRun {
   maxNewTokens: number;
   sampling: SamplingSettings;
   chat: boolean;
+  /** The chat dataset's system message before each prompt (absent: none, and in runs saved before there was one). */
+  system?: string;
   points: EvalPoint[];
   /**
    * The other active interventions ("Also apply"), applied unchanged at every point in the order given: λ = 0 of the
@@ -119,6 +121,7 @@ export function runDifferences(runs: readonly EvalRun[]): string[] {
     ['sampling', (r) => JSON.stringify(r.sampling)],
     ['chat template', (r) => String(r.chat)],
     ['held interventions', (r) => JSON.stringify(r.held ?? [])],
+    ['system message', (r) => r.system ?? ''],
   ];
   return aspects.filter(([, f]) => new Set(runs.map(f)).size > 1).map(([name]) => name);
 }

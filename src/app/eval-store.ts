@@ -253,6 +253,8 @@ export const useEval = create<EvalState>()((set, get) => ({
       chat,
       // The Steer panel's intervention is swept; those added with "Also apply" stay applied at their own λ and gates.
       intervention: 0,
+      // A chat dataset's system message goes before each prompt, as in fitting.
+      ...(chat && ds.system !== undefined ? { system: ds.system } : {}),
     };
     // What the held ones are called on screen (engine order: the first, then the extras in order).
     const heldLabels = app.steer.extra.map((e) => nameWithMethod(e.iv.name, e.iv.method, e.iv.hasGates));
@@ -289,6 +291,7 @@ export const useEval = create<EvalState>()((set, get) => ({
           maxNewTokens: v.maxNewTokens,
           sampling: v.sampling,
           chat,
+          ...(params.system !== undefined ? { system: params.system } : {}),
           points: r.points,
           held: r.held.map((h) => ({ label: heldLabels[h.index - 1] ?? h.method, modelId: h.modelId, hookCount: h.hooks.length, strength: h.strength, useGate: h.useGate })),
           aborted: r.aborted,

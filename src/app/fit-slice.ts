@@ -1,6 +1,7 @@
 /** The fit slice: fitting (Mean-AcT, Linear-AcT ± DSAS) and LinEAS training jobs, their settings and progress. */
 import { hookName, hookOrder, type HookName } from '../model/spec.ts';
 import type { FitDone, FitMethod } from '../engine/protocol.ts';
+import { datasetFileObject } from '../steering/dataset.ts';
 import { steeringMethod } from '../steering/methods/registry.ts';
 import { EngineError } from '../worker/engine-client.ts';
 import { checkDraft, type DraftCheck } from './dataset-draft.ts';
@@ -65,7 +66,8 @@ export const createFitSlice: LibrarySliceOf<FitSlice> = (set, get) => ({
         set({ trainErrors: settings.errors });
         return fitFail('Some training settings need fixing (see above).');
       }
-      const dataset = { text: JSON.stringify({ name: ds.name, source: ds.source, target: ds.target, control: ds.control, ...(ds.chat ? { chat: true } : {}) }), fileName: `${slug(ds.name)}.json` };
+      // The checked draft: name, the three sets, and chat with its system message (checkDraft sets nothing else).
+      const dataset = { text: JSON.stringify(datasetFileObject(ds)), fileName: `${slug(ds.name)}.json` };
       const hookList = [...hooks].sort((a, b) => hookOrder(a) - hookOrder(b)).join(',');
       if (beginJob('fit')) return fitFail('An evaluation is running: fit when it is done (or stop it).');
       const losses = app.gpuLosses;

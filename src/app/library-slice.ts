@@ -4,6 +4,7 @@ import { externalLabel, interventionFilesFrom } from './import-entries.ts';
 import { message, useApp } from './store.ts';
 import { defaultPresetFor, PRESETS } from './presets.ts';
 import { presetDraft, type Draft } from './dataset-draft.ts';
+import { datasetRecordJson } from './dataset-record.ts';
 import { download } from './download.ts';
 import { activeFrom, byNewest, bytesOf, methodLabel, recordFrom, slug } from './intervention-records.ts';
 import type { LibrarySlice, LibrarySliceOf } from './library-state.ts';
@@ -89,8 +90,7 @@ export const createLibrarySlice: LibrarySliceOf<LibrarySlice> = (set, get) => {
     exportDataset(id) {
       const r = get().datasets.find((x) => x.id === id);
       if (!r) return;
-      const body = { name: r.name, description: r.description, source: r.source, target: r.target, control: r.control, ...(r.lexicon ? { lexicon: r.lexicon } : {}) };
-      download(`${slug(r.name)}.json`, JSON.stringify(body, null, 2), 'application/json');
+      download(`${slug(r.name)}.json`, datasetRecordJson(r), 'application/json');
     },
 
     async saveInterventionRecord(rec) {

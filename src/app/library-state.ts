@@ -79,7 +79,7 @@ export interface DraftSlice {
 
   /** Keeps a new draft (in memory and in localStorage). */
   commitDraft(d: Draft): void;
-  setDraft(change: Partial<Pick<Draft, 'name' | 'description' | SetName | 'lexicon' | 'chat'>>): void;
+  setDraft(change: Partial<Pick<Draft, 'name' | 'description' | SetName | 'lexicon' | 'chat' | 'system'>>): void;
   /** Replaces the draft (asks first when it has unsaved edits). False when the user kept the draft. */
   replaceDraft(next: Omit<Draft, 'edited'>, confirmed?: boolean): boolean;
   choosePreset(id: string): boolean;

@@ -51,6 +51,10 @@ describe('checkEvalParams', () => {
     expect(fieldOf({ ...good, sampling: { ...good.sampling, topP: 0 } })).toBe('sampling');
     expect(fieldOf({ ...good, sampling: { ...good.sampling, seed: 0.5 } })).toBe('sampling.seed');
     expect(fieldOf({ ...good, chat: true })).toBe('chat');
+    expect(fieldOf({ ...good, system: 'Be kind.' })).toBe('system');
+    expect(fieldOf({ ...good, system: 3 as unknown as string })).toBe('system');
+    expect(fieldOf({ ...good, chat: true, system: 'Be kind.' }, { hasGates: true, hasChatTemplate: true })).toBe('ok');
+    expect(fieldOf({ ...good, system: '' })).toBe('ok');
   });
 
   it('says what is wrong', () => {

@@ -59,5 +59,9 @@ export function checkEvalParams(p: EvalParams, ctx: EvalContext): void {
   }
   if (!Number.isInteger(p.sampling.seed)) throw new EvalParamsError('sampling.seed', `sampling.seed must be a whole number, got ${String(p.sampling.seed)}.`);
 
+  if (p.system !== undefined) {
+    if (typeof p.system !== 'string') throw new EvalParamsError('system', 'system must be a text (the chat system message).');
+    if (p.system.trim() && !p.chat) throw new EvalParamsError('system', 'system is a chat system message, but chat is off; turn chat on or leave system out.');
+  }
   if (p.chat && !ctx.hasChatTemplate) throw new EvalParamsError('chat', 'chat is on but this model has no chat template; turn it off to use plain completion.');
 }

@@ -54,7 +54,7 @@ export function gateSettings(gates: EvalParams['gates']): boolean[] {
 export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): Promise<SweepResult> {
   const model = m.model;
   // The same formatting as generation, fitting and training (chat-format.ts); a chat reply ends at the end of its turn.
-  const promptIds = p.prompts.map((text) => encodePrompt(m.tokenizer, text, p.chat ? { chat: true } : RAW));
+  const promptIds = p.prompts.map((text) => encodePrompt(m.tokenizer, text, p.chat ? { chat: true, system: p.system } : RAW));
   const turnEnd = p.chat ? withEndOfTurn(endOfTurn(m.tokenizer), undefined) : {};
   const neutralIds = p.neutral.map((text) => m.tokenizer.encode(text));
   checkFits(model, promptIds, neutralIds, p.maxNewTokens);

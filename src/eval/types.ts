@@ -36,6 +36,8 @@ export interface EvalParams {
    * them, so λ = 0 of the swept one means "the others only".
    */
   intervention?: number;
+  /** Chat only: a system message before each prompt (a chat dataset's `system`; blank or absent: none). */
+  system?: string;
 }
 
 /** An active intervention held at its own strength during a sweep of another one. */

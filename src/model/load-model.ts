@@ -1,7 +1,7 @@
 /**
  * Loads a model from any ModelFiles source onto the GPU: the checkpoint opened through the weight-source registry
  * (config → spec, weight headers, all checked before any upload; safetensors or GGUF), the tokenizer, then the tensor
- * bytes streamed file by file straight into their GPU buffers.
+ * bytes streamed file by file straight into their GPU buffers, each tensor checked for NaN/±Inf before its upload.
  */
 import { BufferPool } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
@@ -9,6 +9,7 @@ import type { WeightFormat } from '../core/weight-format.ts';
 import { openCheckpoint, requiredJson, type Checkpoint } from './checkpoint.ts';
 import { GpuModel, type GpuModelOptions } from './gpu/gpu-model.ts';
 import { GpuWeightUploader } from './gpu/gpu-weights.ts';
+import { checkFiniteTensor } from './formats/finite-weights.ts';
 import { generationEosIds } from './formats/generation-config.ts';
 import { ModelFileError, type ModelFiles } from './formats/model-files.ts';
 import type { OpenedSource, SourceTensor } from './formats/weight-source.ts';
@@ -129,6 +130,31 @@ export async function streamTensors(
   await reader.cancel().catch(() => undefined);
 }
 
+/**
+ * Streams the `wanted` tensors of every file of the source in order, each one's file bytes checked for NaN/±Inf
+ * (checkFiniteTensor: a broken checkpoint is refused naming the tensor) before `onTensor` gets its prepared bytes.
+ */
+export async function streamCheckedWeights(
+  files: ModelFiles,
+  source: OpenedSource,
+  wanted: SourceTensor[],
+  onTensor: (t: SourceTensor, bytes: Uint8Array) => void,
+  onBytes: (file: string, fileIndex: number, n: number) => void = () => undefined,
+): Promise<void> {
+  for (const [i, { name: file }] of source.files.entries()) {
+    await streamTensors(
+      files,
+      file,
+      wanted,
+      (t, bytes) => {
+        checkFiniteTensor(t, bytes);
+        onTensor(t, source.prepare(t, bytes));
+      },
+      (n) => onBytes(file, i, n),
+    );
+  }
+}
+
 /** The per-tensor file formats of a source. */
 export function tensorFormats(source: OpenedSource): Map<string, WeightFormat> {
   return new Map(source.tensors.map((t) => [t.name, t.format]));
@@ -158,18 +184,16 @@ export async function loadModel(
     const total = wanted.reduce((n, t) => n + t.end - t.begin, 0);
     let loaded = 0;
     const fileCount = source.files.length;
-    for (const [i, { name: file }] of source.files.entries()) {
-      await streamTensors(
-        files,
-        file,
-        wanted,
-        (t, bytes) => uploader.upload(t.name, t.format, source.prepare(t, bytes)),
-        (n) => {
-          loaded += n;
-          report({ phase: 'weights', loadedBytes: Math.min(loaded, total), totalBytes: total, file, fileIndex: i + 1, fileCount });
-        },
-      );
-    }
+    await streamCheckedWeights(
+      files,
+      source,
+      wanted,
+      (t, bytes) => uploader.upload(t.name, t.format, bytes),
+      (file, i, n) => {
+        loaded += n;
+        report({ phase: 'weights', loadedBytes: Math.min(loaded, total), totalBytes: total, file, fileIndex: i + 1, fileCount });
+      },
+    );
     const weights = uploader.finish();
     const model = new GpuModel(ctx, spec, weights, pool, opts);
     // Warm-up: one single-token and one multi-token step compile every pipeline now, so load time includes the

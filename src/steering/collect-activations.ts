@@ -12,15 +12,17 @@ import { ChatFormatError, encodePrompt, RAW, type PromptFormat } from '../model/
 export const MAX_PROMPT_TOKENS = 128;
 
 /**
- * A dataset prompt's token ids. Raw text is cut to MAX_PROMPT_TOKENS; a chat prompt (the template around it, ending
- * with the assistant prompt) is refused when longer, since cutting it would drop the assistant prompt.
+ * A dataset prompt's token ids. Raw text is cut to MAX_PROMPT_TOKENS; a chat prompt (the template around it and the
+ * format's system message, ending with the assistant prompt) is refused when longer, since cutting it would drop the assistant prompt.
  */
 export function tokenizePrompt(tokenizer: Tokenizer, text: string, format: PromptFormat = RAW): number[] {
   const ids = encodePrompt(tokenizer, text, format);
   if (!format.chat) return ids.slice(0, MAX_PROMPT_TOKENS);
   if (ids.length > MAX_PROMPT_TOKENS) {
     const preview = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-    throw new ChatFormatError(`The chat message "${preview}" is ${ids.length} tokens with the chat template, over the ${MAX_PROMPT_TOKENS} a dataset prompt may have; shorten it.`);
+    const withSystem = format.system?.trim() ? ' and the system message (which counts too)' : '';
+    const shorten = withSystem ? 'shorten it or the system message' : 'shorten it';
+    throw new ChatFormatError(`The chat message "${preview}" is ${ids.length} tokens with the chat template${withSystem}, over the ${MAX_PROMPT_TOKENS} a dataset prompt may have; ${shorten}.`);
   }
   return ids;
 }

@@ -17,11 +17,34 @@ export interface PromptDataset {
   lexicon?: Record<string, string[]>;
   /** Each prompt is a user message: fitting, training and evaluation format it with the model's chat template. */
   chat?: boolean;
+  /** Chat datasets only: a system message put before every prompt (source, target and control); absent: none. */
+  system?: string;
 }
 
-/** How the dataset's prompts are encoded (chat-format.ts): user messages for a chat dataset, raw text otherwise. */
-export function datasetFormat(ds: Pick<PromptDataset, 'chat'>): PromptFormat {
-  return ds.chat ? { chat: true } : RAW;
+/**
+ * How the dataset's prompts are encoded (chat-format.ts): user messages (after the dataset's system message, when it
+ * has one) for a chat dataset, raw text otherwise.
+ */
+export function datasetFormat(ds: Pick<PromptDataset, 'chat' | 'system'>): PromptFormat {
+  if (!ds.chat) return RAW;
+  return ds.system?.trim() ? { chat: true, system: ds.system } : { chat: true };
+}
+
+/**
+ * The dataset as a JSON file's object (what parseDataset reads back): name, description when set, the three sets,
+ * the lexicon, `chat` and `system` only when present.
+ */
+export function datasetFileObject(ds: PromptDataset): Record<string, unknown> {
+  return {
+    name: ds.name,
+    ...(ds.description !== undefined ? { description: ds.description } : {}),
+    source: ds.source,
+    target: ds.target,
+    control: ds.control,
+    ...(ds.lexicon ? { lexicon: ds.lexicon } : {}),
+    ...(ds.chat ? { chat: true } : {}),
+    ...(ds.chat && ds.system?.trim() ? { system: ds.system } : {}),
+  };
 }
 
 export interface ParseDatasetOptions {
@@ -53,8 +76,8 @@ type RawSets = Partial<Record<PromptSetName, Entry[]>>;
 
 /**
  * Reads a prompt dataset. Formats, chosen by the file extension:
- * - `.json`: `{ name?, description?, source: [], target: [], control?: [], lexicon? }`, or a bare array
- *   of strings (one set). An already-parsed object is accepted too. JSON strings are kept verbatim.
+ * - `.json`: `{ name?, description?, source: [], target: [], control?: [], lexicon?, chat?, system? }`, or a bare
+ *   array of strings (one set). `system` (a string) needs `"chat": true`; a blank one counts as none. An already-parsed object is accepted too. JSON strings are kept verbatim.
  * - `.csv`: a header row naming columns `source`, `target`, `control` (any order, any subset);
  *   blank cells are skipped, so the sets may differ in length. Cells are trimmed.
  * - anything else: plain text, one prompt per line (trimmed; blank lines skipped), filling `singleSet`.
@@ -77,6 +100,7 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
   let description: string | undefined;
   let lexicon: Record<string, string[]> | undefined;
   let chat = false;
+  let system: string | undefined;
   let sets: RawSets;
   let required: PromptSetName[];
 
@@ -105,6 +129,12 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
       if (value.chat !== undefined) {
         if (typeof value.chat === 'boolean') chat = value.chat;
         else issues.push('"chat" must be true or false');
+      }
+      if (value.system !== undefined) {
+        if (typeof value.system !== 'string') issues.push(`"system" must be a string (the chat system message), not ${describe(value.system)}`);
+        else if (value.chat !== true) issues.push('"system" is a chat system message, but this is a raw-text dataset: set "chat": true, or remove "system"');
+        else if (value.system.length > maxChars) issues.push(`"system" is ${value.system.length} characters long (limit ${maxChars}): "${preview(value.system)}"`);
+        else if (value.system.trim()) system = value.system;
       }
       sets = {};
       for (const set of SETS) {
@@ -139,6 +169,7 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
   if (typeof input !== 'string') {
     let chars = 0;
     for (const set of SETS) for (const e of sets[set] ?? []) if (typeof e.text === 'string') chars += e.text.length;
+    if (system !== undefined) chars += system.length;
     const tooLongParsed = datasetTextLimitIssue(chars, 'prompts', limits);
     if (tooLongParsed) throw new DatasetError(fileName, [tooLongParsed]);
   }
@@ -185,16 +216,25 @@ export function parseDataset(input: string | unknown, fileName: string, opts: Pa
   if (description !== undefined) ds.description = description;
   if (lexicon) ds.lexicon = lexicon;
   if (chat) ds.chat = true;
+  if (system !== undefined) ds.system = system;
   return ds;
 }
 
 /**
  * SHA-256 (hex) of the canonical JSON `{"source":[...],"target":[...],"control":[...]}` (keys in that
- * order, no whitespace, UTF-8), with `"chat":true` last for a chat dataset: identifies the prompts a fit used and
- * how they were formatted. Name, description and lexicon are not part of it.
+ * order, no whitespace, UTF-8), with `"chat":true` after them for a chat dataset and then `"system":"..."` when it
+ * has a system message: identifies the prompts a fit used and how they were formatted (a dataset without a system
+ * message hashes as before there was one). Name, description and lexicon are not part of it.
  */
 export async function datasetHash(ds: Pick<PromptDataset, 'source' | 'target'> & Partial<PromptDataset>): Promise<string> {
-  const canonical = JSON.stringify({ source: ds.source, target: ds.target, control: ds.control ?? [], ...(ds.chat ? { chat: true } : {}) });
+  const format = datasetFormat(ds);
+  const canonical = JSON.stringify({
+    source: ds.source,
+    target: ds.target,
+    control: ds.control ?? [],
+    ...(format.chat ? { chat: true } : {}),
+    ...(format.chat && format.system !== undefined ? { system: format.system } : {}),
+  });
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HookName } from '../model/spec.ts';
-import { fitIncremental, type CollectFn } from './fit-incremental.ts';
+import { fitIncremental, type CollectFn, type SourceStepper } from './fit-incremental.ts';
 import { fitMeanShift } from './fit-mean-shift.ts';
 import { steerInPlace, type HookMap } from '../core/steer-map.ts';
 
@@ -88,6 +88,71 @@ describe('fitIncremental', () => {
     expect(Array.from(inc.get('0.mlp')?.b ?? [])).toEqual([5, -1]); // μt − μs = (7, 1) − (2, 2)
     expect(Array.from(inc.get('1.mlp')?.b ?? [])).toEqual([0, 0]);
     expect(Array.from(ind.get('1.mlp')?.b ?? [])).toEqual([10, -2]);
+  });
+
+  it('layer by layer (a stepper) fits the same maps as a whole forward per hook, running each layer once to advance', async () => {
+    // Toy 3-layer residual model on 2 numbers: layer l's attn hook sees z = (l + 1)·x + l, its mlp hook z = x² − l;
+    // each hook's (steered) z is added to x.
+    const source = [Float64Array.of(0, 1), Float64Array.of(2, 3), Float64Array.of(4, 2), Float64Array.of(1, -1)];
+    const target = [Float64Array.of(5, -1), Float64Array.of(9, 0), Float64Array.of(7, 4), Float64Array.of(3, 3)];
+    const kinds = ['attn', 'mlp'] as const;
+    const hookInput = (kind: (typeof kinds)[number], l: number, x: Float64Array) => x.map((v) => (kind === 'attn' ? (l + 1) * v + l : v * v - l));
+    /** Runs layer l on x in place with `active` maps; returns each hook's pre-map input. */
+    const runLayer = (l: number, x: Float64Array, active: Map<HookName, HookMap>): Map<HookName, Float64Array> => {
+      const seen = new Map<HookName, Float64Array>();
+      for (const kind of kinds) {
+        const hook = `${l}.${kind}` as HookName;
+        const z = hookInput(kind, l, x);
+        seen.set(hook, Float64Array.from(z));
+        const m = active.get(hook);
+        if (m) steerInPlace(z, m, 1, false);
+        for (let j = 0; j < x.length; j++) x[j] += z[j];
+      }
+      return seen;
+    };
+    const collect: CollectFn = async (active, which, hooks) => {
+      const out = new Map<HookName, Float64Array[]>(hooks.map((h) => [h, []]));
+      for (const x0 of which === 'source' ? source : target) {
+        const x = Float64Array.from(x0);
+        for (let l = 0; l < 3; l++) for (const [h, z] of runLayer(l, x, active)) out.get(h)?.push(z);
+      }
+      return out;
+    };
+    const calls: string[] = [];
+    let ended = 0;
+    let streams = source.map((x) => Float64Array.from(x));
+    const stepper: SourceStepper = {
+      async layer(l, maps, record, advance) {
+        calls.push(`${l}:${record.join(',')}${advance ? ':advance' : ''}`);
+        const out = new Map<HookName, Float64Array[]>(record.map((h) => [h, []]));
+        const next = streams.map((x) => {
+          const y = Float64Array.from(x);
+          for (const [h, z] of runLayer(l, y, maps)) out.get(h)?.push(z);
+          return y;
+        });
+        if (advance) streams = next;
+        return out;
+      },
+      end: () => ended++,
+    };
+    const hooks: HookName[] = ['2.mlp', '0.attn', '0.mlp'];
+    const whole = await fitIncremental(hooks, collect, fitMeanShift, 'incremental');
+    const layered = await fitIncremental(hooks, collect, fitMeanShift, 'incremental', { stepper });
+    expect(calls).toEqual(['0:0.attn', '0:0.mlp', '0::advance', '1::advance', '2:2.mlp']);
+    expect(ended).toBe(1);
+    for (const h of ['0.attn', '0.mlp', '2.mlp'] as HookName[]) {
+      expect(Array.from(layered.get(h)!.b), h).toEqual(Array.from(whole.get(h)!.b));
+    }
+    // The later maps depend on the earlier ones (a stepper that ignored them would differ).
+    const independent = await fitIncremental(hooks, collect, fitMeanShift, 'independent');
+    expect(Array.from(independent.get('2.mlp')!.b)).not.toEqual(Array.from(whole.get('2.mlp')!.b));
+  });
+
+  it('ends the stepper when fitting fails', async () => {
+    let ended = 0;
+    const stepper: SourceStepper = { layer: async () => new Map(), end: () => ended++ };
+    await expect(fitIncremental(['0.attn'], mockCollect([]), fitMeanShift, 'incremental', { stepper })).rejects.toThrow(/no source activations for hook 0.attn/);
+    expect(ended).toBe(1);
   });
 
   it('refuses an empty hook list and a collect that omits a hook', async () => {

@@ -9,6 +9,7 @@ import { collectPooled } from './collect-activations.ts';
 import { datasetFormat, datasetHash, type PromptDataset } from './dataset.ts';
 import { fitDsas } from './fit-dsas.ts';
 import { fitIncremental, type FitMode, type FitOneFn } from './fit-incremental.ts';
+import { gpuSourceStepper } from './layer-stepper.ts';
 import type { Intervention } from './intervention.ts';
 import type { ClosedFormMethod } from './methods/method.ts';
 import type { ClosedFormMethodId } from './methods/registry.ts';
@@ -44,7 +45,12 @@ export async function fitClosedForm(
     (active, which, hooks) => collectPooled(model, tokenizer, which === 'source' ? dataset.source : dataset.target, hooks, active, restore, format),
     fitOne,
     mode,
-    { signal: req.signal, onProgress: (done, total) => req.onProgress?.('maps', done, total) },
+    {
+      signal: req.signal,
+      onProgress: (done, total) => req.onProgress?.('maps', done, total),
+      // Incremental sources layer by layer: each layer runs a few times instead of a forward per hook.
+      stepper: mode === 'incremental' ? gpuSourceStepper(model, tokenizer, dataset.source, restore, format) : undefined,
+    },
   );
   const metrics: Record<string, unknown> = {};
   if (req.dsas) {

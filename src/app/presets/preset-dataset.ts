@@ -23,6 +23,8 @@ export interface PresetDataset {
    * that leave the model room to answer in the source or the target style, so moving the slider shows the change.
    */
   chatPrompts?: string[];
+  /** A system message the draft starts with, used when the dataset is ticked as a chat dataset (none: no system message). */
+  system?: string;
   /**
    * The scorer that suits the preset best, a hint for the Evaluate panel and the CLI: 'vader' (sentiment) for presets
    * whose source and target differ in sentiment, 'lexicon' (the word lists above) for style and topic presets.

@@ -36,6 +36,8 @@ export interface DatasetRecord {
   lexicon?: { source: string[]; target: string[] };
   /** A chat dataset (each prompt a user message); absent: raw text. */
   chat?: boolean;
+  /** Chat datasets only: the system message before every prompt; absent (and in records saved before it): none. */
+  system?: string;
   saved: string;
 }
 

@@ -11,6 +11,7 @@ describe('recordProblem', () => {
   it('accepts records as this build writes them, and those from before there was a schema field', () => {
     expect(recordProblem('datasets', dataset)).toBeNull();
     expect(recordProblem('datasets', { ...dataset, schema: RECORD_SCHEMA, lexicon: { source: ['sad'], target: ['glad'] } })).toBeNull();
+    expect(recordProblem('datasets', { ...dataset, chat: true, system: 'You are a tutor.' })).toBeNull();
     expect(recordProblem('interventions', intervention)).toBeNull();
   });
 
@@ -19,6 +20,7 @@ describe('recordProblem', () => {
     expect(recordProblem('datasets', noSaved)).toBe('no “saved”');
     expect(recordProblem('datasets', { ...dataset, source: 'bad' })).toBe('“source” is not a list of texts');
     expect(recordProblem('datasets', { ...dataset, lexicon: 3 })).toBe('“lexicon” is not a pair of word lists');
+    expect(recordProblem('datasets', { ...dataset, chat: true, system: ['Be kind.'] })).toBe('“system” is not text');
     expect(recordProblem('interventions', { ...intervention, tensors: 'AAAA' })).toBe('“tensors” is not binary data');
     expect(recordProblem('interventions', { ...intervention, id: '' })).toBe('no id');
     expect(recordProblem('evaluations', { id: 'e', number: 1.5 })).toBe('“number” is not a run number');

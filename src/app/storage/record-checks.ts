@@ -43,6 +43,8 @@ const CHECKS: Record<StoreName, Check> = {
       need(r, 'control', isStringList, 'a list of texts'),
       need(r, 'saved', isString, 'a date'),
       r.lexicon === undefined ? null : need(r.lexicon as Record<string, unknown>, 'source', isStringList, 'a word list'),
+      // Added after schema 1 without a bump: optional, so records saved before it read as having none.
+      r.system === undefined ? null : need(r, 'system', isString, 'text'),
     ),
   evaluations: (r) =>
     first(

@@ -65,22 +65,28 @@ function reason(e: unknown): string {
 /**
  * Where the dev server serves the WebAssembly (and its loader) of transformers' own copy of onnxruntime-web (its
  * WebGPU bundle asks for the asyncify build). Plain paths, not `?url` imports: those would put 27 MB of wasm into the
- * app build, which leaves onnxruntime-web out (server/onnxruntime-web-stub.ts).
+ * app build, which ships the plain WebAssembly build instead (ort-build-wasm.ts).
  */
 const ORT_DIST = '/node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist/';
 
-/** Points onnxruntime-web at the dev server's WebAssembly instead of the CDN transformers set at import. */
-function setupBrowserRuntime(env: typeof import('@huggingface/transformers').env): void {
-  const onnx = env.backends.onnx;
+/**
+ * Points onnxruntime-web at the app's own WebAssembly instead of the CDN transformers set at import: the dev server's
+ * files, or the build's asset. One thread (no cross-origin isolation), no proxy worker, no blob-URL loader (transformers'
+ * wasm cache would import the loader from a blob: URL, which the page's policy does not allow).
+ */
+async function setupBrowserRuntime(lib: typeof import('@huggingface/transformers')): Promise<void> {
+  const onnx = lib.env.backends.onnx;
   if (!onnx.wasm) return;
-  onnx.wasm.wasmPaths = { wasm: `${ORT_DIST}ort-wasm-simd-threaded.asyncify.wasm`, mjs: `${ORT_DIST}ort-wasm-simd-threaded.asyncify.mjs` };
+  lib.env.useWasmCache = false;
+  onnx.wasm.wasmPaths = import.meta.env.DEV
+    ? { wasm: `${ORT_DIST}ort-wasm-simd-threaded.asyncify.wasm`, mjs: `${ORT_DIST}ort-wasm-simd-threaded.asyncify.mjs` }
+    : { wasm: new URL((await import('./ort-build-wasm.ts')).ORT_BUILD_WASM, location.href).href };
   onnx.wasm.numThreads = 1;
+  onnx.wasm.proxy = false;
 }
 
 async function loadPipeline(model: string, onLoad: ((p: ScorerLoadProgress) => void) | undefined): Promise<TextClassificationPipeline> {
   const browser = typeof window !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
-  // Said before any download: the built app ships no onnxruntime-web (server/onnxruntime-web-stub.ts).
-  if (browser && !import.meta.env.DEV) throw new Error('this build of the app has no ONNX runtime; the text classifier runs in the dev server (npm run dev) and the CLI');
   const lib = await import('@huggingface/transformers');
   const { env } = lib;
   // A path, not a URL: transformers skips the local lookup for http(s) URLs; fetch resolves it against the page's origin.
@@ -90,7 +96,7 @@ async function loadPipeline(model: string, onLoad: ((p: ScorerLoadProgress) => v
     env.localModelPath = local;
   }
   env.allowRemoteModels = sources.allowRemoteModels ?? true;
-  if (browser) setupBrowserRuntime(env);
+  if (browser) await setupBrowserRuntime(lib);
   const what = `classifier ${model}`;
   onLoad?.({ what, loaded: 0, total: 0 });
   const pipe = await lib.pipeline('text-classification', model, {

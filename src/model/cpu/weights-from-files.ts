@@ -3,6 +3,7 @@ import type { CpuWeights } from './weights.ts';
 import { cpuWeightsFromTensors } from './weights.ts';
 import { decodeWeightsToF32 } from './decode-weights.ts';
 import { openCheckpoint } from '../checkpoint.ts';
+import { checkFiniteTensor } from '../formats/finite-weights.ts';
 import type { ModelFiles } from '../formats/model-files.ts';
 import type { ModelSpec } from '../spec.ts';
 
@@ -14,7 +15,9 @@ export async function readCpuCheckpoint(files: ModelFiles): Promise<{ spec: Mode
     const { bytes } = await files.range(file.name, 0, file.size);
     for (const t of source.tensors) {
       if (t.file !== file.name) continue;
-      tensors.set(t.name, decodeWeightsToF32(source.prepare(t, bytes.subarray(t.begin, t.end)), t.format, t.name));
+      const own = bytes.subarray(t.begin, t.end);
+      checkFiniteTensor(t, own);
+      tensors.set(t.name, decodeWeightsToF32(source.prepare(t, own), t.format, t.name));
     }
   }
   return { spec, weights: cpuWeightsFromTensors(tensors) };

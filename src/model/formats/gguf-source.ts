@@ -61,7 +61,7 @@ export async function openGguf(files: ModelFiles, listing: string[] | null): Pro
     }
     const format: WeightFormat = t.typeName;
     if (t.dims.length > 2) throw new GgufError(`${file}: tensor "${t.name}" has ${t.dims.length} dimensions, expected 1 or 2`);
-    tensors.push({ name, shape: [...t.dims].reverse(), format, file, begin: t.begin, end: t.end });
+    tensors.push({ name, fileName: t.name, shape: [...t.dims].reverse(), format, file, begin: t.begin, end: t.end });
   }
   const heads = config.num_attention_heads as number;
   const kvHeads = config.num_key_value_heads as number;

@@ -12,6 +12,8 @@ import type { ModelFiles } from './model-files.ts';
 export interface SourceTensor {
   /** Hugging Face name. */
   name: string;
+  /** Its name in the file when that differs (GGUF's `blk.0.attn_q.weight`), for messages. */
+  fileName?: string;
   /** Outermost first ([rows, cols] for a matrix). */
   shape: number[];
   format: WeightFormat;

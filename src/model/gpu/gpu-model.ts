@@ -139,6 +139,8 @@ export class GpuModel {
   /** One-token steps: steered attn/mlp hooks of narrow models fused into the matmuls that produce their input. */
   private decodeLayerDispatches: Dispatch[] = [];
   private decodeHeadDispatches: Dispatch[] = [];
+  /** Where each layer's dispatches start in `layerDispatches` (the embedding comes before layer 0); the last entry is its length. */
+  private layerBounds: number[] = [];
   /** Attention position chunks of the step being encoded (the attention dispatch sizes depend on it). */
   private attnChunks = 1;
   /** CPU implementation of WebGPU: kernels without workgroup barriers only (see prefersBarrierFree). */
@@ -364,7 +366,7 @@ export class GpuModel {
      * steering adds no dispatch; on CPU implementations of WebGPU a dispatch costs about as much as such a model's
      * whole matmul.
      */
-    const build = (decode: boolean): { layers: Dispatch[]; head: Dispatch[] } => {
+    const build = (decode: boolean): { layers: Dispatch[]; head: Dispatch[]; bounds: number[] } => {
       const variants = decode ? [1] : [1, 2];
       const list: Dispatch[] = [];
       /**
@@ -408,7 +410,9 @@ export class GpuModel {
         const embedP = embedPipeline(this.cache, seg.format);
         list.push({ pipeline: embedP, bindGroup: bindGroup(dev, embedP, [embedUniforms[k], B.ids, seg.buffer, B.x, B.step], `embed#${k}`), workgroups: (t) => embedWorkgroups(D, t), label: `embed#${k}` });
       });
+      const bounds: number[] = [];
       for (let l = 0; l < s.numLayers; l++) {
+        bounds.push(list.length);
         const w = this.weights.layers[l];
         const { shape, rope, attn } = layerUniforms[l];
         const qkvShape: MatmulShape = { rows: this.qkvStride, cols: D, inStride: D, outStride: this.qkvStride, inTokenOffset: 0, hasBias: Boolean(w.qkvBias), eps: s.rmsNormEps };
@@ -426,11 +430,13 @@ export class GpuModel {
         hooked(hookName(l, 'mlp'), 'silu-mul', 2 * I, B.gateUp, w.down, `${l}.down`);
         for (const site of sitesOf(hookName(l, 'resid'), 1)) list.push(...steerDispatches(site));
       }
+      bounds.push(list.length);
       const head = matmulDispatches('rmsnorm', this.weights.lmHead, (_, k) => this.lmHeadParams[k], { x: B.x, g: this.weights.finalNorm, bias: B.dummy, y: B.logits }, B.lmHeadCount, 'lm_head', variants);
-      return { layers: list, head };
+      return { layers: list, head, bounds };
     };
     const general = build(false);
     this.layerDispatches = general.layers;
+    this.layerBounds = general.bounds;
     this.headDispatches = general.head;
     const decode = build(true);
     this.decodeLayerDispatches = decode.layers;
@@ -458,6 +464,65 @@ export class GpuModel {
         await this.runChunk(chunk, pos0 + start, last ? opts : { logits: opts.logits === 'all' ? 'all' : 'none' }, out);
       }
       return out;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Runs only layers [from, to) of one prompt at positions 0..T−1, for layer-wise collection: from token ids (then
+   * `from` is 0 and the embedding runs first) or from `x`, the residual stream entering layer `from` (T × d, as a
+   * previous call returned it). Returns the residual stream after layer to−1 and the recorded hooks of those layers
+   * (the steering set's maps apply as in `run`). Overwrites those layers' KV cache at the prompt's positions.
+   */
+  async runLayers(input: { ids: number[] } | { x: Float32Array }, from: number, to: number): Promise<{ x: Float32Array; recorded: Map<HookName, Float32Array[]> }> {
+    const s = this.spec;
+    const D = s.hiddenSize;
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= s.numLayers)) throw new Error(`runLayers: layers ${from}..${to} are not a range of this model's ${s.numLayers} layers`);
+    const ids = 'ids' in input ? input.ids : null;
+    const xIn = 'x' in input ? input.x : null;
+    if (ids && from !== 0) throw new Error('runLayers: token ids start at layer 0');
+    const T = ids ? ids.length : xIn!.length / D;
+    if (!Number.isInteger(T) || T === 0) throw new Error(`runLayers: the input holds ${ids ? 0 : xIn!.length} values, not a whole number of ${D}-wide rows`);
+    if (T > this.maxContext) throw new ContextOverflowError(T, this.maxContext);
+    if (ids) for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= s.vocabSize) throw new Error(`token id ${id} is outside the vocabulary (${s.vocabSize})`);
+    if (this.busy) throw new Error('the model is already running a step');
+    this.busy = true;
+    const dev = this.device;
+    const B = this.buf;
+    const dispatches = this.layerDispatches.slice(ids ? 0 : this.layerBounds[from], this.layerBounds[to]);
+    const xOut = new Float32Array(T * D);
+    const inRange = (h: HookName): boolean => {
+      const layer = Number(h.split('.')[0]);
+      return from <= layer && layer < to;
+    };
+    const recorded = new Map<HookName, Float32Array[]>(this.recordHooks.filter(inRange).map((h) => [h, []]));
+    try {
+      for (let start = 0; start < T; start += this.maxChunk) {
+        const n = Math.min(this.maxChunk, T - start);
+        this.attnChunks = attentionChunks(this.shape, n, start);
+        dev.queue.writeBuffer(B.step, 0, attentionStep(this.shape, n, start));
+        if (ids) dev.queue.writeBuffer(B.ids, 0, new Uint32Array(ids.slice(start, start + n)));
+        else dev.queue.writeBuffer(B.x, 0, xIn!.subarray(start * D, (start + n) * D));
+        const enc = dev.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        encodeDispatches(pass, dispatches, n);
+        pass.end();
+        dev.queue.submit([enc.finish()]);
+        const rec = this.rec ? readBuffer(dev, this.rec, this.recordHooks.length * this.maxChunk * D * 4) : null;
+        rec?.catch(() => undefined);
+        xOut.set(new Float32Array(await readBuffer(dev, B.x, n * D * 4)), start * D);
+        if (this.gpuError) throw new Error(`GPU error: ${this.gpuError}`);
+        if (rec) {
+          const rows = new Float32Array(await rec);
+          this.recordHooks.forEach((h, slot) => {
+            const list = recorded.get(h);
+            if (!list) return;
+            for (let t = 0; t < n; t++) list.push(rows.slice((slot * this.maxChunk + t) * D, (slot * this.maxChunk + t + 1) * D));
+          });
+        }
+      }
+      return { x: xOut, recorded };
     } finally {
       this.busy = false;
     }

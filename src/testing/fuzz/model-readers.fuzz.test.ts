@@ -1,9 +1,10 @@
 // Seeded fuzz of the model readers (issue #15.1): safetensors, shard index, config, tokenizer and the GGUF model
-// reader, each fed mutated copies of valid files through the loader's entry point (loadModelMeta: every check that
-// runs before an upload). Every case must end accepted or in a clean error, promptly, without absurd allocations.
+// reader, each fed mutated copies of valid files through the loader's entry points (loadModelMeta: every check that
+// runs before an upload, then streamCheckedWeights: the tensor bytes as loadModel streams them, each scanned for
+// NaN/±Inf). Every case must end accepted or in a clean error, promptly, without absurd allocations.
 import { appendFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModelMeta } from '../../model/load-model.ts';
+import { loadModelMeta, streamCheckedWeights } from '../../model/load-model.ts';
 import { parseSafetensorsFile } from '../../model/formats/safetensors.ts';
 import { readGguf } from '../../model/formats/gguf.ts';
 import { memoryModelFiles } from '../memory-model-files.ts';
@@ -24,11 +25,15 @@ const bytesOf = (files: Map<string, Uint8Array>) => [...files.values()].reduce((
 /** Loads the folder's config, headers and tokenizer; an accepted tokenizer must also encode text into ids in range. */
 async function load(files: Map<string, Uint8Array>, weightFile?: string): Promise<void> {
   const id = weightFile ?? 'fuzz-model';
-  const meta = await loadModelMeta(memoryModelFiles(id, files, weightFile ? { weightFile } : {}));
+  const source = memoryModelFiles(id, files, weightFile ? { weightFile } : {});
+  const meta = await loadModelMeta(source);
   const ids = meta.tokenizer.encode('Once upon a time, a cat.');
   if (!ids.every((t) => Number.isSafeInteger(t) && t >= 0 && t < meta.spec.vocabSize)) {
     throw new TypeError(`accepted, but the tokenizer encodes to ids outside 0…${meta.spec.vocabSize - 1}: [${ids.slice(0, 8).join(', ')}]`);
   }
+  // The weights, as loadModel streams them to the GPU (here to nowhere), each refused when it holds NaN or ±Inf.
+  const { tensors } = meta.checkpoint.source;
+  await streamCheckedWeights(source, meta.checkpoint.source, tensors, () => undefined);
 }
 
 const tallies: ReaderTally[] = [];
