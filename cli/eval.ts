@@ -2,6 +2,7 @@
 // the dataset's source prompts continued source-like by the scorer (--scorer: the dataset's lexicon, VADER
 // sentiment, or a text classifier from the hub or a folder) with its mean value, the perplexity of its control
 // prompts under the steered model and of the continuations under the unsteered one, their diversity (distinct-n), and the Pareto fronts.
+// Further --intervention folders are held at their --strength while the first one's λ is swept (λ = 0: them alone).
 import { hubOptionsFrom } from './hub-cache.ts';
 import { paretoFront } from '../src/eval/pareto.ts';
 import { decodeIntervention } from '../src/steering/intervention-file.ts';
@@ -9,8 +10,11 @@ import type { EvalParams, EvalPoint, EvalProgressEvent } from '../src/engine/pro
 import { modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
 import { readDatasetFile } from './dataset-file.ts';
+import { readInterventionFolder, recordedModelId } from './intervention-folder.ts';
+import { evalInterventionFlags } from './eval-interventions.ts';
+import { checkInterventionModels } from './model-check.ts';
+import { cleanError } from './browser-session.ts';
 import { evalChatFormat } from './eval-chat.ts';
-import { readInterventionFolder } from './intervention-folder.ts';
 import { progress } from './progress.ts';
 import { scorerParams } from './scorer-flags.ts';
 import { checkStrength } from '../src/steering/strength.ts';
@@ -77,7 +81,8 @@ async function reportingProgress<T>(work: Promise<T>, poll: () => Promise<EvalPr
 export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   const mounts: Record<string, string> = {};
   const model = modelRef(required(flags, 'model'), mounts);
-  const ivDir = required(flags, 'intervention');
+  // The first --intervention is swept; the others are held at their --strength (eval-interventions.ts).
+  const { swept: ivDir, held } = evalInterventionFlags(flags);
   const datasetPath = required(flags, 'dataset');
   const { dataset } = readDatasetFile(datasetPath);
   const lex = dataset.lexicon;
@@ -87,6 +92,14 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   const lambdas = lambdaList(str(flags, 'lambdas') ?? '0,0.5,1');
   const enc = readInterventionFolder(ivDir);
   const iv = decodeIntervention(enc.manifest, Buffer.from(enc.tensorsBase64, 'base64'));
+  const heldFiles = held.map((h) => ({ ...h, files: readInterventionFolder(h.path) }));
+  // Made for another model id: refused before the browser starts, unless --allow-other-model (model-check.ts).
+  const warnings = checkInterventionModels(
+    model,
+    [{ path: ivDir, modelId: recordedModelId(ivDir, enc) }, ...heldFiles.map((h) => ({ path: h.path, modelId: recordedModelId(h.path, h.files) }))],
+    Boolean(flags['allow-other-model']),
+  );
+  const heldGate = !flags['no-gate'];
   const hasGates = [...iv.hooks.values()].some((m) => m.gate !== undefined);
   const gates = str(flags, 'gates') ?? (hasGates ? 'both' : 'off');
   if (gates !== 'on' && gates !== 'off' && gates !== 'both') throw new Error(`--gates must be on, off or both, got "${gates}"`);
@@ -114,12 +127,27 @@ export async function runEval(flags: Flags): Promise<Record<string, unknown>> {
   try {
     const loaded = await session.api.load(model, { maxContext: num(flags, 'max-context') });
     progress(`model loaded (${Math.round(loaded.loadMs)} ms); evaluating λ ${lambdas.join(', ')}, gates ${gates}, ${params.prompts.length} prompts, ${params.neutral.length} neutral texts`);
-    await session.api.setIntervention(enc, { strength: 1, useGate: true, checkModel: false });
-    const r = await reportingProgress(session.api.evaluate(params), () => session.api.evalProgress());
+    // Applied in the order given, as generate applies them; the first is swept (index 0), the others keep their λ.
+    const all = [{ path: ivDir, files: enc, strength: 1 as number | undefined, useGate: true }, ...heldFiles.map((h) => ({ ...h, useGate: heldGate }))];
+    for (const [i, one] of all.entries()) {
+      const opts = { strength: one.strength, useGate: one.useGate, checkModel: false };
+      try {
+        if (i === 0) await session.api.setIntervention(one.files, opts);
+        else await session.api.addIntervention(one.files, opts);
+      } catch (e) {
+        const msg = cleanError(e).replace(/^Intervention \d+: /, '');
+        throw new Error(all.length > 1 ? `--intervention ${one.path} (intervention ${i + 1} of ${all.length}): ${msg}` : `--intervention ${one.path}: ${msg}`);
+      }
+    }
+    if (held.length > 0) progress(`holding ${held.length} intervention${held.length === 1 ? '' : 's'} at their own strength while λ of ${ivDir} is swept (λ = 0: the held ones only)`);
+    const r = await reportingProgress(session.api.evaluate({ ...params, intervention: 0 }), () => session.api.evalProgress());
     progress(`evaluated in ${Math.round(r.evalMs)} ms`);
     return {
+      ...(warnings.length > 0 ? { warnings } : {}),
       model: str(flags, 'model'),
       intervention: { folder: ivDir, method: r.intervention.method, hooks: r.intervention.hooks, hasGates: r.intervention.hasGates },
+      // The interventions applied unchanged at every point (λ = 0 of the swept one: these alone); empty when none.
+      held: r.held.map((h) => ({ intervention: all[h.index].path, modelId: h.modelId, method: h.method, hooks: h.hooks, strength: h.strength, useGate: h.useGate })),
       scorer: r.scorer,
       params: { ...params, dataset: datasetPath },
       points: r.points,

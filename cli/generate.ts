@@ -2,7 +2,8 @@
 import { hubOptionsFrom } from './hub-cache.ts';
 import { cleanError, modelRef, openBrowserSession } from './browser-session.ts';
 import { num, required, str, type Flags } from './args.ts';
-import { readInterventionFolder } from './intervention-folder.ts';
+import { readInterventionFolder, recordedModelId } from './intervention-folder.ts';
+import { checkInterventionModels } from './model-check.ts';
 import { interventionFlags } from './intervention-list.ts';
 
 export async function runGenerate(flags: Flags): Promise<Record<string, unknown>> {
@@ -13,6 +14,9 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
   const greedy = Boolean(flags.greedy);
   // Checked before the browser starts: the pairing and every λ; each folder is read (and refused by path) here too.
   const ivs = interventionFlags(flags).map((f) => ({ ...f, files: readInterventionFolder(f.path) }));
+  // Made for another model id: refused before the browser starts, unless --allow-other-model (model-check.ts); then
+  // each one is reported in `warnings`. Shapes are always checked (hidden size, layers).
+  const warnings = checkInterventionModels(model, ivs.map((iv) => ({ path: iv.path, modelId: recordedModelId(iv.path, iv.files) })), Boolean(flags['allow-other-model']));
   const useGate = !flags['no-gate'];
   const session = await openBrowserSession(mounts, hubOptionsFrom(flags));
   try {
@@ -43,9 +47,6 @@ export async function runGenerate(flags: Flags): Promise<Record<string, unknown>
       keepPromptEnd: Boolean(flags['keep-prompt-end']),
       stopStrings: str(flags, 'stop') !== undefined ? [str(flags, 'stop')!] : undefined,
     });
-    // The CLI does not refuse by model id (a fitted folder names its model by the path it was loaded from), so a
-    // different one is reported; shapes are always checked (hidden size, layers).
-    const warnings = r.interventions.flatMap((iv, i) => (iv.modelId !== model ? [`intervention ${i + 1} (${ivs[i].path}) was made for model "${iv.modelId}"; the loaded model is "${model}"`] : []));
     const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
     const steering =
       ivs.length > 0

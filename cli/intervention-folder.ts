@@ -18,6 +18,21 @@ export function readInterventionFolder(dir: string): EncodedIntervention {
   return { manifest: fs.readFileSync(manifestPath, 'utf8'), tensorsBase64: fs.readFileSync(tensorsPath).toString('base64') };
 }
 
+/**
+ * The model id an --intervention was made for, as cli/model-check.ts compares it: a folder's manifest names it; a file
+ * imported on the fly records none (null).
+ */
+export function recordedModelId(dir: string, enc: EncodedIntervention): string | null {
+  if (fs.existsSync(dir) && fs.statSync(dir).isFile()) return null;
+  let id: unknown;
+  try {
+    id = (JSON.parse(enc.manifest) as { modelId?: unknown }).modelId;
+  } catch {
+    return null; // a malformed manifest: the engine refuses it in its own words
+  }
+  return typeof id === 'string' ? id : null;
+}
+
 export function writeInterventionFolder(dir: string, enc: EncodedIntervention): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, MANIFEST_FILE_NAME), enc.manifest);

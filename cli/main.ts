@@ -17,7 +17,7 @@ commands:
   generate --model <folder|hub id|url> --prompt <text> [--max-new-tokens n] [--greedy | --temperature t --top-p p --top-k k --seed s]
            [--repetition-penalty r] [--chat [--system text]] [--stop text] [--ignore-eos] [--keep-prompt-end] [--max-context n]
            [--intervention <folder> [--strength λ] [--no-gate]]   (repeat --intervention to apply several in that order;
-           one --strength for all, or one per --intervention, paired in order)
+           one --strength for all, or one per --intervention, paired in order) [--allow-other-model]
   bench    [--models stories260K,smollm2-135m,qwen2.5-0.5b] [--prompt-tokens 128] [--new-tokens 128] (16 and 8 for the GGUF sections alone) [--peer-new-tokens n] [--skip-peer]
            [--rounds 5] [--round-budget 60] [--sections decode,training,wllama,engine-gguf] [--training-models stories260K,smollm2-135m]
            [--train-batch 4] [--train-tokens 16] [--train-reps 3] [--out file.json]
@@ -27,18 +27,22 @@ commands:
   fit      --model <m> --dataset <file.json> --method lineas [--steps n] [--lr x] [--batch b] [--l1 x] [--group x] [--dsas e2e] [--seed s] [--trainer auto|gpu|cpu]
            [--hooks …] --out <folder>
   eval     --model <m> --intervention <folder> --dataset <file.json> [--lambdas 0,0.5,1] [--gates on|off|both]
+           [--intervention <held folder> … [--strength λ] [--no-gate]]   (the first --intervention is swept; each one after
+           it is held at its --strength, one for all held ones or one each, paired in order; --gates is the swept one's,
+           --no-gate turns the held ones' gates off) [--allow-other-model]
            [--max-new-tokens 32] [--prompts n] [--neutral n] [--seed s] [--temperature 1 --top-p 0.3 --top-k 0
            --repetition-penalty 1.2 | --greedy] [--chat] [--system text] [--max-context n] [--scorer lexicon|vader|classifier]
            [--vader-source negative|positive] [--classifier-model <hub id|folder> --source-label L [--target-label L]]
   import   --file <control_vector.gguf | torch_maps.safetensors> --out <folder> [--model-id id] [--hidden-size d] [--layers n]
-(--intervention takes a folder, or a .gguf control vector / PyTorch .safetensors map file directly)
+(--intervention takes a folder, or a .gguf control vector / PyTorch .safetensors map file directly; a folder made for
+another model id than the loaded model's is refused unless --allow-other-model: its shapes are checked either way)
 hub ids (owner/name, owner/name/file.gguf) for generate, fit, eval and bench: [--hub-endpoint url] (or HF_ENDPOINT; default
 https://huggingface.co), the token from HF_TOKEN (gated or private repos; sent only to the endpoint), downloads kept in
 [--cache-dir dir] (default $STEERSCOPE_CACHE_DIR or ~/.cache/steerscope/hub) and revalidated by ETag, or [--no-cache]`;
 
 /** Repeatable: `generate --intervention A --strength 0.5 --intervention B --strength 1.5`. */
 const MULTIPLE_FLAGS = ['intervention', 'strength'];
-const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'keep-prompt-end', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer', 'no-cache'];
+const BOOLEAN_FLAGS = ['json', 'greedy', 'chat', 'ignore-eos', 'keep-prompt-end', 'help', 'dsas', 'dsas-e2e', 'no-gate', 'skip-peer', 'no-cache', 'allow-other-model'];
 const STRING_FLAGS = [
   'model', 'prompt', 'system', 'max-new-tokens', 'temperature', 'top-p', 'top-k', 'seed', 'repetition-penalty', 'stop', 'max-context',
   'dataset', 'method', 'hooks', 'out', 'steps', 'lr', 'batch', 'l1', 'group', 'models', 'prompt-tokens', 'new-tokens', 'peer-new-tokens',

@@ -25,9 +25,10 @@ describe('CLI strength bounds', () => {
     expect(r.json.error).toBe('--strength is given 3 times for 2 interventions; give one for all, or one per --intervention (paired in order)');
     expect(r.stderr).not.toMatch(/starting the browser/);
   });
-  it('a command taking one --intervention refuses two', () => {
-    const r = cli(['eval', '--model', dir, '--intervention', dir, '--intervention', dir, '--dataset', dir]);
+  it('eval: --strength is for the held interventions; one for the swept one alone is refused before the browser starts', () => {
+    const r = cli(['eval', '--model', dir, '--intervention', dir, '--strength', '1', '--dataset', dir]);
     expect(r.code).toBe(1);
-    expect(r.json.error).toBe('--intervention is given 2 times; this command takes one');
+    expect(r.json.error).toBe('--strength sets the λ of held interventions (each --intervention after the first); the swept one takes its λ values from --lambdas');
+    expect(r.stderr).not.toMatch(/starting the browser/);
   });
 });

@@ -206,7 +206,8 @@ test('generate with two interventions (strength per intervention) equals the CPU
   writeInterventionFolder(b, encode(intervention('another-model', new Map(B))));
   writeInterventionFolder(narrow, encode(intervention('stories260K', new Map([['1.attn', randomMap(32, 5)]]))));
   const args = ['generate', '--model', STORIES, '--prompt', 'Lily was sad', '--max-new-tokens', '8', '--greedy', '--ignore-eos', '--json'];
-  const r = await cli([...args, '--intervention', a, '--strength', '0.5', '--intervention', b, '--strength', '1.5']);
+  // b names another model id: refused unless --allow-other-model (cli/model-check.ts), then reported in warnings.
+  const r = await cli([...args, '--intervention', a, '--strength', '0.5', '--intervention', b, '--strength', '1.5', '--allow-other-model']);
   expect(r.code, JSON.stringify(r.json)).toBe(0);
   const j = r.json as {
     interventions: { intervention: string; strength: number; hooks: string[] }[];

@@ -79,3 +79,40 @@ test('two interventions in the app: add, per-intervention strength and gates in 
   await expect(heatmap(page)).toHaveAttribute('aria-label', /2 hooks × 24 tokens/);
   expect(errors).toEqual([]);
 });
+
+test('Evaluate with two interventions: the Steer panel’s one is swept, the added one is held and named in the panel and the run', async ({ page }) => {
+  test.setTimeout(10 * 60_000);
+  const errors = watchErrors(page);
+  await ignoreDevServerReloads(page);
+  await page.goto('/');
+  await loadStories(page);
+  for (const [name, maps] of [['alpha', A], ['beta', B]] as const) {
+    const dir = test.info().outputPath(name);
+    writeInterventionFolder(dir, encode({ ...intervention('stories260K', maps), dataset: { name, hash: '0'.repeat(64) } }));
+    await page.getByLabel('Intervention files for the library').setInputFiles(fs.readdirSync(dir).map((f) => path.join(dir, f)));
+    await expect(page.getByRole('status').filter({ hasText: /^Imported/ }).last()).toBeVisible();
+  }
+  const choice = page.getByRole('combobox', { name: 'Intervention', exact: true });
+  await choice.selectOption({ index: (await choice.locator('option').allTextContents()).findIndex((t) => /alpha/.test(t)) });
+  const evalPanel = page.locator('#eval-panel');
+  await expect(evalPanel.getByTestId('eval-intervention')).toContainText('alpha', { timeout: 60_000 });
+  await expect(evalPanel.getByTestId('eval-held')).toHaveCount(0);
+  const add = page.getByRole('combobox', { name: /Also apply/ });
+  await add.selectOption({ index: (await add.locator('option').allTextContents()).findIndex((t) => /beta/.test(t)) });
+  const second = page.getByRole('group', { name: /^Intervention 2: .*beta/ });
+  await second.getByRole('slider', { name: 'Strength' }).fill('0.5');
+  await expect(evalPanel.getByTestId('eval-intervention')).toContainText('alpha');
+  await expect(evalPanel.getByTestId('eval-held')).toHaveText(/^holding .*beta.* at λ 0\.5 \(3 hooks\): applied as they are at every point .*λ = 0 is these alone\.$/);
+  await evalPanel.getByRole('textbox', { name: 'λ values' }).fill('0, 1');
+  await evalPanel.getByRole('textbox', { name: 'Prompts', exact: true }).fill('2');
+  await evalPanel.getByRole('textbox', { name: 'New tokens' }).fill('4');
+  const evaluate = evalPanel.getByRole('button', { name: 'Evaluate', exact: true });
+  await expect(evaluate).toBeEnabled({ timeout: 60_000 });
+  await evaluate.click();
+  const table = evalPanel.getByTestId('eval-table');
+  await expect(table.locator('caption')).toContainText(/alpha.*; holding .*beta.* at λ 0\.5 \(3 hooks\) \(λ = 0: these alone\)/, { timeout: 300_000 });
+  await expect(table.locator('tbody tr')).toHaveCount(4);
+  // The steering is back as it was: both still listed in the Steer panel.
+  await expect(second).toBeVisible();
+  expect(errors).toEqual([]);
+});

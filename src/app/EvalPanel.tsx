@@ -5,7 +5,7 @@
  * shows one curve per run and gate setting with the Pareto front of all of them; the tables below give every number.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { curvesOf, runDifferences, runsJson, type EvalRun, type UtilityChoice } from './eval-results.ts';
+import { curvesOf, heldText, runDifferences, runsJson, type EvalRun, type UtilityChoice } from './eval-results.ts';
 import { chosenScorer, EVAL_FIELDS, SCORER_CHOICES, type GateChoice } from './eval-settings.ts';
 import { presetScorer } from './presets.ts';
 import { evalBlocker, nameWithMethod, useEval } from './eval-store.ts';
@@ -201,6 +201,7 @@ function EvalResults() {
 export function EvalPanel() {
   const model = useApp((s) => (s.load.status === 'ready' ? s.load.model : null));
   const active = useApp((s) => s.steer.active);
+  const extra = useApp((s) => s.steer.extra);
   const steerBusy = useApp((s) => s.steer.busy);
   const generating = useApp((s) => isBusy(s.gen) || isBusy(s.base));
   const draft = useLibrary((s) => s.draft);
@@ -241,6 +242,15 @@ export function EvalPanel() {
           <dt>Intervention</dt>
           <dd data-testid="eval-intervention">{active ? nameWithMethod(active.name, active.method, active.hasGates) : 'none: choose or fit one first'}</dd>
         </div>
+        {active && extra.length > 0 && (
+          <div>
+            <dt>Held</dt>
+            <dd data-testid="eval-held">
+              {heldText(extra.map((e) => ({ label: nameWithMethod(e.iv.name, e.iv.method, e.iv.hasGates), modelId: e.iv.modelId, hookCount: e.iv.hooks.length, strength: e.strength, useGate: e.useGate && e.iv.hasGates })))}
+              : applied as they are at every point (added with Also apply), so λ = 0 is these alone.
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Dataset</dt>
           <dd>

@@ -1,6 +1,6 @@
 // One evaluation run in words and numbers: the table of its points (with the Pareto front marked) and its continuations.
 import { useState } from 'react';
-import { runName, scorerName, type EvalCurve, type EvalRun } from './eval-results.ts';
+import { heldText, runName, scorerName, type EvalCurve, type EvalRun } from './eval-results.ts';
 import { nameWithMethod } from './eval-store.ts';
 import { formatSeconds, plural } from './format.ts';
 import { formatPerplexity, formatShare } from './pareto-plot.ts';
@@ -16,6 +16,7 @@ export function RunTable({ run, runs, front, curves }: { run: EvalRun; runs: Eva
           Run {run.number}: {nameWithMethod(runName(run, runs), run.method, run.hasGates)} on {run.modelId}, {plural(run.prompts.length, 'prompt')} × {run.maxNewTokens}{' '}
           tokens, {plural(run.neutralCount, 'neutral text')}, scored by {scorerName(run)}, {formatSeconds(run.evalMs)}
           {run.aborted ? ', stopped early' : ''}
+          {run.held && run.held.length > 0 ? `; ${heldText(run.held)} (λ = 0: these alone)` : ''}
         </caption>
         <thead>
           <tr>

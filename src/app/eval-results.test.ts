@@ -137,3 +137,23 @@ describe('evaluation settings', () => {
     expect(parseEvalSettings({ ...DEFAULT_EVAL_SETTINGS, prompts: '3' }, { sourceCount: 3 }).ok).toBe(true);
   });
 });
+
+describe('held interventions of a run', () => {
+  it('says which were held, at which λ and gate switch; nothing when none', async () => {
+    const { heldText } = await import('./eval-results.ts');
+    expect(heldText(undefined)).toBe('');
+    expect(heldText([])).toBe('');
+    expect(
+      heldText([
+        { label: 'calm (Mean-AcT)', modelId: 'm', hookCount: 1, strength: 0.5, useGate: true },
+        { label: 'polite (Linear-AcT + DSAS)', modelId: 'm', hookCount: 10, strength: 1.5, useGate: false },
+      ]),
+    ).toBe('holding calm (Mean-AcT) at λ 0.5 (1 hook); polite (Linear-AcT + DSAS) at λ 1.5, gates off (10 hooks)');
+  });
+  it('runs holding different interventions differ in that', () => {
+    const a = run(1, 'x', [point(0, false, 0.5)]);
+    const b = run(2, 'x', [point(0, false, 0.5)], { held: [{ label: 'y', modelId: 'm', hookCount: 1, strength: 1, useGate: true }] });
+    expect(runDifferences([a, b])).toEqual(['held interventions']);
+    expect(runDifferences([a, { ...a, id: 'k', number: 3, held: [] }]), 'absent (an older run) and none are the same').toEqual([]);
+  });
+});

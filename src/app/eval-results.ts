@@ -31,11 +31,32 @@ export interface EvalRun {
   /** The chat dataset's system message before each prompt (absent: none, and in runs saved before there was one). */
   system?: string;
   points: EvalPoint[];
+  /**
+   * The other active interventions ("Also apply"), applied unchanged at every point in the order given: λ = 0 of the
+   * swept one means these alone. Absent (or empty) when it was evaluated alone.
+   */
+  held?: HeldRun[];
   /** Stopped before the end (the points are those finished). */
   aborted: boolean;
   evalMs: number;
   /** When it finished (ISO). */
   at: string;
+}
+
+/** An intervention held during a run: its name with its method (as the Steer panel showed it) and how it was applied. */
+export interface HeldRun {
+  label: string;
+  modelId: string;
+  hookCount: number;
+  strength: number;
+  useGate: boolean;
+}
+
+/** "holding B (Mean-AcT) at λ 0.5, gates on; …" for a run with held interventions ('' when none). */
+export function heldText(held: readonly HeldRun[] | undefined): string {
+  if (!held || held.length === 0) return '';
+  const one = (h: HeldRun) => `${h.label} at λ ${h.strength}${h.useGate ? '' : ', gates off'} (${h.hookCount} hook${h.hookCount === 1 ? '' : 's'})`;
+  return `holding ${held.map(one).join('; ')}`;
 }
 
 /** One curve of the plot: a run's points with one gate setting, in λ order. */
@@ -99,6 +120,7 @@ export function runDifferences(runs: readonly EvalRun[]): string[] {
     ['new tokens', (r) => String(r.maxNewTokens)],
     ['sampling', (r) => JSON.stringify(r.sampling)],
     ['chat template', (r) => String(r.chat)],
+    ['held interventions', (r) => JSON.stringify(r.held ?? [])],
     ['system message', (r) => r.system ?? ''],
   ];
   return aspects.filter(([, f]) => new Set(runs.map(f)).size > 1).map(([name]) => name);

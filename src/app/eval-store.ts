@@ -251,9 +251,13 @@ export const useEval = create<EvalState>()((set, get) => ({
       maxNewTokens: v.maxNewTokens,
       sampling: v.sampling,
       chat,
+      // The Steer panel's intervention is swept; those added with "Also apply" stay applied at their own λ and gates.
+      intervention: 0,
       // A chat dataset's system message goes before each prompt, as in fitting.
       ...(chat && ds.system !== undefined ? { system: ds.system } : {}),
     };
+    // What the held ones are called on screen (engine order: the first, then the extras in order).
+    const heldLabels = app.steer.extra.map((e) => nameWithMethod(e.iv.name, e.iv.method, e.iv.hasGates));
     // A generation on screen would hold the engine: stop it (evaluation runs after it in the worker's queue).
     if (isBusy(app.gen) || isBusy(app.base)) await app.stop();
     if (beginJob('eval')) return fail('A fit is running: evaluate when it is done.');
@@ -261,6 +265,9 @@ export const useEval = create<EvalState>()((set, get) => ({
     const losses = app.gpuLosses;
     const lostGpu = () => useApp.getState().gpuLosses !== losses;
     try {
+      // A held one's slider reaches the engine only once it rests and no generation runs: send what the panel shows.
+      const extra = useApp.getState().steer.extra;
+      for (const [k, e] of extra.entries()) await engine.setStrength(e.strength, k + 1);
       const r = await engine.evaluate(params, (progress) => set({ run: { ...get().run, progress } }));
       endJob('eval');
       const planned = v.lambdas.length * (gates === 'both' ? 2 : 1);
@@ -286,6 +293,7 @@ export const useEval = create<EvalState>()((set, get) => ({
           chat,
           ...(params.system !== undefined ? { system: params.system } : {}),
           points: r.points,
+          held: r.held.map((h) => ({ label: heldLabels[h.index - 1] ?? h.method, modelId: h.modelId, hookCount: h.hooks.length, strength: h.strength, useGate: h.useGate })),
           aborted: r.aborted,
           evalMs: r.evalMs,
           at: new Date().toISOString(),

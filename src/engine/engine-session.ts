@@ -625,17 +625,25 @@ export class EngineSession {
     });
   }
 
-  /** A λ sweep of the active intervention (run-eval.ts); the steering in force is put back afterwards, whatever happens. */
+  /**
+   * A λ sweep of one active intervention (params.intervention, default the first; run-eval.ts) with the other active
+   * ones held at their own strengths and gate switches; the steering in force is put back afterwards, whatever happens.
+   */
   evaluate(p: EvalParams, onProgress: (e: EvalProgressEvent) => void = () => undefined): Promise<ResultOf['evaluate']> {
     return this.serial(async () => {
       const m = this.model;
-      const config = this.steeringConfig()[0];
-      if (!this.steer || !config) throw new EngineFailure('input', 'Fit, train or load an intervention first: evaluation sweeps the active one.');
-      if (this.steers.length > 1) throw new EngineFailure('input', `Evaluation sweeps one intervention's strength; ${this.steers.length} are active. Remove all but one first.`);
+      if (!this.steer) throw new EngineFailure('input', 'Fit, train or load an intervention first: evaluation sweeps the active one.');
+      const swept = typeof p === 'object' && p !== null && p.intervention !== undefined ? p.intervention : 0;
+      if (!Number.isInteger(swept) || swept < 0 || swept >= this.steers.length) {
+        const n = this.steers.length;
+        throw new EngineFailure('input', `intervention is ${String(swept)}; it must name an active intervention: ${n === 1 ? '0 (1 is active)' : `0 to ${n - 1} (${n} are active)`}.`);
+      }
+      const configs = this.steeringConfig();
+      const active = this.steers.map((a, i) => ({ iv: a.iv, config: configs[i] }));
       const controller = this.startJob('eval');
       const ctx = this.ctx;
       try {
-        const r = await runEvaluation(m, this.steer.iv, config.maps, p, { signal: controller.signal, onProgress, inputError: (message) => new EngineFailure('input', message) });
+        const r = await runEvaluation(m, active, swept, p, { signal: controller.signal, onProgress, inputError: (message) => new EngineFailure('input', message) });
         // Failed part-way: when the device went, 'device-lost' goes out first and the failure says so (see handle).
         const lost = r.failure !== undefined && ctx ? await lostWithin(ctx, LOSS_SETTLE_MS) : null;
         return lost !== null ? { ...r, failure: `The GPU stopped working (${lost}).` } : r;

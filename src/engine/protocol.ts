@@ -23,7 +23,7 @@ import type { SamplingSettings } from '../core/sampler.ts';
 import type { EvalDone, EvalParams, EvalProgressEvent } from '../eval/types.ts';
 
 export type { SamplingSettings } from '../core/sampler.ts';
-export type { ClassifierChoice, EvalDone, EvalParams, EvalPoint, EvalProgressEvent } from '../eval/types.ts';
+export type { ClassifierChoice, EvalDone, EvalParams, EvalPoint, EvalProgressEvent, HeldIntervention } from '../eval/types.ts';
 
 /** Where a model comes from: a name the app resolves (dev-server folder, hub id, URL), or files the user picked. */
 export type ModelSource =

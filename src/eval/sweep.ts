@@ -7,15 +7,16 @@
  *   as context), and of the continuations under the unsteered model given their prompts (every generated token, an
  *   end-of-sequence token included).
  * The maps are set once per gate setting and λ is changed in place (GpuModel.setLambda: no rebuild, no new gate
- * projection). The caller owns the engine's steering state: the sweep leaves the model unsteered or steered, and the
+ * projection). With several active interventions one is swept and the others are held: applied at their own λ, gate
+ * switch and hooks, in the same order as generation applies them, so λ = 0 means "the others only" (the swept one's
+ * gate setting changes only its own gates; its mean strength averages only its own gate columns). The continuations'
+ * perplexity is still scored under the unsteered model (no intervention at all). The caller owns the engine's steering state: the sweep leaves the model unsteered or steered, and the
  * caller restores its own settings afterwards (also after an error or a stop).
  */
 import type { GpuModel, SteeringConfig } from '../model/gpu/gpu-model.ts';
 import { encodePrompt, endOfTurn, RAW, withEndOfTurn } from '../model/chat-format.ts';
 import { generate } from '../model/generate.ts';
 import type { LoadedModel } from '../model/load-model.ts';
-import type { HookName } from '../model/spec.ts';
-import type { HookMap } from '../core/steer-map.ts';
 import type { EvalParams, EvalPoint, EvalProgressEvent } from './types.ts';
 import { EvalParamsError } from './eval-params.ts';
 import { scorerOf } from './scorers/registry.ts';
@@ -24,8 +25,10 @@ import { modelNll } from './model-nll.ts';
 import { pooledPerplexity, type NllSum } from './perplexity.ts';
 
 export interface SweepOptions {
-  /** The maps to sweep (the active intervention's steered hooks). */
-  maps: Map<HookName, HookMap>;
+  /** The active interventions in the order they are applied (each its steered hooks, λ and gate switch). */
+  steering: SteeringConfig[];
+  /** Which of them is swept (its λ and gate switch come from the params); the others are applied as given. */
+  swept: number;
   /** Stops after the current continuation; the unfinished point is dropped. */
   signal?: AbortSignal;
   /** One event per continuation and one per point's neutral texts. */
@@ -64,6 +67,8 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
   const points: EvalPoint[] = [];
   const stopped = () => o.signal?.aborted === true;
   const s = p.sampling;
+  /** The gate columns (GpuModel.gateSlots) that are the swept intervention's, under the steering set now. */
+  let ownColumns: number[] = [];
 
   /** One λ's continuations (labelled) and neutral perplexity under the steering set now; null when stopped. */
   const steeredPoint = async (lambda: number, gated: boolean): Promise<{ point: EvalPoint; tokenIds: number[][] } | null> => {
@@ -92,7 +97,7 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
       scoreSum += value;
       if (label === 'source') effectCount++;
       if (label === 'target') targetCount++;
-      for (const row of r.strengths) for (const v of row) (strengthSum += v), strengthCount++;
+      for (const row of r.strengths) for (const j of ownColumns) (strengthSum += row[j]), strengthCount++;
       done++;
       progress();
     }
@@ -124,10 +129,11 @@ export async function runSweep(m: LoadedModel, p: EvalParams, o: SweepOptions): 
     const pending: { point: EvalPoint; tokenIds: number[][] }[] = [];
     let aborted = false;
     try {
-      const steering: SteeringConfig = { maps: o.maps, lambda: p.lambdas[0], useGate: gated };
+      const steering: SteeringConfig[] = o.steering.map((c, i) => (i === o.swept ? { maps: c.maps, lambda: p.lambdas[0], useGate: gated } : c));
       model.setSteering(steering);
+      ownColumns = model.gateSlots.flatMap((g, j) => (g.intervention === o.swept ? [j] : []));
       for (const lambda of p.lambdas) {
-        model.setLambda(lambda);
+        model.setLambda(lambda, o.swept);
         const r = await steeredPoint(lambda, gated);
         if (!r) {
           aborted = true;

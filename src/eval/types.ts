@@ -30,8 +30,26 @@ export interface EvalParams {
   sampling: SamplingSettings;
   /** Render prompts with the chat template (as in GenerateParams). */
   chat: boolean;
+  /**
+   * Which active intervention is swept (its index in the order they are applied; default 0, the first). Every other
+   * active one is held: applied at its own λ, gate switch and hooks, in its place in the order, as generation applies
+   * them, so λ = 0 of the swept one means "the others only".
+   */
+  intervention?: number;
   /** Chat only: a system message before each prompt (a chat dataset's `system`; blank or absent: none). */
   system?: string;
+}
+
+/** An active intervention held at its own strength during a sweep of another one. */
+export interface HeldIntervention {
+  /** Its place in the order the interventions are applied (the swept one has its own). */
+  index: number;
+  modelId: string;
+  method: string;
+  /** The hooks it steers (its active ones). */
+  hooks: HookName[];
+  strength: number;
+  useGate: boolean;
 }
 
 /**
@@ -79,8 +97,10 @@ export interface EvalProgressEvent {
 }
 
 export interface EvalDone {
-  /** What was evaluated: the active intervention at the time. */
-  intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean };
+  /** What was evaluated: the swept intervention (index: its place in the order the active ones are applied). */
+  intervention: { modelId: string; method: string; hooks: HookName[]; hasGates: boolean; index: number };
+  /** The other active interventions, applied unchanged at every point (empty: the swept one alone). */
+  held: HeldIntervention[];
   /** The scorer of the effect, its name and what its values are. */
   scorer?: { id: string; label: string; units: string };
   /** In sweep order: gate settings (gated first when both), then λ. */

@@ -53,6 +53,7 @@ const CHECKS: Record<StoreName, Check> = {
       need(r, 'prompts', isStringList, 'a list of texts'),
       need(r, 'lambdas', (v) => Array.isArray(v) && v.every((x) => typeof x === 'number'), 'a list of numbers'),
       need(r, 'points', Array.isArray, 'a list'),
+      r.held === undefined ? null : need(r, 'held', Array.isArray, 'a list'),
       need(r, 'at', isString, 'a date'),
     ),
 };
